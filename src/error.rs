@@ -1,0 +1,199 @@
+//! The one error type of the crate, with the context a user needs to fix the input.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// `Result` with the crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// How many row errors an [`Error::InvalidRows`] keeps; the total is always counted.
+pub const MAX_ROW_ERRORS: usize = 100;
+
+/// How many row errors the message of [`Error::InvalidRows`] prints.
+pub const SHOWN_ROW_ERRORS: usize = 20;
+
+/// One bad cell: where it is, what it holds and why it was refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RowError {
+    /// 1-based data row (the header is not counted; the CSV line is `row + 1`).
+    pub row: usize,
+    /// Column name.
+    pub column: String,
+    /// The value as read.
+    pub value: String,
+    /// Why the value was refused.
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "row {}, column {:?}, value {:?}: {}",
+            self.row, self.column, self.value, self.reason
+        )
+    }
+}
+
+/// Everything that can go wrong in leadscore. Every variant names what it is about.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// One or more cells could not be used. All bad rows are collected (up to
+    /// [`MAX_ROW_ERRORS`] are kept), `total` counts every one.
+    #[error("{total} invalid value(s){}", show_row_errors(errors, *total))]
+    InvalidRows {
+        /// The first bad cells, in row order.
+        errors: Vec<RowError>,
+        /// How many bad cells there were in all.
+        total: usize,
+    },
+    /// A column the operation needs is not in the data.
+    #[error("column {column:?} not found; the data has: {}", available.join(", "))]
+    MissingColumn {
+        /// The column that was asked for.
+        column: String,
+        /// The columns that are there.
+        available: Vec<String>,
+    },
+    /// Two columns share a name.
+    #[error("column {column:?} appears more than once in the header")]
+    DuplicateColumn {
+        /// The repeated name.
+        column: String,
+    },
+    /// A row has a different number of fields from the header.
+    #[error("row {row} has {found} field(s), the header has {expected}")]
+    RaggedRow {
+        /// 1-based data row.
+        row: usize,
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in that row.
+        found: usize,
+    },
+    /// A parameter is out of range or inconsistent.
+    #[error("invalid parameter {name} = {value}: {reason}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: String,
+        /// The value given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Too few won or lost deals to learn from.
+    #[error(
+        "not enough closed deals to learn from: {won} won and {lost} lost, \
+         need at least {required_won} won and {required_lost} lost"
+    )]
+    NotEnoughOutcomes {
+        /// Won deals in the data.
+        won: usize,
+        /// Lost deals in the data.
+        lost: usize,
+        /// Won deals required.
+        required_won: usize,
+        /// Lost deals required.
+        required_lost: usize,
+    },
+    /// A document (model or policy file) is of another format or version.
+    #[error("unsupported {what}: found {found}, this leadscore reads {supported}")]
+    UnsupportedFormat {
+        /// What kind of document.
+        what: String,
+        /// The format or version found.
+        found: String,
+        /// The format or versions supported.
+        supported: String,
+    },
+    /// A model document is well-formed but inconsistent.
+    #[error("invalid model: {reason}")]
+    InvalidModel {
+        /// What is inconsistent.
+        reason: String,
+    },
+    /// The optimiser failed.
+    #[error("training failed: {reason}")]
+    Training {
+        /// What the optimiser reported.
+        reason: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CSV file could not be parsed.
+    #[error("{}{}: {source}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Csv {
+        /// The file (`<input>` for a stream).
+        path: PathBuf,
+        /// The line, when known.
+        line: Option<u64>,
+        /// The underlying error.
+        #[source]
+        source: csv::Error,
+    },
+    /// A JSON document could not be parsed.
+    #[error("{}: line {}, column {}: {source}", path.display(), source.line(), source.column())]
+    Json {
+        /// The file (`<string>` when parsed from memory).
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+fn show_row_errors(errors: &[RowError], total: usize) -> String {
+    let mut out = String::new();
+    for e in errors.iter().take(SHOWN_ROW_ERRORS) {
+        out.push_str("\n  ");
+        out.push_str(&e.to_string());
+    }
+    if total > errors.len().min(SHOWN_ROW_ERRORS) {
+        out.push_str(&format!(
+            "\n  ... and {} more",
+            total - errors.len().min(SHOWN_ROW_ERRORS)
+        ));
+    }
+    out
+}
+
+/// Collects row errors up to [`MAX_ROW_ERRORS`] while counting them all.
+#[derive(Debug, Default)]
+pub(crate) struct RowErrors {
+    errors: Vec<RowError>,
+    total: usize,
+}
+
+impl RowErrors {
+    pub(crate) fn push(&mut self, row: usize, column: &str, value: &str, reason: impl Into<String>) {
+        self.total += 1;
+        if self.errors.len() < MAX_ROW_ERRORS {
+            self.errors.push(RowError {
+                row,
+                column: column.to_string(),
+                value: value.to_string(),
+                reason: reason.into(),
+            });
+        }
+    }
+
+    pub(crate) fn into_result(mut self) -> Result<()> {
+        if self.total == 0 {
+            Ok(())
+        } else {
+            self.errors.sort_by(|a, b| a.row.cmp(&b.row).then(a.column.cmp(&b.column)));
+            Err(Error::InvalidRows {
+                errors: self.errors,
+                total: self.total,
+            })
+        }
+    }
+}
