@@ -287,7 +287,10 @@ mod tests {
             max_bins: 4,
         };
         assert_eq!(quantile_edges(&xs, &opts), vec![25.0, 50.0, 75.0]);
-        let ties = vec![0.0; 80].into_iter().chain((1..=20).map(f64::from)).collect::<Vec<_>>();
+        let ties = vec![0.0; 80]
+            .into_iter()
+            .chain((1..=20).map(f64::from))
+            .collect::<Vec<_>>();
         let e = quantile_edges(&ties, &opts);
         assert_eq!(e, vec![1.0, 11.0]);
     }
@@ -314,6 +317,15 @@ mod tests {
         assert_eq!(slots[3], Ok(Slot::Known(3)));
         assert_eq!(slots[4], Ok(Slot::Known(4)));
         assert_eq!(slots[5], Err("abc".to_string()));
-        assert_eq!(enc.labels(), vec!["< 10", "10 to < 20", ">= 20", "= 999 (special)", "(missing)"]);
+        assert_eq!(
+            enc.labels(),
+            vec![
+                "< 10",
+                "10 to < 20",
+                ">= 20",
+                "= 999 (special)",
+                "(missing)"
+            ]
+        );
     }
 }

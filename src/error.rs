@@ -173,7 +173,13 @@ pub(crate) struct RowErrors {
 }
 
 impl RowErrors {
-    pub(crate) fn push(&mut self, row: usize, column: &str, value: &str, reason: impl Into<String>) {
+    pub(crate) fn push(
+        &mut self,
+        row: usize,
+        column: &str,
+        value: &str,
+        reason: impl Into<String>,
+    ) {
         self.total += 1;
         if self.errors.len() < MAX_ROW_ERRORS {
             self.errors.push(RowError {
@@ -189,7 +195,8 @@ impl RowErrors {
         if self.total == 0 {
             Ok(())
         } else {
-            self.errors.sort_by(|a, b| a.row.cmp(&b.row).then(a.column.cmp(&b.column)));
+            self.errors
+                .sort_by(|a, b| a.row.cmp(&b.row).then(a.column.cmp(&b.column)));
             Err(Error::InvalidRows {
                 errors: self.errors,
                 total: self.total,

@@ -39,7 +39,11 @@ pub fn auc(y: &[f64], score: &[f64]) -> f64 {
 
 /// Mean log loss (natural log), probabilities clipped to `[1e-15, 1 − 1e-15]`.
 pub fn log_loss(y: &[f64], p: &[f64]) -> f64 {
-    assert_eq!(y.len(), p.len(), "outcomes and probabilities differ in length");
+    assert_eq!(
+        y.len(),
+        p.len(),
+        "outcomes and probabilities differ in length"
+    );
     let eps = 1e-15;
     let total: f64 = y
         .iter()
@@ -54,7 +58,11 @@ pub fn log_loss(y: &[f64], p: &[f64]) -> f64 {
 
 /// Mean squared difference between probability and outcome.
 pub fn brier(y: &[f64], p: &[f64]) -> f64 {
-    assert_eq!(y.len(), p.len(), "outcomes and probabilities differ in length");
+    assert_eq!(
+        y.len(),
+        p.len(),
+        "outcomes and probabilities differ in length"
+    );
     y.iter().zip(p).map(|(y, p)| (p - y).powi(2)).sum::<f64>() / y.len() as f64
 }
 

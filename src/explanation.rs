@@ -38,8 +38,16 @@ impl Explanation {
     /// The `top` contributions that raise the score most, then the `top`
     /// that lower it most.
     pub fn top(&self, top: usize) -> (Vec<&Contribution>, Vec<&Contribution>) {
-        let mut up: Vec<&Contribution> = self.contributions.iter().filter(|c| c.points > 0.0).collect();
-        let mut down: Vec<&Contribution> = self.contributions.iter().filter(|c| c.points < 0.0).collect();
+        let mut up: Vec<&Contribution> = self
+            .contributions
+            .iter()
+            .filter(|c| c.points > 0.0)
+            .collect();
+        let mut down: Vec<&Contribution> = self
+            .contributions
+            .iter()
+            .filter(|c| c.points < 0.0)
+            .collect();
         up.sort_by(|a, b| b.points.total_cmp(&a.points));
         down.sort_by(|a, b| a.points.total_cmp(&b.points));
         up.truncate(top);
@@ -57,7 +65,11 @@ impl Model {
         let (slots, _) = self.slots(leads)?;
         let card = self.scorecard();
         let factor = self.scale().factor();
-        let labels: Vec<Vec<String>> = self.features().iter().map(|f| f.encoding.labels()).collect();
+        let labels: Vec<Vec<String>> = self
+            .features()
+            .iter()
+            .map(|f| f.encoding.labels())
+            .collect();
         let centers: Vec<f64> = self.features().iter().map(|f| f.center()).collect();
         let mut out = Vec::with_capacity(leads.n_rows());
         for r in 0..leads.n_rows() {

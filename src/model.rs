@@ -334,7 +334,9 @@ impl Model {
             && s.points_to_double_odds.is_finite()
             && s.points_to_double_odds > 0.0)
         {
-            return bad(format!("scale {s:?} must be finite with positive odds and points_to_double_odds"));
+            return bad(format!(
+                "scale {s:?} must be finite with positive odds and points_to_double_odds"
+            ));
         }
         let mut columns = std::collections::HashSet::new();
         for f in &self.features {
@@ -381,7 +383,11 @@ impl Model {
                 }
             }
         }
-        self.lookups = self.features.iter().map(|f| Lookup::new(&f.encoding)).collect();
+        self.lookups = self
+            .features
+            .iter()
+            .map(|f| Lookup::new(&f.encoding))
+            .collect();
         Ok(())
     }
 
@@ -512,7 +518,10 @@ impl Model {
 
     /// Total number of attributes (columns of [`Model::encode`]).
     pub fn n_attributes(&self) -> usize {
-        self.features.iter().map(|f| f.encoding.n_attributes()).sum()
+        self.features
+            .iter()
+            .map(|f| f.encoding.n_attributes())
+            .sum()
     }
 
     /// `column: label` of every attribute, in [`Model::encode`] column order.

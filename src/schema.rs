@@ -77,7 +77,9 @@ impl Target {
             let mut others: Vec<String> = Vec::new();
             for r in 0..n {
                 if let Some(v) = values.text(r) {
-                    if !positive.iter().any(|p| p == v.as_ref()) && !others.iter().any(|o| o == v.as_ref()) {
+                    if !positive.iter().any(|p| p == v.as_ref())
+                        && !others.iter().any(|o| o == v.as_ref())
+                    {
                         others.push(v.into_owned());
                         if others.len() > 20 {
                             break;

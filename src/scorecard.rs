@@ -92,8 +92,15 @@ impl Scorecard {
             line: None,
             source,
         };
-        w.write_record(["column", "attribute", "points", "weight", "training_rows", "training_won"])
-            .map_err(err)?;
+        w.write_record([
+            "column",
+            "attribute",
+            "points",
+            "weight",
+            "training_rows",
+            "training_won",
+        ])
+        .map_err(err)?;
         for r in &self.rows {
             w.write_record([
                 r.column.clone(),
@@ -133,7 +140,10 @@ impl fmt::Display for Scorecard {
                 last = &r.column;
             }
             let rate = if r.training_rows > 0 {
-                format!("{:5.1} %", 100.0 * r.training_won as f64 / r.training_rows as f64)
+                format!(
+                    "{:5.1} %",
+                    100.0 * r.training_won as f64 / r.training_rows as f64
+                )
             } else {
                 "    -  ".to_string()
             };

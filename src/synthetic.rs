@@ -99,6 +99,9 @@ const CAMPAIGN: [(&str, f64, f64); 5] = [
 ];
 const INTERCEPT: f64 = -1.6;
 
+/// A value, its true effect and its share of deals.
+type Level = (&'static str, f64, f64);
+
 fn pick(rng: &mut Xoshiro256PlusPlus, levels: &[(&'static str, f64, f64)]) -> (&'static str, f64) {
     let u: f64 = rng.gen();
     let mut acc = 0.0;
@@ -160,9 +163,12 @@ pub(crate) fn date_from_days(days: i64) -> String {
 pub fn deals(n: usize, seed: u64) -> SyntheticDeals {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let text = |n: usize| Vec::<Option<String>>::with_capacity(n);
-    let (mut id, mut industry_c, mut country_c, mut seniority_c) = (text(n), text(n), text(n), text(n));
-    let (mut webinar_c, mut demo_c, mut source_c, mut channel_c) = (text(n), text(n), text(n), text(n));
-    let (mut campaign_c, mut created_c, mut closed_c, mut outcome_c) = (text(n), text(n), text(n), text(n));
+    let (mut id, mut industry_c, mut country_c, mut seniority_c) =
+        (text(n), text(n), text(n), text(n));
+    let (mut webinar_c, mut demo_c, mut source_c, mut channel_c) =
+        (text(n), text(n), text(n), text(n));
+    let (mut campaign_c, mut created_c, mut closed_c, mut outcome_c) =
+        (text(n), text(n), text(n), text(n));
     let mut employees_c = Vec::with_capacity(n);
     let mut visits_c = Vec::with_capacity(n);
     let mut clicks_c = Vec::with_capacity(n);
@@ -197,7 +203,9 @@ pub fn deals(n: usize, seed: u64) -> SyntheticDeals {
         let (campaign, e) = pick(&mut rng, &CAMPAIGN);
         z += e;
         let won = rng.gen::<f64>() < crate::model::sigmoid(z);
-        let value = (employees.ln() * 0.5 + 8.0 + 0.6 * normal(&mut rng)).exp().round();
+        let value = (employees.ln() * 0.5 + 8.0 + 0.6 * normal(&mut rng))
+            .exp()
+            .round();
         let created = start + rng.gen_range(0..540);
         let closed = created + rng.gen_range(14..150);
 
@@ -245,7 +253,7 @@ pub fn deals(n: usize, seed: u64) -> SyntheticDeals {
 
 /// The true effect of every categorical value of [`deals`].
 pub fn true_effects() -> Vec<TrueEffect> {
-    let groups: [(&'static str, &[(&'static str, f64, f64)]); 8] = [
+    let groups: [(&'static str, &[Level]); 8] = [
         ("industry", &INDUSTRY),
         ("country", &COUNTRY),
         ("job_seniority", &SENIORITY),

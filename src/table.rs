@@ -121,7 +121,11 @@ impl Table {
             }
             for (c, field) in row.iter().enumerate() {
                 let f = field.as_ref();
-                cols[c].push(if f.is_empty() { None } else { Some(f.to_string()) });
+                cols[c].push(if f.is_empty() {
+                    None
+                } else {
+                    Some(f.to_string())
+                });
             }
         }
         Table::from_columns(

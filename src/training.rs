@@ -14,9 +14,7 @@ use rayon::prelude::*;
 use crate::encoding::{Encoding, EncodingOptions};
 use crate::error::{Error, Result, RowErrors};
 use crate::evaluation::{auc, log_loss};
-use crate::model::{
-    CrossValidation, CvPoint, Feature, L2Choice, Model, Scale, TrainingSummary,
-};
+use crate::model::{CrossValidation, CvPoint, Feature, L2Choice, Model, Scale, TrainingSummary};
 use crate::schema::{ColumnKind, Schema, Target};
 use crate::table::Table;
 
@@ -84,7 +82,7 @@ impl Default for ModelParams {
             folds: 5,
             seed: 0,
             max_iterations: 1_000,
-            tolerance: 1e-6,
+            tolerance: 1e-4,
             min_won: DEFAULT_MIN_OUTCOMES,
             min_lost: DEFAULT_MIN_OUTCOMES,
             encoding: EncodingOptions::default(),
@@ -181,7 +179,7 @@ impl ModelParams {
         self
     }
 
-    /// Gradient tolerance of the optimiser, per training row. Default 1e-6.
+    /// Gradient tolerance of the optimiser, per training row. Default 1e-4.
     pub fn tolerance(mut self, tolerance: f64) -> Self {
         self.tolerance = tolerance;
         self
@@ -228,7 +226,11 @@ impl ModelParams {
                 return invalid("l2_grid", "[]".into(), "needs at least one candidate");
             }
             if let Some(x) = self.l2_grid.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
-                return invalid("l2_grid", x.to_string(), "candidates must be positive numbers");
+                return invalid(
+                    "l2_grid",
+                    x.to_string(),
+                    "candidates must be positive numbers",
+                );
             }
             if self.folds < 2 {
                 return invalid("folds", self.folds.to_string(), "must be at least 2");
@@ -245,10 +247,18 @@ impl ModelParams {
         }
         let s = self.scale;
         if !(s.points_to_double_odds.is_finite() && s.points_to_double_odds > 0.0) {
-            return invalid("points_to_double_odds", s.points_to_double_odds.to_string(), "must be positive");
+            return invalid(
+                "points_to_double_odds",
+                s.points_to_double_odds.to_string(),
+                "must be positive",
+            );
         }
-        if !(s.base_odds.is_finite() && s.base_odds > 0.0) || !s.base_points.is_finite() {
-            return invalid("scale", format!("{s:?}"), "base odds must be positive and base points finite");
+        if !(s.base_odds.is_finite() && s.base_odds > 0.0 && s.base_points.is_finite()) {
+            return invalid(
+                "scale",
+                format!("{s:?}"),
+                "base odds must be positive and base points finite",
+            );
         }
         if self.id.as_deref() == Some(target.as_str()) {
             return invalid("id", target.clone(), "the id column cannot be the target");
@@ -311,7 +321,11 @@ impl ModelParams {
         let mut encodings = Vec::with_capacity(schema.features.len());
         for fc in &schema.features {
             let values = deals.require(&fc.name)?;
-            let specials = self.special_values.get(&fc.name).cloned().unwrap_or_default();
+            let specials = self
+                .special_values
+                .get(&fc.name)
+                .cloned()
+                .unwrap_or_default();
             encodings.push(Encoding::fit(
                 values,
                 fc.kind,
@@ -440,7 +454,7 @@ impl ModelParams {
         let mut grid = self.l2_grid.clone();
         grid.sort_by(|a, b| b.total_cmp(a));
         grid.dedup();
-        let per_fold: Vec<Result<Vec<(Vec<usize>, Vec<f64>)>>> = (0..self.folds)
+        let per_fold: Vec<Result<FoldPredictions>> = (0..self.folds)
             .into_par_iter()
             .map(|k| {
                 let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != k).collect();
@@ -498,6 +512,9 @@ impl ModelParams {
     }
 }
 
+/// Out-of-fold rows and predictions of one fold, one entry per `l2` candidate.
+type FoldPredictions = Vec<(Vec<usize>, Vec<f64>)>;
+
 fn empty_summary() -> TrainingSummary {
     TrainingSummary {
         rows: 0,
@@ -544,7 +561,11 @@ fn fit_logistic(
     let won = y.iter().filter(|w| **w).count();
     let first = y.first().copied().unwrap_or(true);
     let first_count = if first { won } else { y.len() - won };
-    let linfa_positive = if first_count >= y.len() - first_count { first } else { !first };
+    let linfa_positive = if first_count >= y.len() - first_count {
+        first
+    } else {
+        !first
+    };
     let sign = if linfa_positive { 1.0 } else { -1.0 };
     let mut params = LogisticRegression::default()
         .alpha(l2)

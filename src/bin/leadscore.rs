@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Learn points per attribute from closed deals; prints a summary and the scorecard.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Score leads with a model: one output row per input row, in input order.
     Score(ScoreArgs),
     /// Print a model's scorecard.
@@ -82,6 +82,9 @@ struct TrainArgs {
     /// Most ranges a numeric column is cut into.
     #[arg(long, default_value_t = 20)]
     max_bins: usize,
+    /// Optimiser gradient tolerance per training row (smaller is slower and more exact).
+    #[arg(long, default_value_t = 1e-4)]
+    tolerance: f64,
     /// Where to write the model file (JSON).
     #[arg(long)]
     model: PathBuf,
@@ -150,7 +153,7 @@ struct SyntheticArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train(a) => train(a),
+        Command::Train(a) => train(*a),
         Command::Score(a) => score(a),
         Command::Scorecard(a) => scorecard(a),
         Command::Demo(a) => demo(a),
@@ -194,6 +197,7 @@ fn train(a: TrainArgs) -> Result<()> {
         .missing(a.missing.clone())
         .folds(a.folds)
         .seed(a.seed)
+        .tolerance(a.tolerance)
         .min_outcomes(a.min_won, a.min_lost)
         .encoding(leadscore::EncodingOptions {
             min_level_count: a.min_level_count,
@@ -275,7 +279,11 @@ fn print_summary(out: &mut impl Write, model: &Model) -> std::io::Result<()> {
         )?,
         None => writeln!(out, "l2 = {:.4} (C = {:.4}), fixed.", s.l2, 1.0 / s.l2)?,
     }
-    writeln!(out, "Training AUC {:.4} (optimistic: measured on the training deals).", s.training_auc)
+    writeln!(
+        out,
+        "Training AUC {:.4} (optimistic: measured on the training deals).",
+        s.training_auc
+    )
 }
 
 /// Number formatting for score files: probabilities exact, points to 2 decimals.
@@ -336,7 +344,9 @@ fn score(a: ScoreArgs) -> Result<()> {
             source,
         };
         match model.id_column() {
-            Some(id) => w.write_record([id, "probability", "points"]).map_err(csv_err)?,
+            Some(id) => w
+                .write_record([id, "probability", "points"])
+                .map_err(csv_err)?,
             None => w.write_record(["probability", "points"]).map_err(csv_err)?,
         }
         while let Some(batch) = batches.next_batch()? {
@@ -488,7 +498,11 @@ fn demo(a: DemoArgs) -> Result<()> {
             e.points,
             100.0 * e.probability,
             fmt(up),
-            if down.is_empty() { "-".to_string() } else { fmt(down) }
+            if down.is_empty() {
+                "-".to_string()
+            } else {
+                fmt(down)
+            }
         )
         .map_err(stdout_err)?;
     }
@@ -498,7 +512,11 @@ fn demo(a: DemoArgs) -> Result<()> {
     let mut agree = 0;
     let mut total = 0;
     for column in ["job_seniority", "lead_source", "industry", "demo_requested"] {
-        let effects: Vec<_> = deals.effects.iter().filter(|e| e.column == column).collect();
+        let effects: Vec<_> = deals
+            .effects
+            .iter()
+            .filter(|e| e.column == column)
+            .collect();
         let reference = effects[0];
         let points = |v: &str| {
             card.rows
@@ -541,15 +559,24 @@ fn demo(a: DemoArgs) -> Result<()> {
                     line: None,
                     source,
                 })?;
-            write_scores(&mut w, scores.ids.as_deref(), &scores, &dir.join("scores.csv"))?;
+            write_scores(
+                &mut w,
+                scores.ids.as_deref(),
+                &scores,
+                &dir.join("scores.csv"),
+            )?;
             w.flush().map_err(|source| Error::Io {
                 path: dir.join("scores.csv"),
                 source,
             })?;
         }
         f.commit()?;
-        writeln!(out, "Wrote deals.csv, model.json and scores.csv to {}", dir.display())
-            .map_err(stdout_err)?;
+        writeln!(
+            out,
+            "Wrote deals.csv, model.json and scores.csv to {}",
+            dir.display()
+        )
+        .map_err(stdout_err)?;
     }
     Ok(())
 }
