@@ -36,6 +36,17 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// The current time as RFC 3339 UTC, to the second.
 pub(crate) fn now_rfc3339() -> String {
     let secs = std::time::SystemTime::now()
@@ -59,5 +70,9 @@ mod tests {
         assert_eq!(super::civil_from_days(0), (1970, 1, 1));
         assert_eq!(super::civil_from_days(19_723), (2024, 1, 1));
         assert_eq!(super::civil_from_days(19_782), (2024, 2, 29));
+        for d in [-1000, 0, 19_723, 19_782, 20_000] {
+            let (y, m, dd) = super::civil_from_days(d);
+            assert_eq!(super::days_from_civil(y, m, dd), d);
+        }
     }
 }

@@ -116,13 +116,31 @@ pub enum L2Choice {
     Fixed,
 }
 
+/// How cross-validation picks `l2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum L2Rule {
+    /// The strongest penalty whose out-of-fold log loss is within one
+    /// standard error (across folds) of the best candidate's, counting the
+    /// intercept-only model (every lead gets the win rate) as the strongest
+    /// of all. Prefers the simpler model when the data cannot tell them
+    /// apart, so a model is not worse than the win rate on data with no
+    /// signal. The default.
+    #[default]
+    OneStandardError,
+    /// The candidate with the lowest out-of-fold log loss.
+    MinLogLoss,
+}
+
 /// Out-of-fold log loss and AUC of one `l2` candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CvPoint {
-    /// The candidate.
-    pub l2: f64,
+    /// The candidate; `None` is the intercept-only model (all weights 0).
+    pub l2: Option<f64>,
     /// Out-of-fold log loss.
     pub log_loss: f64,
+    /// Standard error of the per-fold log loss.
+    pub standard_error: f64,
     /// Out-of-fold AUC.
     pub auc: f64,
 }
@@ -134,6 +152,8 @@ pub struct CrossValidation {
     pub folds: usize,
     /// Seed of the fold assignment.
     pub seed: u64,
+    /// How `l2` was picked.
+    pub rule: L2Rule,
     /// Out-of-fold AUC at the chosen `l2`.
     pub auc: f64,
     /// Out-of-fold log loss at the chosen `l2`.
@@ -142,6 +162,9 @@ pub struct CrossValidation {
     pub base_log_loss: f64,
     /// Every candidate tried.
     pub grid: Vec<CvPoint>,
+    /// The date column of a time-ordered (forward-chaining) cross-validation,
+    /// `None` for stratified random folds.
+    pub time_column: Option<String>,
 }
 
 /// What the model was trained on and how.
@@ -157,8 +180,10 @@ pub struct TrainingSummary {
     pub columns_used: Vec<String>,
     /// Columns present but not used (target, id, ignored).
     pub columns_excluded: Vec<String>,
-    /// L2 penalty used (`l2 = 1/C` in scikit-learn's terms).
-    pub l2: f64,
+    /// L2 penalty used (`l2 = 1/C` in scikit-learn's terms); `None` when
+    /// cross-validation found no column better than the win rate and every
+    /// weight is 0.
+    pub l2: Option<f64>,
     /// How `l2` was set.
     pub l2_choice: L2Choice,
     /// Cross-validation figures, when `l2` was chosen by it.

@@ -246,3 +246,43 @@ fn infer_kind(values: &Values, missing: &[String]) -> ColumnKind {
         }
     }
 }
+
+/// Parses a date or date-time into a sortable key (days since 1970-01-01,
+/// seconds of the day). Accepts `YYYY-MM-DD`, `YYYY-MM-DDThh:mm[:ss]...`
+/// (or with a space) and `M/D/YYYY`.
+pub fn parse_date(text: &str) -> Option<(i64, u32)> {
+    let text = text.trim();
+    let (date, time) = match text.find(['T', ' ']) {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    };
+    let (y, m, d) = if date.contains('-') {
+        let mut it = date.split('-');
+        let y: i64 = it.next()?.parse().ok()?;
+        let m: u32 = it.next()?.parse().ok()?;
+        let d: u32 = it.next()?.parse().ok()?;
+        (y, m, d)
+    } else if date.contains('/') {
+        let mut it = date.split('/');
+        let m: u32 = it.next()?.parse().ok()?;
+        let d: u32 = it.next()?.parse().ok()?;
+        let y: i64 = it.next()?.parse().ok()?;
+        (y, m, d)
+    } else {
+        return None;
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let secs = match time {
+        Some(t) => {
+            let mut it = t.split(':');
+            let h: u32 = it.next()?.get(..2)?.parse().ok()?;
+            let mi: u32 = it.next()?.get(..2)?.parse().ok()?;
+            let s: u32 = it.next().and_then(|s| s.get(..2)?.parse().ok()).unwrap_or(0);
+            h * 3600 + mi * 60 + s
+        }
+        None => 0,
+    };
+    Some((crate::days_from_civil(y, m, d), secs))
+}

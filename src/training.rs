@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::encoding::{Encoding, EncodingOptions};
 use crate::error::{Error, Result, RowErrors};
 use crate::evaluation::{auc, log_loss};
-use crate::model::{CrossValidation, CvPoint, Feature, L2Choice, Model, Scale, TrainingSummary};
+use crate::model::{CrossValidation, CvPoint, Feature, L2Choice, L2Rule, Model, Scale, TrainingSummary};
 use crate::schema::{ColumnKind, Schema, Target};
 use crate::table::Table;
 
@@ -56,6 +56,8 @@ pub struct ModelParams {
     special_values: BTreeMap<String, Vec<f64>>,
     l2: Option<f64>,
     l2_grid: Vec<f64>,
+    l2_rule: L2Rule,
+    time_column: Option<String>,
     folds: usize,
     seed: u64,
     max_iterations: u64,
@@ -79,6 +81,8 @@ impl Default for ModelParams {
             special_values: BTreeMap::new(),
             l2: None,
             l2_grid: default_l2_grid(),
+            l2_rule: L2Rule::default(),
+            time_column: None,
             folds: 5,
             seed: 0,
             max_iterations: 1_000,
@@ -158,6 +162,23 @@ impl ModelParams {
     /// Candidates for `l2` tried by cross-validation. Default [`default_l2_grid`].
     pub fn l2_grid(mut self, grid: Vec<f64>) -> Self {
         self.l2_grid = grid;
+        self
+    }
+
+    /// How cross-validation picks `l2`. Default [`L2Rule::OneStandardError`].
+    pub fn l2_rule(mut self, rule: L2Rule) -> Self {
+        self.l2_rule = rule;
+        self
+    }
+
+    /// Cross-validate in time order on this date column instead of at
+    /// random: the rows are cut into `folds + 1` blocks by date and each block
+    /// is predicted by a model trained on the blocks before it (forward
+    /// chaining), so `l2` is chosen for how the model will be used: on leads
+    /// that come later. The column is not learned from. Dates are
+    /// `YYYY-MM-DD`, `YYYY-MM-DDThh:mm:ss...` or `M/D/YYYY`.
+    pub fn time_column(mut self, column: impl Into<String>) -> Self {
+        self.time_column = Some(column.into());
         self
     }
 
@@ -277,7 +298,7 @@ impl ModelParams {
             deals.require(id)?;
             excluded.push(id.clone());
         }
-        for c in &self.ignore {
+        for c in self.ignore.iter().chain(&self.time_column) {
             if !excluded.contains(c) {
                 excluded.push(c.clone());
             }
@@ -393,28 +414,40 @@ impl ModelParams {
 
         // Choose l2.
         let (l2, l2_choice, cross_validation) = match self.l2 {
-            Some(l2) => (l2, L2Choice::Fixed, None),
+            Some(l2) => (Some(l2), L2Choice::Fixed, None),
             None => {
-                let cv = self.cross_validate(&x, &y)?;
-                let best = cv
-                    .grid
-                    .iter()
-                    .copied()
-                    .fold(None::<CvPoint>, |best, p| match best {
-                        Some(b) if b.log_loss <= p.log_loss => Some(b),
-                        _ => Some(p),
-                    })
-                    .expect("grid is not empty");
+                let order = match &self.time_column {
+                    Some(c) => Some(time_order(deals, c)?),
+                    None => None,
+                };
+                let cv = self.cross_validate(&x, &y, order.as_deref())?;
+                let best = choose(&cv.grid, self.l2_rule);
                 let cv = CrossValidation {
                     auc: best.auc,
                     log_loss: best.log_loss,
                     ..cv
                 };
-                (best.l2, L2Choice::CrossValidation, Some(cv))
+                match best.l2 {
+                    Some(l2) => (Some(l2), L2Choice::CrossValidation, Some(cv)),
+                    None => {
+                        warnings.push(
+                            "no column predicts the outcome better than the win rate in \
+                             cross-validation: every lead gets the training win rate"
+                                .to_string(),
+                        );
+                        (None, L2Choice::CrossValidation, Some(cv))
+                    }
+                }
             }
         };
 
-        let (w, b) = fit_logistic(&x, &y, l2, self.max_iterations, self.tolerance, None)?;
+        let (w, b) = match l2 {
+            Some(l2) => fit_logistic(&x, &y, l2, self.max_iterations, self.tolerance, None)?,
+            None => {
+                let rate = won as f64 / y.len() as f64;
+                (Array1::zeros(x.ncols()), (rate / (1.0 - rate)).ln())
+            }
+        };
         let mut offset = 0;
         for f in &mut features {
             let n = f.encoding.n_attributes();
@@ -449,16 +482,54 @@ impl ModelParams {
     /// Out-of-fold log loss and AUC for every candidate `l2`. Folds are
     /// stratified and seeded; each fold walks the grid from the strongest
     /// penalty down, starting each fit from the previous solution.
-    fn cross_validate(&self, x: &Array2<f64>, y: &[bool]) -> Result<CrossValidation> {
-        let folds = stratified_folds(y, self.folds, self.seed);
+    fn cross_validate(
+        &self,
+        x: &Array2<f64>,
+        y: &[bool],
+        time_order: Option<&[usize]>,
+    ) -> Result<CrossValidation> {
+        let splits: Vec<(Vec<usize>, Vec<usize>)> = match time_order {
+            None => {
+                let folds = stratified_folds(y, self.folds, self.seed);
+                (0..self.folds)
+                    .map(|k| {
+                        let train = (0..y.len()).filter(|&i| folds[i] != k).collect();
+                        let test = (0..y.len()).filter(|&i| folds[i] == k).collect();
+                        (train, test)
+                    })
+                    .collect()
+            }
+            Some(order) => {
+                // Forward chaining: folds + 1 blocks in time order; block i
+                // is predicted by a model trained on the blocks before it.
+                let blocks = self.folds + 1;
+                let n = order.len();
+                (1..blocks)
+                    .map(|i| {
+                        let train = order[..i * n / blocks].to_vec();
+                        let test = order[i * n / blocks..(i + 1) * n / blocks].to_vec();
+                        (train, test)
+                    })
+                    .collect()
+            }
+        };
+        for (train, _) in &splits {
+            let won = train.iter().filter(|&&i| y[i]).count();
+            if won == 0 || won == train.len() {
+                return Err(Error::NotEnoughOutcomes {
+                    won,
+                    lost: train.len() - won,
+                    required_won: 1,
+                    required_lost: 1,
+                });
+            }
+        }
         let mut grid = self.l2_grid.clone();
         grid.sort_by(|a, b| b.total_cmp(a));
         grid.dedup();
-        let per_fold: Vec<Result<FoldPredictions>> = (0..self.folds)
-            .into_par_iter()
-            .map(|k| {
-                let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != k).collect();
-                let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == k).collect();
+        let per_fold: Vec<Result<FoldPredictions>> = splits
+            .par_iter()
+            .map(|(train, test)| {
                 let xt = x.select(ndarray::Axis(0), &train);
                 let yt: Vec<bool> = train.iter().map(|&i| y[i]).collect();
                 let xv = x.select(ndarray::Axis(0), &test);
@@ -479,41 +550,76 @@ impl ModelParams {
                     init = Some(Array1::from(next));
                     out.push((test.clone(), p));
                 }
-                Ok(out)
+                Ok(FoldPredictions {
+                    rows: test.clone(),
+                    train_rate: yt.iter().filter(|w| **w).count() as f64 / yt.len() as f64,
+                    predictions: out,
+                })
             })
             .collect();
-        let mut oof = vec![vec![0.0; y.len()]; grid.len()];
+        let yf: Vec<f64> = y.iter().map(|&w| f64::from(u8::from(w))).collect();
+        // Candidate g < grid.len() is grid[g]; the last one is the
+        // intercept-only model (every lead gets its training folds' win rate).
+        let n_candidates = grid.len() + 1;
+        let mut oof = vec![vec![f64::NAN; y.len()]; n_candidates];
+        let mut fold_losses = vec![Vec::with_capacity(self.folds); n_candidates];
         for fold in per_fold {
-            for (g, (rows, p)) in fold?.into_iter().enumerate() {
+            let fold = fold?;
+            let rows = fold.rows.clone();
+            let rate = fold.train_rate;
+            let ys: Vec<f64> = rows.iter().map(|&r| yf[r]).collect();
+            for (g, (rows, p)) in fold
+                .predictions
+                .into_iter()
+                .chain(std::iter::once((rows.clone(), vec![rate; rows.len()])))
+                .enumerate()
+            {
+                fold_losses[g].push(log_loss(&ys, &p));
                 for (r, v) in rows.into_iter().zip(p) {
                     oof[g][r] = v;
                 }
             }
         }
-        let yf: Vec<f64> = y.iter().map(|&w| f64::from(u8::from(w))).collect();
-        let rate = yf.iter().sum::<f64>() / yf.len() as f64;
-        let points = grid
+        let evaluated: Vec<usize> = (0..y.len()).filter(|&i| !oof[0][i].is_nan()).collect();
+        let ye: Vec<f64> = evaluated.iter().map(|&i| yf[i]).collect();
+        let oof: Vec<Vec<f64>> = oof
             .iter()
-            .zip(&oof)
-            .map(|(&l2, p)| CvPoint {
-                l2,
-                log_loss: log_loss(&yf, p),
-                auc: auc(&yf, p),
+            .map(|p| evaluated.iter().map(|&i| p[i]).collect())
+            .collect();
+        let rate = yf.iter().sum::<f64>() / yf.len() as f64;
+        let k = fold_losses[0].len() as f64;
+        let points = (0..n_candidates)
+            .map(|g| {
+                let losses = &fold_losses[g];
+                let mean = losses.iter().sum::<f64>() / k;
+                let var = losses.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (k - 1.0);
+                CvPoint {
+                    l2: grid.get(g).copied(),
+                    log_loss: log_loss(&ye, &oof[g]),
+                    standard_error: (var / k).sqrt(),
+                    auc: auc(&ye, &oof[g]),
+                }
             })
             .collect();
         Ok(CrossValidation {
             folds: self.folds,
             seed: self.seed,
+            rule: self.l2_rule,
             auc: f64::NAN,
             log_loss: f64::NAN,
-            base_log_loss: log_loss(&yf, &vec![rate; yf.len()]),
+            base_log_loss: log_loss(&ye, &vec![rate; ye.len()]),
+            time_column: self.time_column.clone(),
             grid: points,
         })
     }
 }
 
 /// Out-of-fold rows and predictions of one fold, one entry per `l2` candidate.
-type FoldPredictions = Vec<(Vec<usize>, Vec<f64>)>;
+struct FoldPredictions {
+    rows: Vec<usize>,
+    train_rate: f64,
+    predictions: Vec<(Vec<usize>, Vec<f64>)>,
+}
 
 fn empty_summary() -> TrainingSummary {
     TrainingSummary {
@@ -522,12 +628,62 @@ fn empty_summary() -> TrainingSummary {
         lost: 0,
         columns_used: Vec::new(),
         columns_excluded: Vec::new(),
-        l2: 0.0,
+        l2: None,
         l2_choice: L2Choice::Fixed,
         cross_validation: None,
         training_auc: f64::NAN,
         seed: 0,
         warnings: Vec::new(),
+    }
+}
+
+/// Row indices sorted by the date in `column` (stable for equal dates).
+fn time_order(table: &Table, column: &str) -> Result<Vec<usize>> {
+    let values = table.require(column)?;
+    let mut errors = RowErrors::default();
+    let mut keys = Vec::with_capacity(table.n_rows());
+    for r in 0..table.n_rows() {
+        let text = values.text(r);
+        match text.as_deref().and_then(crate::schema::parse_date) {
+            Some(k) => keys.push(k),
+            None => {
+                errors.push(
+                    table.first_row() + r,
+                    column,
+                    text.as_deref().unwrap_or(""),
+                    "not a date (YYYY-MM-DD, YYYY-MM-DDThh:mm:ss or M/D/YYYY)",
+                );
+                keys.push((0, 0));
+            }
+        }
+    }
+    errors.into_result()?;
+    let mut order: Vec<usize> = (0..table.n_rows()).collect();
+    order.sort_by_key(|&r| keys[r]);
+    Ok(order)
+}
+
+/// The candidate a rule picks from cross-validation results.
+fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
+    let best = grid
+        .iter()
+        .copied()
+        .fold(None::<CvPoint>, |best, p| match best {
+            Some(b) if b.log_loss <= p.log_loss => Some(b),
+            _ => Some(p),
+        })
+        .expect("grid is not empty");
+    match rule {
+        L2Rule::MinLogLoss => best,
+        L2Rule::OneStandardError => {
+            let limit = best.log_loss + best.standard_error;
+            // Simplest first: intercept-only, then the strongest penalty down.
+            let simplest_first = grid.iter().rev().take(1).chain(grid.iter());
+            simplest_first
+                .copied()
+                .find(|p| p.log_loss <= limit)
+                .unwrap_or(best)
+        }
     }
 }
 

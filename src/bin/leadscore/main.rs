@@ -64,6 +64,12 @@ struct TrainArgs {
     /// Fix the L2 penalty (l2 = 1/C in scikit-learn terms) instead of choosing it by cross-validation.
     #[arg(long)]
     l2: Option<f64>,
+    /// How cross-validation picks l2: one-standard-error (the simplest model within one standard error of the best, the default) or min (lowest log loss).
+    #[arg(long, default_value = "one-standard-error")]
+    l2_rule: String,
+    /// Cross-validate in time order on this date column (forward chaining) instead of random folds; the column is not learned from.
+    #[arg(long)]
+    time_column: Option<String>,
     /// Cross-validation folds.
     #[arg(long, default_value_t = 5)]
     folds: usize,
@@ -209,6 +215,20 @@ fn train(a: TrainArgs) -> Result<()> {
     if let Some(l2) = a.l2 {
         params = params.l2(l2);
     }
+    if let Some(c) = &a.time_column {
+        params = params.time_column(c);
+    }
+    params = params.l2_rule(match a.l2_rule.as_str() {
+        "one-standard-error" => leadscore::model::L2Rule::OneStandardError,
+        "min" => leadscore::model::L2Rule::MinLogLoss,
+        other => {
+            return Err(Error::InvalidParameter {
+                name: "--l2-rule".into(),
+                value: other.into(),
+                reason: "expected one-standard-error or min".into(),
+            })
+        }
+    });
     for c in &a.numeric {
         params = params.kind(c, ColumnKind::Numeric);
     }
@@ -271,13 +291,17 @@ fn print_summary(out: &mut impl Write, model: &Model) -> std::io::Result<()> {
         s.columns_used.join(", ")
     )?;
     writeln!(out, "Columns not used: {}", s.columns_excluded.join(", "))?;
+    let l2 = match s.l2 {
+        Some(l2) => format!("l2 = {l2:.4} (C = {:.4})", 1.0 / l2),
+        None => "no signal: intercept only".to_string(),
+    };
     match &s.cross_validation {
         Some(cv) => writeln!(
             out,
-            "l2 = {:.4} (C = {:.4}), chosen by {}-fold cross-validation (seed {}): out-of-fold AUC {:.4}, log loss {:.4} (win-rate baseline {:.4}).",
-            s.l2, 1.0 / s.l2, cv.folds, cv.seed, cv.auc, cv.log_loss, cv.base_log_loss
+            "{l2}, chosen by {}-fold cross-validation (seed {}, {:?} rule): out-of-fold AUC {:.4}, log loss {:.4} (win-rate baseline {:.4}).",
+            cv.folds, cv.seed, cv.rule, cv.auc, cv.log_loss, cv.base_log_loss
         )?,
-        None => writeln!(out, "l2 = {:.4} (C = {:.4}), fixed.", s.l2, 1.0 / s.l2)?,
+        None => writeln!(out, "{l2}, fixed.")?,
     }
     writeln!(
         out,
