@@ -120,16 +120,16 @@ pub enum L2Choice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum L2Rule {
+    /// The candidate with the lowest out-of-fold log loss, the
+    /// intercept-only model (every lead gets the win rate) among them. The
+    /// default.
+    #[default]
+    MinLogLoss,
     /// The strongest penalty whose out-of-fold log loss is within one
     /// standard error (across folds) of the best candidate's, counting the
-    /// intercept-only model (every lead gets the win rate) as the strongest
-    /// of all. Prefers the simpler model when the data cannot tell them
-    /// apart, so a model is not worse than the win rate on data with no
-    /// signal. The default.
-    #[default]
+    /// intercept-only model as the strongest of all: prefers the simpler
+    /// model when the folds cannot tell them apart.
     OneStandardError,
-    /// The candidate with the lowest out-of-fold log loss.
-    MinLogLoss,
 }
 
 /// Out-of-fold log loss and AUC of one `l2` candidate.

@@ -279,7 +279,10 @@ pub fn parse_date(text: &str) -> Option<(i64, u32)> {
             let mut it = t.split(':');
             let h: u32 = it.next()?.get(..2)?.parse().ok()?;
             let mi: u32 = it.next()?.get(..2)?.parse().ok()?;
-            let s: u32 = it.next().and_then(|s| s.get(..2)?.parse().ok()).unwrap_or(0);
+            let s: u32 = it
+                .next()
+                .and_then(|s| s.get(..2)?.parse().ok())
+                .unwrap_or(0);
             h * 3600 + mi * 60 + s
         }
         None => 0,

@@ -14,7 +14,9 @@ use rayon::prelude::*;
 use crate::encoding::{Encoding, EncodingOptions};
 use crate::error::{Error, Result, RowErrors};
 use crate::evaluation::{auc, log_loss};
-use crate::model::{CrossValidation, CvPoint, Feature, L2Choice, L2Rule, Model, Scale, TrainingSummary};
+use crate::model::{
+    CrossValidation, CvPoint, Feature, L2Choice, L2Rule, Model, Scale, TrainingSummary,
+};
 use crate::schema::{ColumnKind, Schema, Target};
 use crate::table::Table;
 
@@ -165,7 +167,7 @@ impl ModelParams {
         self
     }
 
-    /// How cross-validation picks `l2`. Default [`L2Rule::OneStandardError`].
+    /// How cross-validation picks `l2`. Default [`L2Rule::MinLogLoss`].
     pub fn l2_rule(mut self, rule: L2Rule) -> Self {
         self.l2_rule = rule;
         self

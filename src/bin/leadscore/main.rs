@@ -64,8 +64,8 @@ struct TrainArgs {
     /// Fix the L2 penalty (l2 = 1/C in scikit-learn terms) instead of choosing it by cross-validation.
     #[arg(long)]
     l2: Option<f64>,
-    /// How cross-validation picks l2: one-standard-error (the simplest model within one standard error of the best, the default) or min (lowest log loss).
-    #[arg(long, default_value = "one-standard-error")]
+    /// How cross-validation picks l2: min (lowest out-of-fold log loss, the intercept-only model included) or one-standard-error (the simplest model within one standard error of the best).
+    #[arg(long, default_value = "min")]
     l2_rule: String,
     /// Cross-validate in time order on this date column (forward chaining) instead of random folds; the column is not learned from.
     #[arg(long)]
