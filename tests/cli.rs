@@ -1,0 +1,273 @@
+//! The `leadscore` command line, end to end.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn leadscore(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leadscore"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("leadscore runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit 2: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const TRAIN: &[&str] = &[
+    "train",
+    "deals.csv",
+    "--target",
+    "outcome",
+    "--positive",
+    "Won",
+    "--id",
+    "deal_id",
+    "--ignore",
+    "created_at",
+    "--ignore",
+    "closed_at",
+    "--l2",
+    "3",
+    "--model",
+    "model.json",
+];
+
+#[test]
+fn train_then_score_writes_one_row_per_lead_in_input_order() {
+    let dir = common::temp_dir("cli-score");
+    ok(&leadscore(
+        &[
+            "synthetic",
+            "--rows",
+            "3000",
+            "--seed",
+            "4",
+            "--out",
+            "deals.csv",
+        ],
+        &dir,
+    ));
+    let stdout = ok(&leadscore(TRAIN, &dir));
+    assert!(stdout.contains("Trained on 3000 closed deals"), "{stdout}");
+    assert!(
+        stdout.contains("Scorecard") && stdout.contains("demo_requested"),
+        "{stdout}"
+    );
+
+    // Leads: the same file shuffled, with the target and extra columns present.
+    ok(&leadscore(
+        &[
+            "synthetic",
+            "--rows",
+            "500",
+            "--seed",
+            "77",
+            "--out",
+            "leads.csv",
+        ],
+        &dir,
+    ));
+    ok(&leadscore(
+        &[
+            "score",
+            "leads.csv",
+            "--model",
+            "model.json",
+            "--out",
+            "scores.csv",
+        ],
+        &dir,
+    ));
+    let scores = std::fs::read_to_string(dir.join("scores.csv")).unwrap();
+    let mut lines = scores.lines();
+    assert_eq!(lines.next(), Some("deal_id,probability,points"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 500);
+    for (i, row) in rows.iter().enumerate() {
+        let f: Vec<&str> = row.split(',').collect();
+        assert_eq!(f[0], format!("D{:06}", i + 1));
+        let p: f64 = f[1].parse().unwrap();
+        assert!(p > 0.0 && p < 1.0);
+    }
+    // The CLI scores what the library scores.
+    let model = leadscore::Model::load(dir.join("model.json")).unwrap();
+    let lib = model
+        .score(&leadscore::Table::from_csv_path(dir.join("leads.csv")).unwrap())
+        .unwrap();
+    let first: f64 = rows[0].split(',').nth(1).unwrap().parse().unwrap();
+    assert_eq!(first, lib.probability[0]);
+}
+
+#[test]
+fn bad_leads_fail_naming_row_column_value_and_write_nothing() {
+    let dir = common::temp_dir("cli-bad");
+    ok(&leadscore(
+        &[
+            "synthetic",
+            "--rows",
+            "1500",
+            "--seed",
+            "5",
+            "--out",
+            "deals.csv",
+        ],
+        &dir,
+    ));
+    ok(&leadscore(TRAIN, &dir));
+    let mut leads = String::from("deal_id,employees,industry,country,job_seniority,webinar_attended,pricing_page_visits,demo_requested,email_clicks,lead_source,channel,campaign,deal_value\n");
+    leads.push_str("L1,120,Software,Germany,VP,yes,2,no,3,Referral,Web,Free Trial,20000\n");
+    leads.push_str("L2,many,Software,Germany,VP,yes,2,no,3,Referral,Web,Free Trial,20000\n");
+    leads.push_str("L3,50,Retail,India,Manager,no,x1,no,3,Event,Email,Free Trial,1000\n");
+    std::fs::write(dir.join("leads.csv"), leads).unwrap();
+    let err = fails(&leadscore(
+        &[
+            "score",
+            "leads.csv",
+            "--model",
+            "model.json",
+            "--out",
+            "scores.csv",
+        ],
+        &dir,
+    ));
+    assert!(err.contains("2 invalid value(s)"), "{err}");
+    assert!(
+        err.contains("row 2, column \"employees\", value \"many\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("row 3, column \"pricing_page_visits\", value \"x1\""),
+        "{err}"
+    );
+    assert!(!dir.join("scores.csv").exists());
+
+    // A feature column missing from the leads is named.
+    std::fs::write(dir.join("leads2.csv"), "deal_id,employees\nL1,5\n").unwrap();
+    let err = fails(&leadscore(
+        &[
+            "score",
+            "leads2.csv",
+            "--model",
+            "model.json",
+            "--out",
+            "s2.csv",
+        ],
+        &dir,
+    ));
+    assert!(err.contains("column \"industry\" not found"), "{err}");
+}
+
+#[test]
+fn bad_outcomes_show_the_first_twenty_and_the_total() {
+    let dir = common::temp_dir("cli-outcomes");
+    let mut deals = String::from("id,x,won\n");
+    for i in 0..100 {
+        let won = if i % 3 == 0 {
+            "pending"
+        } else if i % 2 == 0 {
+            "1"
+        } else {
+            "0"
+        };
+        deals.push_str(&format!("{i},{},{won}\n", i % 4));
+    }
+    std::fs::write(dir.join("deals.csv"), deals).unwrap();
+    let err = fails(&leadscore(
+        &["train", "deals.csv", "--target", "won", "--model", "m.json"],
+        &dir,
+    ));
+    assert!(err.contains("34 invalid value(s)"), "{err}");
+    assert!(
+        err.contains("row 1, column \"won\", value \"pending\""),
+        "{err}"
+    );
+    assert!(err.contains("and 14 more"), "{err}");
+    assert!(!dir.join("m.json").exists());
+}
+
+#[test]
+fn without_an_id_column_scores_have_probability_and_points_only() {
+    let dir = common::temp_dir("cli-noid");
+    ok(&leadscore(
+        &[
+            "synthetic",
+            "--rows",
+            "1500",
+            "--seed",
+            "6",
+            "--out",
+            "deals.csv",
+        ],
+        &dir,
+    ));
+    ok(&leadscore(
+        &[
+            "train",
+            "deals.csv",
+            "--target",
+            "outcome",
+            "--ignore",
+            "deal_id",
+            "--ignore",
+            "created_at",
+            "--ignore",
+            "closed_at",
+            "--l2",
+            "3",
+            "--model",
+            "m.json",
+            "--quiet",
+        ],
+        &dir,
+    ));
+    ok(&leadscore(
+        &[
+            "score",
+            "deals.csv",
+            "--model",
+            "m.json",
+            "--out",
+            "s.csv",
+            "--quiet",
+        ],
+        &dir,
+    ));
+    let s = std::fs::read_to_string(dir.join("s.csv")).unwrap();
+    assert_eq!(s.lines().next(), Some("probability,points"));
+    assert_eq!(s.lines().count(), 1501);
+}
+
+#[test]
+fn demo_runs_the_whole_job_on_built_in_data() {
+    let dir = common::temp_dir("cli-demo");
+    let out = ok(&leadscore(
+        &["demo", "--rows", "3000", "--out-dir", "out"],
+        &dir,
+    ));
+    assert!(out.contains("Scorecard"), "{out}");
+    assert!(out.contains("Held-out deals (600): AUC"), "{out}");
+    assert!(out.contains("Top 3 held-out leads"), "{out}");
+    for f in ["deals.csv", "model.json", "scores.csv"] {
+        assert!(dir.join("out").join(f).exists(), "{f}");
+    }
+}
