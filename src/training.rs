@@ -532,9 +532,9 @@ impl ModelParams {
         let per_fold: Vec<Result<FoldPredictions>> = splits
             .par_iter()
             .map(|(train, test)| {
-                let xt = x.select(ndarray::Axis(0), &train);
+                let xt = x.select(ndarray::Axis(0), train);
                 let yt: Vec<bool> = train.iter().map(|&i| y[i]).collect();
-                let xv = x.select(ndarray::Axis(0), &test);
+                let xv = x.select(ndarray::Axis(0), test);
                 let mut init: Option<Array1<f64>> = None;
                 let mut out = Vec::with_capacity(grid.len());
                 for &l2 in &grid {
