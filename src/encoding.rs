@@ -254,23 +254,29 @@ fn numeric_cell(
 }
 
 /// Range boundaries at quantiles of sorted values: at most `max_bins` ranges,
-/// each of at least about `min_level_count` rows, boundaries being values
-/// that occur in the data.
+/// each of at least `min_level_count` rows, boundaries being values that occur
+/// in the data. Walks the distinct values and closes a range once it holds
+/// its share of the rows still to place, so a heavy tie (say 40 % zeros)
+/// takes one range and the rest are still split finely.
 fn quantile_edges(sorted: &[f64], options: &EncodingOptions) -> Vec<f64> {
     let n = sorted.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    let bins = options
-        .max_bins
-        .min(n / options.min_level_count.max(1))
-        .max(1);
+    let min = options.min_level_count.max(1);
+    let bins = options.max_bins.min(n / min).max(1);
     let mut edges: Vec<f64> = Vec::with_capacity(bins);
-    for i in 1..bins {
-        let e = sorted[(i * n) / bins];
-        if e > sorted[0] && edges.last().is_none_or(|last| e > *last) {
-            edges.push(e);
+    let mut start = 0; // first row of the open range
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j < n && sorted[j] == sorted[i] {
+            j += 1;
         }
+        let bins_left = bins - edges.len();
+        let share = (n - start).div_ceil(bins_left).max(min);
+        if bins_left > 1 && j - start >= share && n - j >= min {
+            edges.push(sorted[j]);
+            start = j;
+        }
+        i = j;
     }
     edges
 }

@@ -1,0 +1,80 @@
+"""Stub of the native module ``leadscore._leadscore``."""
+
+from collections.abc import Sequence
+from os import PathLike
+from typing import Any, Literal, final
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+def synthetic_deals(
+    rows: int, seed: int = 42, *, kind: Literal["pandas", "polars", "pyarrow"] = "pandas"
+) -> Any:
+    """Seeded synthetic B2B deals with known true effects, as a frame of ``kind``."""
+
+@final
+class Model:
+    """A trained lead-scoring model: points per attribute, learned from closed deals."""
+
+    @classmethod
+    def fit(
+        cls,
+        deals: Any,
+        *,
+        target: str,
+        positive: str | Sequence[str] | None = None,
+        negative: str | Sequence[str] | None = None,
+        id: str | None = None,
+        ignore: Sequence[str] = ...,
+        missing: Sequence[str] = ...,
+        l2: float | None = None,
+        seed: int = 0,
+        folds: int = 5,
+        time_column: str | None = None,
+        numeric: Sequence[str] = ...,
+        categorical: Sequence[str] = ...,
+        min_won: int = 20,
+        min_lost: int = 20,
+    ) -> Model:
+        """Learns a model from closed deals (a pandas, polars or pyarrow frame)."""
+    def score(self, leads: Any) -> Any:
+        """Scores leads: a frame of the same kind with the id column, ``probability`` and ``points``."""
+    def explain(self, leads: Any, top: int = 5) -> Any:
+        """One row per lead and column: the contributions that add up to each lead's points."""
+    def scorecard(self, *, kind: Literal["pandas", "polars", "pyarrow"] = "pandas") -> Any:
+        """Points per attribute as a frame."""
+    @property
+    def base_points(self) -> float:
+        """Points every lead starts from on the scorecard."""
+    def encode(self, leads: Any) -> npt.NDArray[np.float64]:
+        """One-hot encodes leads, one column per attribute."""
+    def probabilities(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Probabilities of a win for rows of an encoded array."""
+    @property
+    def attribute_names(self) -> list[str]:
+        """``column: attribute`` of every encoded column."""
+    @property
+    def feature_columns(self) -> list[str]:
+        """Feature column names."""
+    @property
+    def id_column(self) -> str | None:
+        """The id column, or None."""
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of everything that decides a score."""
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The training summary."""
+    @classmethod
+    def load(cls, path: str | PathLike[str]) -> Model:
+        """Reads a model file."""
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        """Parses a model document."""
+    def to_json(self, *, pretty: bool = False) -> str:
+        """The model document as JSON text."""
+    def save(self, path: str | PathLike[str]) -> None:
+        """Writes the model file atomically."""
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...

@@ -1,0 +1,85 @@
+//! The one mapping from `leadscore::Error` to Python exceptions.
+
+use leadscore::Error;
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+/// Builds an exception of the Python class `name` in `leadscore.exceptions`
+/// with the message and keyword attributes.
+fn raise(py: Python<'_>, name: &str, message: String, kwargs: Option<Bound<'_, PyDict>>) -> PyErr {
+    let made = (|| -> PyResult<PyErr> {
+        let cls = py.import("leadscore.exceptions")?.getattr(name)?;
+        let value = cls.call((message.clone(),), kwargs.as_ref())?;
+        Ok(PyErr::from_value(value))
+    })();
+    made.unwrap_or_else(|e| e)
+}
+
+/// Converts a core error into the matching Python exception.
+pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
+    let message = err.to_string();
+    let kwargs = PyDict::new(py);
+    match err {
+        Error::Io { path, source } => {
+            let args = (
+                source.raw_os_error().unwrap_or(0),
+                source.to_string(),
+                path.display().to_string(),
+            );
+            match source.kind() {
+                std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(args),
+                std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(args),
+                _ => PyOSError::new_err(args),
+            }
+        }
+        Error::InvalidRows { errors, total } => {
+            let list = PyList::empty(py);
+            for e in &errors {
+                let d = PyDict::new(py);
+                let _ = d.set_item("row", e.row);
+                let _ = d.set_item("column", &e.column);
+                let _ = d.set_item("value", &e.value);
+                let _ = d.set_item("reason", &e.reason);
+                let _ = list.append(d);
+            }
+            if let Some(first) = errors.first() {
+                let _ = kwargs.set_item("row", first.row);
+                let _ = kwargs.set_item("column", &first.column);
+                let _ = kwargs.set_item("value", &first.value);
+            }
+            let _ = kwargs.set_item("errors", list);
+            let _ = kwargs.set_item("total", total);
+            raise(py, "DataError", message, Some(kwargs))
+        }
+        Error::MissingColumn { column, .. } | Error::DuplicateColumn { column } => {
+            let _ = kwargs.set_item("column", column);
+            raise(py, "DataError", message, Some(kwargs))
+        }
+        Error::RaggedRow { row, .. } => {
+            let _ = kwargs.set_item("row", row);
+            raise(py, "DataError", message, Some(kwargs))
+        }
+        Error::Csv { .. } => raise(py, "DataError", message, None),
+        Error::InvalidParameter { .. } => raise(py, "ParameterError", message, None),
+        Error::NotEnoughOutcomes { .. } | Error::Training { .. } => {
+            raise(py, "TrainingError", message, None)
+        }
+        Error::UnsupportedFormat { .. } | Error::InvalidModel { .. } | Error::Json { .. } => {
+            raise(py, "ModelFormatError", message, None)
+        }
+        _ => PyValueError::new_err(message),
+    }
+}
+
+/// Extension to turn `leadscore::Result` into `PyResult`.
+pub trait IntoPyResult<T> {
+    /// Maps the error with [`to_py`].
+    fn py(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> IntoPyResult<T> for leadscore::Result<T> {
+    fn py(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_py(py, e))
+    }
+}

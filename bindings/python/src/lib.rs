@@ -1,0 +1,46 @@
+//! Python binding of leadscore: the native module `leadscore._leadscore`.
+
+mod error;
+mod frame;
+mod model;
+
+use pyo3::prelude::*;
+
+/// Seeded synthetic B2B deals with known true effects (outcome `Won`/`Lost`
+/// in column `outcome`, id `deal_id`), as a frame of `kind`.
+#[pyfunction]
+#[pyo3(signature = (rows, seed=42, *, kind="pandas"))]
+fn synthetic_deals<'py>(
+    py: Python<'py>,
+    rows: usize,
+    seed: u64,
+    kind: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let table = leadscore::synthetic::deals(rows, seed).table;
+    let columns = table
+        .column_names()
+        .iter()
+        .map(|name| {
+            let column = match table.column(name).expect("own column") {
+                leadscore::Values::Number(v) => {
+                    frame::Column::Float(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+                }
+                leadscore::Values::Text(v) => frame::Column::Text(v.clone()),
+            };
+            (name.clone(), column)
+        })
+        .collect();
+    let like = py
+        .import("leadscore._frames")?
+        .call_method1("empty_of_kind", (kind,))?;
+    frame::to_frame(py, columns, Some(&like))
+}
+
+/// The native module.
+#[pymodule(gil_used = false)]
+fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<model::PyModel>()?;
+    m.add_function(wrap_pyfunction!(synthetic_deals, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,324 @@
+//! `leadscore.Model`: fit, score, explain, scorecard, files, pickling.
+
+use std::sync::Arc;
+
+use leadscore::{ColumnKind, Model};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
+use pyo3::prelude::*;
+use pyo3::types::{PyTuple, PyType};
+
+use crate::error::IntoPyResult;
+use crate::frame::{table_from_py, to_frame, Column};
+
+/// Runs `f` without the GIL and maps its error.
+pub fn detached<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> leadscore::Result<T> + Send,
+) -> PyResult<T> {
+    py.detach(f).py(py)
+}
+
+/// A trained lead-scoring model: points per attribute, learned from closed
+/// deals. Immutable; safe to share between threads; pickles through its
+/// versioned JSON document.
+#[pyclass(name = "Model", module = "leadscore", frozen)]
+pub struct PyModel {
+    inner: Arc<Model>,
+}
+
+impl PyModel {
+    fn wrap(model: Model) -> PyModel {
+        PyModel {
+            inner: Arc::new(model),
+        }
+    }
+}
+
+#[pymethods]
+impl PyModel {
+    /// Learns a model from closed deals (a pandas, polars or pyarrow frame).
+    #[classmethod]
+    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, seed=0, folds=5, time_column=None, numeric=Vec::new(), categorical=Vec::new(), min_won=20, min_lost=20))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        deals: &Bound<'_, PyAny>,
+        target: String,
+        positive: Option<Bound<'_, PyAny>>,
+        negative: Option<Bound<'_, PyAny>>,
+        id: Option<String>,
+        ignore: Vec<String>,
+        missing: Vec<String>,
+        l2: Option<f64>,
+        seed: u64,
+        folds: usize,
+        time_column: Option<String>,
+        numeric: Vec<String>,
+        categorical: Vec<String>,
+        min_won: usize,
+        min_lost: usize,
+    ) -> PyResult<PyModel> {
+        let table = table_from_py(deals)?;
+        let values = |v: Option<Bound<'_, PyAny>>| -> PyResult<Vec<String>> {
+            match v {
+                None => Ok(Vec::new()),
+                Some(v) => match v.extract::<String>() {
+                    Ok(s) => Ok(vec![s]),
+                    Err(_) => v.extract::<Vec<String>>(),
+                },
+            }
+        };
+        let mut params = Model::params()
+            .target(target)
+            .positive(values(positive)?)
+            .negative(values(negative)?)
+            .ignore(ignore)
+            .missing(missing)
+            .seed(seed)
+            .folds(folds)
+            .min_outcomes(min_won, min_lost);
+        if let Some(id) = id {
+            params = params.id(id);
+        }
+        if let Some(l2) = l2 {
+            params = params.l2(l2);
+        }
+        if let Some(c) = time_column {
+            params = params.time_column(c);
+        }
+        for c in numeric {
+            params = params.kind(c, ColumnKind::Numeric);
+        }
+        for c in categorical {
+            params = params.kind(c, ColumnKind::Categorical);
+        }
+        let model = detached(py, || params.fit(&table))?;
+        Ok(PyModel::wrap(model))
+    }
+
+    /// Scores leads: a frame of the same kind with the id column (when the
+    /// model has one), `probability` and `points`, in input order.
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        leads: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let table = table_from_py(leads)?;
+        let model = self.inner.clone();
+        let scores = detached(py, move || model.score(&table))?;
+        let mut columns = Vec::new();
+        if let (Some(id), Some(ids)) = (self.inner.id_column(), scores.ids) {
+            columns.push((id.to_string(), Column::Text(ids)));
+        }
+        columns.push(("probability".into(), Column::Float(scores.probability)));
+        columns.push(("points".into(), Column::Float(scores.points)));
+        to_frame(py, columns, Some(leads))
+    }
+
+    /// Explains each lead's points: one row per lead and column, the `top`
+    /// strongest reasons for and against first; `base_points` plus a lead's
+    /// contributions equal its points.
+    #[pyo3(signature = (leads, top=5))]
+    fn explain<'py>(
+        &self,
+        py: Python<'py>,
+        leads: &Bound<'py, PyAny>,
+        top: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let table = table_from_py(leads)?;
+        let model = self.inner.clone();
+        let explanations = detached(py, move || model.explain(&table, top))?;
+        let n: usize = explanations.iter().map(|e| e.contributions.len()).sum();
+        let mut row = Vec::with_capacity(n);
+        let mut id = Vec::with_capacity(n);
+        let mut rank = Vec::with_capacity(n);
+        let mut column = Vec::with_capacity(n);
+        let mut attribute = Vec::with_capacity(n);
+        let mut contribution = Vec::with_capacity(n);
+        let mut points = Vec::with_capacity(n);
+        let mut base = Vec::with_capacity(n);
+        for (r, e) in explanations.into_iter().enumerate() {
+            for (k, c) in e.contributions.into_iter().enumerate() {
+                row.push(r as i64);
+                id.push(e.id.clone());
+                rank.push(k as i64 + 1);
+                column.push(Some(c.column));
+                attribute.push(Some(c.attribute));
+                contribution.push(c.points);
+                points.push(e.points);
+                base.push(e.base_points);
+            }
+        }
+        let mut columns = vec![("row".to_string(), Column::Int(row))];
+        if let Some(idc) = self.inner.id_column() {
+            columns.push((idc.to_string(), Column::Text(id)));
+        }
+        columns.extend([
+            ("rank".to_string(), Column::Int(rank)),
+            ("column".to_string(), Column::Text(column)),
+            ("attribute".to_string(), Column::Text(attribute)),
+            ("contribution".to_string(), Column::Float(contribution)),
+            ("points".to_string(), Column::Float(points)),
+            ("base_points".to_string(), Column::Float(base)),
+        ]);
+        to_frame(py, columns, Some(leads))
+    }
+
+    /// Points per attribute as a frame (`kind`: "pandas", "polars" or "pyarrow").
+    #[pyo3(signature = (*, kind="pandas"))]
+    fn scorecard<'py>(&self, py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyAny>> {
+        let card = self.inner.scorecard();
+        let rows = &card.rows;
+        let columns = vec![
+            (
+                "column".to_string(),
+                Column::Text(rows.iter().map(|r| Some(r.column.clone())).collect()),
+            ),
+            (
+                "attribute".to_string(),
+                Column::Text(rows.iter().map(|r| Some(r.attribute.clone())).collect()),
+            ),
+            (
+                "points".to_string(),
+                Column::Float(rows.iter().map(|r| r.points).collect()),
+            ),
+            (
+                "weight".to_string(),
+                Column::Float(rows.iter().map(|r| r.weight).collect()),
+            ),
+            (
+                "training_rows".to_string(),
+                Column::Int(rows.iter().map(|r| r.training_rows as i64).collect()),
+            ),
+            (
+                "training_won".to_string(),
+                Column::Int(rows.iter().map(|r| r.training_won as i64).collect()),
+            ),
+        ];
+        let kind = py
+            .import("leadscore._frames")?
+            .call_method1("empty_of_kind", (kind,))?;
+        to_frame(py, columns, Some(&kind))
+    }
+
+    /// Points every lead starts from on the scorecard.
+    #[getter]
+    fn base_points(&self) -> f64 {
+        self.inner.scorecard().base_points
+    }
+
+    /// One-hot encodes leads: a float64 array, one column per attribute
+    /// (see `attribute_names`).
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        leads: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let table = table_from_py(leads)?;
+        let model = self.inner.clone();
+        let x = detached(py, move || model.encode(&table))?;
+        Ok(x.into_pyarray(py))
+    }
+
+    /// Probabilities of a win for rows of an encoded array.
+    fn probabilities<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let p = self.inner.probabilities(x.as_array()).py(py)?;
+        Ok(p.into_pyarray(py))
+    }
+
+    /// `column: attribute` of every encoded column.
+    #[getter]
+    fn attribute_names(&self) -> Vec<String> {
+        self.inner.attribute_names()
+    }
+
+    /// Feature column names.
+    #[getter]
+    fn feature_columns(&self) -> Vec<String> {
+        self.inner
+            .feature_columns()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    /// The id column, or None.
+    #[getter]
+    fn id_column(&self) -> Option<String> {
+        self.inner.id_column().map(String::from)
+    }
+
+    /// A short hash of everything that decides a score.
+    #[getter]
+    fn fingerprint(&self) -> String {
+        self.inner.fingerprint()
+    }
+
+    /// The training summary as a dict (rows, won, lost, l2, cross-validation ...).
+    #[getter]
+    fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = serde_json::to_string(self.inner.summary()).expect("summary serializes");
+        py.import("json")?.call_method1("loads", (text,))
+    }
+
+    /// Reads a model file.
+    #[classmethod]
+    fn load(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+    ) -> PyResult<PyModel> {
+        Ok(PyModel::wrap(detached(py, move || Model::load(&path))?))
+    }
+
+    /// Parses a model document (JSON text).
+    #[classmethod]
+    fn from_json(_cls: &Bound<'_, PyType>, py: Python<'_>, text: &str) -> PyResult<PyModel> {
+        Ok(PyModel::wrap(Model::from_json_str(text).py(py)?))
+    }
+
+    /// The model document as JSON text.
+    #[pyo3(signature = (*, pretty=false))]
+    fn to_json(&self, pretty: bool) -> String {
+        self.inner.to_json_string(pretty)
+    }
+
+    /// Writes the model file atomically.
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        let model = self.inner.clone();
+        detached(py, move || model.save(&path))
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let from_json = py.get_type::<PyModel>().getattr("from_json")?;
+        PyTuple::new(
+            py,
+            [
+                from_json,
+                PyTuple::new(py, [self.inner.to_json_string(false)])?.into_any(),
+            ],
+        )
+    }
+
+    fn __repr__(&self) -> String {
+        let s = self.inner.summary();
+        let cv = s
+            .cross_validation
+            .as_ref()
+            .map(|cv| format!(", cv_auc={:.4}", cv.auc))
+            .unwrap_or_default();
+        format!(
+            "Model(features={}, attributes={}, trained_on={} deals ({} won){cv}, fingerprint={})",
+            s.columns_used.len(),
+            self.inner.n_attributes(),
+            s.rows,
+            s.won,
+            self.inner.fingerprint()
+        )
+    }
+}

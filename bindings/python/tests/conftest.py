@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import leadscore
+
+KINDS = ["pandas", "polars", "pyarrow"]
+
+
+@pytest.fixture(scope="session")
+def deals() -> Any:
+    return leadscore.synthetic_deals(3000, seed=1)
+
+
+@pytest.fixture(scope="session")
+def model(deals: Any) -> leadscore.Model:
+    return leadscore.Model.fit(
+        deals, target="outcome", positive="Won", id="deal_id", ignore=["created_at", "closed_at"], l2=3.0
+    )
+
+
+@pytest.fixture(scope="session")
+def leads() -> Any:
+    return leadscore.synthetic_deals(200, seed=99)
+
+
+def as_kind(frame: Any, kind: str) -> Any:
+    """Converts a pandas frame to another kind."""
+    if kind == "pandas":
+        return frame
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if kind == "pyarrow":
+        return table
+    import polars as pl
+
+    return pl.from_arrow(table)
+
+
+def column(frame: Any, name: str) -> list[Any]:
+    """A column of any frame kind as a list."""
+    kind = type(frame).__module__.split(".")[0]
+    if kind == "pandas":
+        return frame[name].tolist()
+    if kind == "polars":
+        return frame[name].to_list()
+    return frame.column(name).to_pylist()

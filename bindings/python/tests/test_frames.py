@@ -1,0 +1,86 @@
+"""DataFrames in and out: pandas, polars and pyarrow give the same results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import leadscore
+from conftest import KINDS, as_kind, column
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_score_returns_the_same_kind_in_input_order(model: leadscore.Model, leads: Any, kind: str) -> None:
+    frame = as_kind(leads, kind)
+    scores = model.score(frame)
+    assert type(scores).__module__.split(".")[0] == kind
+    assert list(scores.columns if kind != "pyarrow" else scores.column_names) == ["deal_id", "probability", "points"]
+    assert column(scores, "deal_id") == leads["deal_id"].tolist()
+    p = np.array(column(scores, "probability"))
+    assert ((p > 0) & (p < 1)).all()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_scores_alike(model: leadscore.Model, leads: Any, kind: str) -> None:
+    reference = model.score(leads)["points"].to_numpy()
+    points = np.array(column(model.score(as_kind(leads, kind)), "points"))
+    np.testing.assert_array_equal(points, reference)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fit_from_every_kind_gives_the_same_model(deals: Any, model: leadscore.Model, kind: str) -> None:
+    again = leadscore.Model.fit(
+        as_kind(deals, kind),
+        target="outcome",
+        positive="Won",
+        id="deal_id",
+        ignore=["created_at", "closed_at"],
+        l2=3.0,
+    )
+    assert again.fingerprint == model.fingerprint
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_explain_contributions_add_up_to_points(model: leadscore.Model, leads: Any, kind: str) -> None:
+    frame = as_kind(leads, kind)
+    why = model.explain(frame, top=3)
+    rows = np.array(column(why, "row"))
+    contribution = np.array(column(why, "contribution"))
+    points = np.array(column(why, "points"))
+    base = np.array(column(why, "base_points"))
+    n_features = len(model.feature_columns)
+    assert len(rows) == 200 * n_features
+    for r in (0, 57, 199):
+        mask = rows == r
+        assert base[mask][0] + contribution[mask].sum() == pytest.approx(points[mask][0], abs=1e-9)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_scorecard_of_every_kind(model: leadscore.Model, kind: str) -> None:
+    card = model.scorecard(kind=kind)  # type: ignore[arg-type]
+    assert type(card).__module__.split(".")[0] == kind
+    attributes = column(card, "attribute")
+    columns = column(card, "column")
+    assert ("demo_requested", "yes") in zip(columns, attributes)
+    demo = [p for c, a, p in zip(columns, attributes, column(card, "points")) if c == "demo_requested" and a == "yes"]
+    assert demo[0] > 0
+
+
+def test_numpy_path_matches_score(model: leadscore.Model, leads: Any) -> None:
+    x = model.encode(leads)
+    assert x.shape == (200, len(model.attribute_names))
+    assert (x.sum(axis=1) == len(model.feature_columns)).all()
+    np.testing.assert_allclose(model.probabilities(x), model.score(leads)["probability"].to_numpy(), rtol=0, atol=1e-12)
+
+
+def test_missing_values_and_categories_from_pandas(model: leadscore.Model, leads: Any) -> None:
+    frame = leads.copy()
+    frame["industry"] = frame["industry"].astype("category")
+    frame.loc[0, "employees"] = np.nan
+    scores = model.score(frame)
+    assert len(scores) == 200
+    why = model.explain(frame.head(1), top=20)
+    employees = why[why["column"] == "employees"]["attribute"].tolist()
+    assert employees == ["(missing)"]
