@@ -408,6 +408,9 @@ pub struct Capacity {
     pub leads_per_rep: u32,
     /// The period (e.g. `1w`), for the record.
     pub period: Option<Sla>,
+    /// Line of `[capacity]` in the policy file, when read from one.
+    #[serde(skip)]
+    pub line: Option<usize>,
 }
 
 impl Capacity {
@@ -1198,6 +1201,7 @@ fn convert(raw: RawPolicy, text: &str) -> (Policy, Vec<PolicyProblem>) {
             reps,
             leads_per_rep,
             period,
+            line: p.at(c),
         }
     });
     let policy = Policy {
@@ -1413,10 +1417,10 @@ impl Policy {
                 }
             }
         }
-        if self.capacity.is_some() && capacity_tiers.is_empty() {
+        if let (Some(c), true) = (self.capacity, capacity_tiers.is_empty()) {
             out.push(PolicyProblem {
                 severity: Severity::Warning,
-                line: None,
+                line: c.line,
                 field: "capacity".into(),
                 reason: "[capacity] is given but no tier has capacity = true; the capacity is only reported".into(),
             });
