@@ -873,7 +873,7 @@ fn cli_init_check_qualify() {
     let sales = (0..3000)
         .filter(|&r| decisions.cell(r, "route").unwrap().as_deref() == Some("sales"))
         .count();
-    assert!(sales >= 150 && sales < 160, "{sales} leads to sales");
+    assert!((150..160).contains(&sales), "{sales} leads to sales");
     let due = decisions.cell(0, "sla_due").unwrap().unwrap().into_owned();
     assert!(due.ends_with('Z') && due.len() == 20, "{due}");
     // The log has one JSON line per decision, with the inputs and versions.
