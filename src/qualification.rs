@@ -765,7 +765,7 @@ fn column_of(text: &str, offset: usize) -> usize {
         .rposition(|&b| b == b'\n')
         .map(|p| p + 1)
         .unwrap_or(0);
-    text[start..end].chars().count() + 1
+    text.get(start..end).map_or(0, |s| s.chars().count()) + 1
 }
 
 fn toml_error(text: &str, path: &Path, e: toml::de::Error) -> Error {
@@ -1888,10 +1888,13 @@ impl Policy {
                     }
                 }),
                 sales_leads: sales.len(),
-                expected_wins: sales.iter().map(|d| d.probability).sum(),
-                expected_pipeline: deal_values
-                    .as_ref()
-                    .map(|_| sales.iter().filter_map(|d| d.expected_value).sum()),
+                expected_wins: sales.iter().fold(0.0, |acc, d| acc + d.probability),
+                expected_pipeline: deal_values.as_ref().map(|_| {
+                    sales
+                        .iter()
+                        .filter_map(|d| d.expected_value)
+                        .fold(0.0, |acc, v| acc + v)
+                }),
             }
         });
         Ok(Qualification {
