@@ -1225,10 +1225,74 @@ fn parse_document(text: &str, path: &Path) -> Result<(Policy, Vec<PolicyProblem>
         envelope.format_version.as_deref(),
         POLICY_FORMAT_VERSION,
     )?;
-    let raw: RawPolicy = toml::from_str(text).map_err(|e| toml_error(text, path, e))?;
+    // Unknown fields are collected one by one: each is blanked out (with
+    // spaces, so offsets and lines stay put) and the document parsed again.
+    let mut work = text.to_string();
+    let mut unknown: Vec<PolicyProblem> = Vec::new();
+    let raw: RawPolicy = loop {
+        let e = match toml::from_str(&work) {
+            Ok(raw) => break raw,
+            Err(e) => e,
+        };
+        let span = e
+            .span()
+            .filter(|_| e.message().starts_with("unknown field"));
+        match span {
+            Some(span) if unknown.len() < 100 && span.start < work.len() => {
+                let line = line_of(text, span.start);
+                let key = e.message().split('`').nth(1).unwrap_or("?").to_string();
+                unknown.push(PolicyProblem {
+                    severity: Severity::Error,
+                    line: Some(line),
+                    field: table_path(text, line, &key),
+                    reason: e.message().trim().to_string(),
+                });
+                let end = work[span.start..]
+                    .find('\n')
+                    .map_or(work.len(), |i| span.start + i);
+                let blank = " ".repeat(end - span.start);
+                work.replace_range(span.start..end, &blank);
+            }
+            // Another error after blanking unknown fields may come from the
+            // blanking itself (a value over several lines): report the
+            // unknown fields alone.
+            _ if !unknown.is_empty() => {
+                return Err(Error::Policy {
+                    path: path.to_path_buf(),
+                    problems: unknown,
+                })
+            }
+            _ => return Err(toml_error(text, path, e)),
+        }
+    };
     let (policy, mut problems) = convert(raw, text);
     problems.extend(policy.problems());
+    problems.extend(unknown);
+    problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
     Ok((policy, problems))
+}
+
+/// The field path of `key` on 1-based `line`: `tier[2].key` inside the
+/// second `[[tier]]`, `leads.key` inside `[leads]`, `key` at the top.
+fn table_path(text: &str, line: usize, key: &str) -> String {
+    let mut header: Option<(String, Option<usize>)> = None;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for l in text.lines().take(line) {
+        let t = l.trim();
+        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let name = name.trim().to_string();
+            let n = counts.entry(name.clone()).or_default();
+            *n += 1;
+            header = Some((name, Some(*n)));
+        } else if let Some(name) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            header = Some((name.trim().to_string(), None));
+        }
+    }
+    match header {
+        Some((name, Some(i))) => format!("{name}[{i}].{key}"),
+        Some((name, None)) => format!("{name}.{key}"),
+        None => key.to_string(),
+    }
 }
 
 fn errors_only(problems: &[PolicyProblem]) -> bool {
@@ -1236,9 +1300,11 @@ fn errors_only(problems: &[PolicyProblem]) -> bool {
 }
 
 impl Policy {
-    /// Reads a policy file. Every problem found is reported at once (see
-    /// [`Error::Policy`]); a document that does not parse reports its first
-    /// parse error with its line ([`Error::Toml`]).
+    /// Reads a policy file. Every problem found is reported at once, each
+    /// with its line and field, unknown fields included (see
+    /// [`Error::Policy`]); a document that does not parse (bad syntax, a
+    /// value of the wrong type, a missing field) reports its first such error
+    /// with its line ([`Error::Toml`]).
     pub fn load(path: impl AsRef<Path>) -> Result<Policy> {
         let path = path.as_ref();
         let text = crate::io::read_to_string(path)?;
@@ -1265,9 +1331,10 @@ impl Policy {
     }
 
     /// Checks a policy document, against a model when given: every problem
-    /// (errors and warnings) in line order. A document that does not parse
-    /// (TOML syntax, unknown field, wrong type, unsupported version) is an
-    /// `Err` naming the line of its first such error.
+    /// (errors and warnings) in line order, unknown fields included. A
+    /// document that does not parse (TOML syntax, a value of the wrong type,
+    /// a missing field, an unsupported version) is an `Err` naming the line
+    /// of its first such error.
     ///
     /// Against a model it also checks that every rule's column is one the
     /// model knows (a feature, the id, or a column it was trained without)

@@ -502,17 +502,43 @@ const CATCH_ALL: &str = "\n[[tier]]\nname = \"Z\"\nroute = \"nurture\"\n";
 #[test]
 fn unknown_field_names_its_line() {
     let text = format!("{HEAD}\n[[tier]]\nname = \"A\"\nroute = \"nurture\"\ncolour = \"red\"\n");
-    match policy_error(&text) {
-        Error::Toml { line, message, .. } => {
-            assert_eq!(line, Some(8));
-            assert!(message.contains("colour"), "{message}");
+    let e = policy_error(&text);
+    assert!(e.to_string().contains("line 8, tier[1].colour"), "{e}");
+    match e {
+        Error::Policy { problems, .. } => {
+            assert_eq!(problems.len(), 1);
+            assert_eq!(problems[0].line, Some(8));
+            assert_eq!(problems[0].field, "tier[1].colour");
+            assert!(problems[0].reason.contains("unknown field"));
         }
         e => panic!("unexpected {e}"),
     }
-    let text = format!("{HEAD}owner = \"me\"\n{CATCH_ALL}");
-    let e = policy_error(&text);
-    assert!(e.to_string().contains("line 4"), "{e}");
-    assert!(e.to_string().contains("owner"), "{e}");
+    // Several unknown fields and other problems are all reported at once.
+    let text = format!(
+        "{HEAD}owner = \"me\"\n\n[leads]\ncreated = \"created_at\"\n\n[[tier]]\nname = \"A\"\nmin_points = 50\nroute = \"sales\"\nowner = \"AE\"\nsla = \"4x\"\n{CATCH_ALL}"
+    );
+    match policy_error(&text) {
+        Error::Policy { problems, .. } => {
+            let got: Vec<(Option<usize>, &str)> = problems
+                .iter()
+                .map(|p| (p.line, p.field.as_str()))
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    (Some(4), "owner"),
+                    (Some(7), "leads.created"),
+                    (Some(14), "tier[1].sla")
+                ]
+            );
+        }
+        e => panic!("unexpected {e}"),
+    }
+    // A syntax error names its line and column.
+    match policy_error(&format!("{HEAD}\n[[tier]\nname = \"A\"\n")) {
+        Error::Toml { line, column, .. } => assert_eq!((line, column), (Some(5), Some(8))),
+        e => panic!("unexpected {e}"),
+    }
 }
 
 #[test]
