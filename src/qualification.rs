@@ -196,7 +196,11 @@ impl fmt::Display for TierCondition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TierCondition::MinPoints(p) => write!(f, "points >= {p}"),
-            TierCondition::TopShare(s) => write!(f, "top {} % of leads", 100.0 * s),
+            TierCondition::TopShare(s) => write!(
+                f,
+                "top {} % of leads",
+                crate::table::format_number((s * 1e6).round() / 1e4)
+            ),
             TierCondition::Capacity => write!(f, "within sales capacity"),
             TierCondition::CatchAll => write!(f, "every other lead"),
         }
@@ -2223,6 +2227,21 @@ mod tests {
         assert_eq!(list.holds("3.0"), Ok(true));
         assert_eq!(list.holds("US"), Ok(true));
         assert_eq!(list.holds("us"), Ok(false));
+    }
+
+    #[test]
+    fn conditions_read_plainly() {
+        assert_eq!(
+            TierCondition::TopShare(0.07).to_string(),
+            "top 7 % of leads"
+        );
+        assert_eq!(
+            TierCondition::TopShare(0.125).to_string(),
+            "top 12.5 % of leads"
+        );
+        assert_eq!(TierCondition::MinPoints(60.0).to_string(), "points >= 60");
+        let c = Condition::In(vec![Scalar::Text("US".into()), Scalar::Number(3.0)]);
+        assert_eq!(c.to_string(), "in [\"US\", 3]");
     }
 
     #[test]

@@ -973,3 +973,25 @@ fn cli_init_check_qualify() {
     assert!(!dir.join("x.csv").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_non_sales_tier_below_a_stricter_sales_tier_is_reachable_through_must_haves() {
+    let tiers = "\n[[tier]]\nname = \"A\"\nmin_points = 60\nroute = \"sales\"\nowner = \"AE\"\nsla = \"4h\"\n\n[[tier]]\nname = \"B\"\nmin_points = 70\nroute = \"sdr\"\nowner = \"SDR\"\nsla = \"1d\"\n";
+    // Without must-haves B can never be reached.
+    let e = policy_error(&format!("{HEAD}{tiers}{CATCH_ALL}"));
+    assert!(
+        e.to_string()
+            .contains("tier \"B\" (points >= 70) is unreachable"),
+        "{e}"
+    );
+    // With one, a lead of 75 points failing it skips A and lands in B.
+    let rule = "\n[[must_have]]\nname = \"Target market\"\ncolumn = \"country\"\nin = [\"United States\"]\n";
+    let policy = Policy::from_toml_str(&format!("{HEAD}{rule}{tiers}{CATCH_ALL}")).unwrap();
+    let decisions = policy.qualify(model(), &golden_leads()).unwrap();
+    assert_eq!(
+        decisions[1].tier, "B",
+        "L2 (India, {:.1} points)",
+        decisions[1].points
+    );
+    assert_eq!(decisions[0].tier, "A");
+}
