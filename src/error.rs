@@ -174,8 +174,8 @@ pub enum Error {
         #[source]
         source: csv::Error,
     },
-    /// A policy document parsed but breaks the policy rules. Every problem
-    /// found is listed, each with its line and field.
+    /// A policy document has unknown fields or breaks the policy rules.
+    /// Every problem found is listed, each with its line and field.
     #[error("{}: {} problem(s) in the policy{}", path.display(), problems.len(), show_problems(problems))]
     Policy {
         /// The file (`<string>` when parsed from memory).
@@ -183,8 +183,8 @@ pub enum Error {
         /// The problems, in line order.
         problems: Vec<PolicyProblem>,
     },
-    /// A TOML document could not be parsed: bad syntax, an unknown or
-    /// missing field, a value of the wrong type.
+    /// A TOML document could not be parsed: bad syntax, a missing field, a
+    /// value of the wrong type.
     #[error("{}{}: {message}", path.display(), show_position(*line, *column))]
     Toml {
         /// The file (`<string>` when parsed from memory).
