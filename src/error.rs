@@ -35,6 +35,41 @@ impl fmt::Display for RowError {
     }
 }
 
+/// How serious a [`PolicyProblem`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The policy cannot be used as it is.
+    Error,
+    /// The policy works but probably not as meant.
+    Warning,
+}
+
+/// One problem in a policy document: where it is, which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PolicyProblem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// 1-based line in the policy file, when known.
+    pub line: Option<usize>,
+    /// The field, e.g. `tier[2].sla` (tables counted from 1 in file order).
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub reason: String,
+}
+
+impl fmt::Display for PolicyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.severity == Severity::Warning {
+            write!(f, "warning: ")?;
+        }
+        if let Some(line) = self.line {
+            write!(f, "line {line}, ")?;
+        }
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
 /// Everything that can go wrong in leadscore. Every variant names what it is about.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +174,28 @@ pub enum Error {
         #[source]
         source: csv::Error,
     },
+    /// A policy document has unknown fields or breaks the policy rules.
+    /// Every problem found is listed, each with its line and field.
+    #[error("{}: {} problem(s) in the policy{}", path.display(), problems.len(), show_problems(problems))]
+    Policy {
+        /// The file (`<string>` when parsed from memory).
+        path: PathBuf,
+        /// The problems, in line order.
+        problems: Vec<PolicyProblem>,
+    },
+    /// A TOML document could not be parsed: bad syntax, a missing field, a
+    /// value of the wrong type.
+    #[error("{}{}: {message}", path.display(), show_position(*line, *column))]
+    Toml {
+        /// The file (`<string>` when parsed from memory).
+        path: PathBuf,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+        /// What the parser reported.
+        message: String,
+    },
     /// A JSON document could not be parsed.
     #[error("{}: line {}, column {}: {source}", path.display(), source.line(), source.column())]
     Json {
@@ -148,6 +205,18 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+}
+
+fn show_problems(problems: &[PolicyProblem]) -> String {
+    problems.iter().map(|p| format!("\n  {p}")).collect()
+}
+
+fn show_position(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(", line {l}, column {c}"),
+        (Some(l), None) => format!(", line {l}"),
+        _ => String::new(),
+    }
 }
 
 fn show_row_errors(errors: &[RowError], total: usize) -> String {

@@ -1,5 +1,7 @@
 //! `leadscore`: learn lead-score points from closed deals and score new leads.
 
+mod qualify;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,6 +30,10 @@ enum Command {
     Demo(DemoArgs),
     /// Write synthetic B2B deals with known true effects as CSV.
     Synthetic(SyntheticArgs),
+    /// Decide every lead with a policy: tier, route, owner, SLA due time and reasons.
+    Qualify(qualify::QualifyArgs),
+    /// Write a starter policy (init) or check one against a model (check).
+    Policy(qualify::PolicyArgs),
 }
 
 #[derive(Args)]
@@ -164,6 +170,8 @@ fn main() -> ExitCode {
         Command::Scorecard(a) => scorecard(a),
         Command::Demo(a) => demo(a),
         Command::Synthetic(a) => synthetic(a),
+        Command::Qualify(a) => qualify::qualify(a),
+        Command::Policy(a) => qualify::policy(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
