@@ -288,8 +288,8 @@ fn golden_decisions_on_hand_made_leads() {
 
 /// Points of the hand-made leads under the test model (pinned so that a
 /// change of training or scoring shows here).
-const GOLDEN_POINTS: [f64; 5] = [101.41, 93.62, 76.22, 12.84, -35.23];
-const GOLDEN_L4_SHORT: &str = "27.2";
+const GOLDEN_POINTS: [f64; 5] = [99.36, 91.61, 74.17, 15.98, -34.46];
+const GOLDEN_L4_SHORT: &str = "24.1";
 
 #[test]
 fn golden_tiers_on_synthetic_deals() {
@@ -320,24 +320,24 @@ fn golden_tiers_on_synthetic_deals() {
             .unwrap()
     };
     let a = find("D000029");
-    assert_eq!((a.tier.as_str(), a.route, a.rank), ("A", Route::Sales, 88));
+    assert_eq!((a.tier.as_str(), a.route, a.rank), ("A", Route::Sales, 89));
     assert_eq!(a.sla_due.as_deref(), Some("2024-11-07T04:00:00Z"));
     assert_eq!(a.owner.as_deref(), Some("Account Executives"));
     assert_eq!(
         a.reasons(3),
-        "for: demo_requested = yes (+13.9), job_seniority = Director (+7.9), lead_source = Event (+7.0); \
-         against: pricing_page_visits = < 1 (-6.2), campaign = Industry Report (-2.6), webinar_attended = no (-2.3)"
+        "for: demo_requested = yes (+13.8), job_seniority = Director (+7.8), lead_source = Event (+7.1); \
+         against: pricing_page_visits = < 1 (-6.1), campaign = Industry Report (-2.6), webinar_attended = no (-2.3)"
     );
     assert!(find("D000003")
         .reasons(3)
-        .starts_with("4.4 points short of tier A; for: job_seniority = VP (+9.6)"));
+        .starts_with("2.9 points short of tier A; for: job_seniority = VP (+9.5)"));
     let d4 = find("D000004");
-    assert_eq!((d4.route, d4.rank), (Route::Nurture, 878));
+    assert_eq!((d4.route, d4.rank), (Route::Nurture, 876));
     assert_eq!(
         d4.reasons(3),
-        "fails must-have \"Target market\" (country = Brazil); 5.8 points short of tier B; \
-         for: job_seniority = Director (+7.9), industry = Software (+6.3), email_clicks = >= 6 (+2.7); \
-         against: country = Brazil (-5.2), employees = 26 to < 33 (-5.0), demo_requested = no (-3.4)"
+        "fails must-have \"Target market\" (country = Brazil); 6.0 points short of tier B; \
+         for: job_seniority = Director (+7.8), industry = Software (+6.3), email_clicks = 6 to < 7 (+3.7); \
+         against: employees = 23 to < 31 (-6.2), country = Brazil (-5.2), demo_requested = no (-3.3)"
     );
     // Input order is kept.
     for (r, d) in q.decisions.iter().enumerate() {
@@ -351,7 +351,7 @@ const GOLDEN_SYNTHETIC: [(&str, &str); 12] = [
     ("D000003", "B"),
     ("D000004", "C"),
     ("D000005", "B"),
-    ("D000006", "C"),
+    ("D000006", "B"),
     ("D000007", "C"),
     ("D000008", "D"),
     ("D000009", "D"),
@@ -361,9 +361,9 @@ const GOLDEN_SYNTHETIC: [(&str, &str); 12] = [
 ];
 const GOLDEN_COUNTS: [(&str, usize); 5] = [
     ("A", 200),
-    ("B", 724),
-    ("C", 1253),
-    ("D", 672),
+    ("B", 732),
+    ("C", 1249),
+    ("D", 668),
     ("disqualified", 151),
 ];
 
@@ -415,8 +415,25 @@ fn capacity_cut_sends_the_requested_number_to_sales() {
         let capacity = reps * per;
         assert_capacity(&q, capacity);
         let report = q.capacity.as_ref().unwrap();
-        if capacity < report.eligible {
-            assert_eq!(report.sales_leads, capacity, "no ties expected here");
+        if report.eligible >= capacity {
+            // Exactly `capacity` leads, more only when they tie on the points
+            // of the capacity-th lead.
+            let mut sales: Vec<f64> = q
+                .decisions
+                .iter()
+                .filter(|d| d.route == Route::Sales)
+                .map(|d| d.points)
+                .collect();
+            sales.sort_by(|a, b| b.total_cmp(a));
+            assert!(sales.len() >= capacity, "{} < {capacity}", sales.len());
+            let last = sales[capacity - 1];
+            assert_eq!(report.cut_points, Some(last), "{reps} x {per}");
+            assert!(
+                sales[capacity..].iter().all(|p| *p == last),
+                "{reps} x {per}: {} leads sent, beyond the capacity {:?} but the cut is {last}",
+                sales.len(),
+                &sales[capacity..]
+            );
         }
         let pipeline: f64 = q
             .decisions
