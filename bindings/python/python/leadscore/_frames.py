@@ -29,7 +29,7 @@ def to_arrow(obj: Any) -> Any:
             return _pandas_to_arrow(obj)
         return obj
     if isinstance(obj, dict):
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 
         return pa.table(obj)
     raise TypeError(
@@ -38,7 +38,7 @@ def to_arrow(obj: Any) -> Any:
 
 
 def _pandas_to_arrow(frame: Any) -> Any:
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 
     try:
         return pa.Table.from_pandas(frame, preserve_index=False)
@@ -72,7 +72,7 @@ def to_frame(columns: dict[str, Any], like: Any) -> Any:
     """Builds a frame of the same kind as ``like`` from a dict of columns."""
     kind = like.kind if isinstance(like, _Kind) else _kind(like)
     if kind == "pandas":
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
         return pd.DataFrame(columns)
     if kind == "polars":
@@ -81,6 +81,6 @@ def to_frame(columns: dict[str, Any], like: Any) -> Any:
         return pl.DataFrame(columns)
     if kind == "dict":
         return columns
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 
     return pa.table(columns)

@@ -7,6 +7,8 @@ from typing import Any, Literal, final
 import numpy as np
 import numpy.typing as npt
 
+__all__ = ["Model", "__version__", "synthetic_deals"]
+
 __version__: str
 
 def synthetic_deals(
