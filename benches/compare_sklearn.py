@@ -36,13 +36,13 @@ POST_CONTACT = [
 
 
 def load(data: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], list[str]]:
-    df = pd.read_csv(data / "x_education" / "leads.csv", keep_default_na=False, na_values=[""])
-    df = df.drop(columns=["Lead Number", *POST_CONTACT]).replace("Select", np.nan)
+    """The pre-contact frame as pandas reads it (both sides get this same frame)."""
+    df = pd.read_csv(data / "x_education" / "leads.csv", na_values=["Select"])
+    df = df.drop(columns=["Lead Number", *POST_CONTACT])
     y = df["Converted"].to_numpy()
     features = [c for c in df.columns if c not in ("Prospect ID", "Converted")]
     numeric = [c for c in features if pd.api.types.is_numeric_dtype(df[c])]
     categorical = [c for c in features if c not in numeric]
-    df[categorical] = df[categorical].astype(object)
     return df, y, numeric, categorical
 
 

@@ -204,27 +204,54 @@ impl Lookup {
         r: usize,
         missing: &[String],
     ) -> std::result::Result<Slot, String> {
+        match (encoding, values) {
+            (Encoding::Numeric { .. }, Values::Number(_)) => Ok(Self::numeric_slot(
+                encoding,
+                numeric_cell(values, r, missing)?,
+            )),
+            _ => self.slot_text(encoding, values.text(r).as_deref(), missing),
+        }
+    }
+
+    /// The slot of one text cell (`None` when missing).
+    pub(crate) fn slot_text(
+        &self,
+        encoding: &Encoding,
+        text: Option<&str>,
+        missing: &[String],
+    ) -> std::result::Result<Slot, String> {
+        let text = text.filter(|v| !missing.iter().any(|m| m == v));
         match encoding {
-            Encoding::Categorical { levels } => match values.text(r) {
+            Encoding::Categorical { levels } => match text {
                 None => Ok(Slot::Known(levels.len() + 1)),
-                Some(v) if missing.iter().any(|m| m == v.as_ref()) => {
-                    Ok(Slot::Known(levels.len() + 1))
-                }
-                Some(v) => match self.levels.get(v.as_ref()) {
+                Some(v) => match self.levels.get(v) {
                     Some(&i) => Ok(Slot::Known(i)),
                     None => Ok(Slot::Unseen(levels.len())),
                 },
             },
-            Encoding::Numeric {
-                edges,
-                special_values,
-            } => match numeric_cell(values, r, missing)? {
-                None => Ok(Slot::Known(encoding.missing_slot())),
-                Some(x) => match special_values.iter().position(|s| *s == x) {
-                    Some(i) => Ok(Slot::Known(edges.len() + 1 + i)),
-                    None => Ok(Slot::Known(edges.partition_point(|e| *e <= x))),
+            Encoding::Numeric { .. } => match text {
+                None => Ok(Self::numeric_slot(encoding, None)),
+                Some(s) => match s.parse::<f64>() {
+                    Ok(x) if x.is_finite() => Ok(Self::numeric_slot(encoding, Some(x))),
+                    _ => Err(s.to_string()),
                 },
             },
+        }
+    }
+
+    fn numeric_slot(encoding: &Encoding, x: Option<f64>) -> Slot {
+        match (encoding, x) {
+            (
+                Encoding::Numeric {
+                    edges,
+                    special_values,
+                },
+                Some(x),
+            ) => match special_values.iter().position(|s| *s == x) {
+                Some(i) => Slot::Known(edges.len() + 1 + i),
+                None => Slot::Known(edges.partition_point(|e| *e <= x)),
+            },
+            _ => Slot::Known(encoding.missing_slot()),
         }
     }
 }
@@ -241,6 +268,14 @@ fn numeric_cell(
             Some(x) if x.is_nan() => Ok(None),
             Some(x) if x.is_finite() => Ok(Some(x)),
             Some(x) => Err(format!("{x}")),
+        },
+        Values::Dictionary { .. } => match values.text(r).as_deref() {
+            None => Ok(None),
+            Some(s) if missing.iter().any(|m| m == s) => Ok(None),
+            Some(s) => match s.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(Some(x)),
+                _ => Err(s.to_string()),
+            },
         },
         Values::Text(v) => match v[r].as_deref() {
             None => Ok(None),

@@ -578,9 +578,30 @@ impl Model {
             let mut s = Vec::with_capacity(n);
             let mut unseen_rows = 0;
             let mut examples: Vec<String> = Vec::new();
+            // A dictionary column is looked up once per distinct value.
+            let per_value: Option<(Vec<_>, _)> = match values {
+                Values::Dictionary { values: dict, .. } => Some((
+                    dict.iter()
+                        .map(|v| lookup.slot_text(&f.encoding, Some(v), &self.missing))
+                        .collect(),
+                    lookup.slot_text(&f.encoding, None, &self.missing),
+                )),
+                _ => None,
+            };
             for r in 0..n {
-                match lookup.slot(&f.encoding, values, r, &self.missing) {
-                    Ok(Slot::Known(i)) => s.push(i as u32),
+                let computed;
+                let slot = match (&per_value, values) {
+                    (Some((per, none)), Values::Dictionary { codes, .. }) => match codes[r] {
+                        Some(c) => &per[c as usize],
+                        None => none,
+                    },
+                    _ => {
+                        computed = lookup.slot(&f.encoding, values, r, &self.missing);
+                        &computed
+                    }
+                };
+                match slot {
+                    Ok(Slot::Known(i)) => s.push(*i as u32),
                     Ok(Slot::Unseen(i)) => {
                         unseen_rows += 1;
                         if examples.len() < 5 {
@@ -590,10 +611,10 @@ impl Model {
                                 }
                             }
                         }
-                        s.push(i as u32)
+                        s.push(*i as u32)
                     }
                     Err(v) => {
-                        errors.push(leads.first_row() + r, &f.column, &v, "not a number");
+                        errors.push(leads.first_row() + r, &f.column, v, "not a number");
                         s.push(0)
                     }
                 }

@@ -225,11 +225,21 @@ impl Schema {
 }
 
 fn infer_kind(values: &Values, missing: &[String]) -> ColumnKind {
-    match values {
-        Values::Number(_) => ColumnKind::Numeric,
-        Values::Text(v) => {
+    let texts: Box<dyn Iterator<Item = &String>> = match values {
+        Values::Number(_) => return ColumnKind::Numeric,
+        Values::Text(v) => Box::new(v.iter().flatten()),
+        Values::Dictionary { values, codes } => {
+            let mut used = vec![false; values.len()];
+            for c in codes.iter().flatten() {
+                used[*c as usize] = true;
+            }
+            Box::new(values.iter().zip(used).filter(|(_, u)| *u).map(|(v, _)| v))
+        }
+    };
+    {
+        {
             let mut any = false;
-            for s in v.iter().flatten() {
+            for s in texts {
                 if missing.iter().any(|m| m == s) {
                     continue;
                 }

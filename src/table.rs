@@ -15,6 +15,15 @@ pub enum Values {
     Text(Vec<Option<String>>),
     /// Numeric cells; `None` (or NaN) is missing.
     Number(Vec<Option<f64>>),
+    /// Text cells stored once per distinct value: row `r` holds
+    /// `values[codes[r]]`, `None` is missing. Arrow dictionary and string
+    /// columns arrive this way; scoring looks each distinct value up once.
+    Dictionary {
+        /// The distinct values.
+        values: Vec<String>,
+        /// One code per row into `values`.
+        codes: Vec<Option<u32>>,
+    },
 }
 
 impl Values {
@@ -23,6 +32,7 @@ impl Values {
         match self {
             Values::Text(v) => v.len(),
             Values::Number(v) => v.len(),
+            Values::Dictionary { codes, .. } => codes.len(),
         }
     }
 
@@ -39,6 +49,9 @@ impl Values {
                 Some(x) if !x.is_nan() => Some(Cow::Owned(format_number(x))),
                 _ => None,
             },
+            Values::Dictionary { values, codes } => {
+                codes[row].map(|c| Cow::Borrowed(values[c as usize].as_str()))
+            }
         }
     }
 
@@ -46,6 +59,10 @@ impl Values {
         match self {
             Values::Text(v) => Values::Text(rows.iter().map(|&r| v[r].clone()).collect()),
             Values::Number(v) => Values::Number(rows.iter().map(|&r| v[r]).collect()),
+            Values::Dictionary { values, codes } => Values::Dictionary {
+                values: values.clone(),
+                codes: rows.iter().map(|&r| codes[r]).collect(),
+            },
         }
     }
 }
@@ -210,6 +227,15 @@ impl Table {
             n_rows: rows.len(),
             first_row: 1,
         }
+    }
+
+    /// The same table without the column `name` (unchanged when absent).
+    pub fn without_column(mut self, name: &str) -> Table {
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            self.names.remove(i);
+            self.columns.remove(i);
+        }
+        self
     }
 
     /// Adds or replaces a column.

@@ -317,3 +317,40 @@ fn no_signal_data_predicts_the_win_rate() {
         .any(|w| w.contains("win rate")));
     assert!(model.scorecard().rows.iter().all(|r| r.points == 0.0));
 }
+
+#[test]
+fn dictionary_columns_score_like_text_columns() {
+    let (model, deals) = common::synthetic_model(1_500, 13);
+    let leads = deals.take_rows(&(0..300).collect::<Vec<_>>());
+    let as_dictionary: Vec<(String, leadscore::Values)> = leads
+        .column_names()
+        .iter()
+        .map(|name| {
+            let v = leads.column(name).unwrap();
+            let v = match v {
+                leadscore::Values::Text(cells) => {
+                    let mut values: Vec<String> = Vec::new();
+                    let codes = cells
+                        .iter()
+                        .map(|c| {
+                            c.as_ref().map(|s| match values.iter().position(|v| v == s) {
+                                Some(i) => i as u32,
+                                None => {
+                                    values.push(s.clone());
+                                    (values.len() - 1) as u32
+                                }
+                            })
+                        })
+                        .collect();
+                    leadscore::Values::Dictionary { values, codes }
+                }
+                other => other.clone(),
+            };
+            (name.clone(), v)
+        })
+        .collect();
+    let dict = Table::from_columns(as_dictionary).unwrap();
+    assert!(matches!(dict.column("industry"), Some(leadscore::Values::Dictionary { .. })));
+    assert_eq!(model.score(&dict).unwrap(), model.score(&leads).unwrap());
+    assert_eq!(model.explain(&dict, 3).unwrap(), model.explain(&leads, 3).unwrap());
+}

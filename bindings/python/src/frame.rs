@@ -2,7 +2,10 @@
 //! polars, pyarrow, duckdb ...) becomes a core `Table`; results go back as
 //! columns that `leadscore._frames` wraps in the caller's frame type.
 
-use arrow_array::{Array, ArrayRef, Float64Array, StringArray};
+use std::collections::HashMap;
+
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, DictionaryArray, Float64Array, StringArray};
 use arrow_schema::DataType;
 use leadscore::{Table, Values};
 use pyo3::exceptions::PyTypeError;
@@ -17,14 +20,27 @@ fn unsupported(column: &str, data_type: &DataType) -> PyErr {
     ))
 }
 
-/// Reads a DataFrame-like object into a `Table`. Numbers become numeric
-/// cells, everything else (strings, categories, booleans, dates) text; an
-/// empty string or null is missing, and text is trimmed as CSV fields are.
-pub fn table_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Table> {
+/// Reads a DataFrame-like object into a `Table`: all its columns, or only
+/// `needed` (a needed column the frame lacks is a `DataError` naming it).
+/// Numbers become numeric cells, everything else (strings, categories,
+/// booleans, dates) text; an empty string or null is missing, and text is
+/// trimmed as CSV fields are.
+pub fn table_from_py(obj: &Bound<'_, PyAny>, needed: Option<Vec<String>>) -> PyResult<Table> {
     let py = obj.py();
-    let arrow = py
-        .import("leadscore._frames")?
-        .call_method1("to_arrow", (obj,))?;
+    let frames = py.import("leadscore._frames")?;
+    if let Some(needed) = &needed {
+        let names: Vec<String> = frames.call_method1("column_names", (obj,))?.extract()?;
+        if let Some(missing) = needed.iter().find(|c| !names.contains(c)) {
+            return Err(crate::error::to_py(
+                py,
+                leadscore::Error::MissingColumn {
+                    column: missing.clone(),
+                    available: names,
+                },
+            ));
+        }
+    }
+    let arrow = frames.call_method1("to_arrow", (obj, needed))?;
     let table: PyTable = arrow.extract()?;
     let (batches, schema) = table.into_inner();
     let mut columns = Vec::with_capacity(schema.fields().len());
@@ -49,21 +65,44 @@ pub fn table_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Table> {
         } else if dt.is_nested() || matches!(dt, DataType::Binary | DataType::LargeBinary) {
             return Err(unsupported(&name, dt));
         } else {
-            let mut out: Vec<Option<String>> = Vec::new();
+            // Text arrives as a dictionary: each distinct value is converted
+            // (and later looked up) once, rows carry codes.
+            let dict_type =
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+            let mut values: Vec<String> = Vec::new();
+            let mut index: HashMap<String, u32> = HashMap::new();
+            let mut codes: Vec<Option<u32>> =
+                Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
             for chunk in &chunks {
                 let cast =
-                    arrow_cast::cast(chunk, &DataType::Utf8).map_err(|_| unsupported(&name, dt))?;
-                let a = cast
+                    arrow_cast::cast(chunk, &dict_type).map_err(|_| unsupported(&name, dt))?;
+                let dict = cast
+                    .as_any()
+                    .downcast_ref::<DictionaryArray<Int32Type>>()
+                    .ok_or_else(|| unsupported(&name, dt))?;
+                let strings = dict
+                    .values()
                     .as_any()
                     .downcast_ref::<StringArray>()
                     .ok_or_else(|| unsupported(&name, dt))?;
-                out.extend(a.iter().map(|v| {
-                    v.map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                }));
+                // Chunk code -> global code; empty (after trimming) is missing.
+                let local: Vec<Option<u32>> = strings
+                    .iter()
+                    .map(|v| {
+                        let v = v.map(str::trim).filter(|s| !s.is_empty())?;
+                        Some(*index.entry(v.to_string()).or_insert_with(|| {
+                            values.push(v.to_string());
+                            (values.len() - 1) as u32
+                        }))
+                    })
+                    .collect();
+                codes.extend(
+                    dict.keys()
+                        .iter()
+                        .map(|k| k.and_then(|k| local.get(k as usize).copied().flatten())),
+                );
             }
-            Values::Text(out)
+            Values::Dictionary { values, codes }
         };
         columns.push((name, values));
     }
@@ -80,11 +119,13 @@ pub enum Column {
     Text(Vec<Option<String>>),
 }
 
-/// Wraps result columns in the same frame type as `like` (see `leadscore._frames`).
+/// Wraps result columns in the same frame type as `like` (see
+/// `leadscore._frames`), first copying `like`'s column `id` when given.
 pub fn to_frame<'py>(
     py: Python<'py>,
     columns: Vec<(String, Column)>,
     like: Option<&Bound<'py, PyAny>>,
+    id: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let dict = PyDict::new(py);
     for (name, column) in columns {
@@ -95,5 +136,5 @@ pub fn to_frame<'py>(
         }
     }
     py.import("leadscore._frames")?
-        .call_method1("to_frame", (dict, like))
+        .call_method1("to_frame", (dict, like, id))
 }

@@ -25,7 +25,11 @@ fn synthetic_deals<'py>(
                 leadscore::Values::Number(v) => {
                     frame::Column::Float(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
                 }
-                leadscore::Values::Text(v) => frame::Column::Text(v.clone()),
+                other => frame::Column::Text(
+                    (0..other.len())
+                        .map(|r| other.text(r).map(|t| t.into_owned()))
+                        .collect(),
+                ),
             };
             (name.clone(), column)
         })
@@ -33,7 +37,7 @@ fn synthetic_deals<'py>(
     let like = py
         .import("leadscore._frames")?
         .call_method1("empty_of_kind", (kind,))?;
-    frame::to_frame(py, columns, Some(&like))
+    frame::to_frame(py, columns, Some(&like), None)
 }
 
 /// The native module.

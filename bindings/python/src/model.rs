@@ -59,7 +59,7 @@ impl PyModel {
         min_won: usize,
         min_lost: usize,
     ) -> PyResult<PyModel> {
-        let table = table_from_py(deals)?;
+        let table = table_from_py(deals, None)?;
         let values = |v: Option<Bound<'_, PyAny>>| -> PyResult<Vec<String>> {
             match v {
                 None => Ok(Vec::new()),
@@ -104,16 +104,21 @@ impl PyModel {
         py: Python<'py>,
         leads: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let table = table_from_py(leads)?;
+        let id = self.inner.id_column();
+        let mut needed = self.feature_columns();
+        needed.extend(id.map(String::from));
+        let mut table = table_from_py(leads, Some(needed))?;
+        if let Some(id) = id {
+            // The id goes from the input frame to the output as it is.
+            table = table.without_column(id);
+        }
         let model = self.inner.clone();
         let scores = detached(py, move || model.score(&table))?;
-        let mut columns = Vec::new();
-        if let (Some(id), Some(ids)) = (self.inner.id_column(), scores.ids) {
-            columns.push((id.to_string(), Column::Text(ids)));
-        }
-        columns.push(("probability".into(), Column::Float(scores.probability)));
-        columns.push(("points".into(), Column::Float(scores.points)));
-        to_frame(py, columns, Some(leads))
+        let columns = vec![
+            ("probability".into(), Column::Float(scores.probability)),
+            ("points".into(), Column::Float(scores.points)),
+        ];
+        to_frame(py, columns, Some(leads), id)
     }
 
     /// Explains each lead's points: one row per lead and column, the `top`
@@ -126,7 +131,9 @@ impl PyModel {
         leads: &Bound<'py, PyAny>,
         top: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let table = table_from_py(leads)?;
+        let mut needed = self.feature_columns();
+        needed.extend(self.inner.id_column().map(String::from));
+        let table = table_from_py(leads, Some(needed))?;
         let model = self.inner.clone();
         let explanations = detached(py, move || model.explain(&table, top))?;
         let n: usize = explanations.iter().map(|e| e.contributions.len()).sum();
@@ -162,7 +169,7 @@ impl PyModel {
             ("points".to_string(), Column::Float(points)),
             ("base_points".to_string(), Column::Float(base)),
         ]);
-        to_frame(py, columns, Some(leads))
+        to_frame(py, columns, Some(leads), None)
     }
 
     /// Points per attribute as a frame (`kind`: "pandas", "polars" or "pyarrow").
@@ -199,7 +206,7 @@ impl PyModel {
         let kind = py
             .import("leadscore._frames")?
             .call_method1("empty_of_kind", (kind,))?;
-        to_frame(py, columns, Some(&kind))
+        to_frame(py, columns, Some(&kind), None)
     }
 
     /// Points every lead starts from on the scorecard.
@@ -215,7 +222,7 @@ impl PyModel {
         py: Python<'py>,
         leads: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let table = table_from_py(leads)?;
+        let table = table_from_py(leads, Some(self.feature_columns()))?;
         let model = self.inner.clone();
         let x = detached(py, move || model.encode(&table))?;
         Ok(x.into_pyarray(py))

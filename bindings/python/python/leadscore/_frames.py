@@ -20,8 +20,29 @@ def _kind(obj: Any) -> str:
     return "pyarrow"
 
 
-def to_arrow(obj: Any) -> Any:
-    """Returns an object with ``__arrow_c_stream__`` for a frame-like input."""
+def column_names(obj: Any) -> list[str]:
+    """The column names of a frame-like input."""
+    if isinstance(obj, dict):
+        return [str(k) for k in obj]
+    names = getattr(obj, "column_names", None)  # pyarrow
+    if names is None:
+        names = getattr(obj, "columns", None)  # pandas, polars
+    if names is None:
+        raise TypeError(
+            "expected a pandas, polars or pyarrow frame (anything with __arrow_c_stream__), "
+            f"got {type(obj).__name__}"
+        )
+    return [str(n) for n in names]
+
+
+def to_arrow(obj: Any, columns: list[str] | None = None) -> Any:
+    """Returns an object with ``__arrow_c_stream__`` for a frame-like input,
+    holding only ``columns`` when given."""
+    kind = _kind(obj)
+    if columns is not None and kind in ("pandas", "polars"):
+        obj = obj[columns]
+    elif columns is not None and kind == "pyarrow" and hasattr(obj, "select"):
+        obj = obj.select(columns)
     if hasattr(obj, "__arrow_c_stream__"):
         if _kind(obj) == "pandas":
             # pandas' own export needs pyarrow; go through it explicitly so
@@ -31,7 +52,7 @@ def to_arrow(obj: Any) -> Any:
     if isinstance(obj, dict):
         import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 
-        return pa.table(obj)
+        return pa.table({k: obj[k] for k in (columns or obj)})
     raise TypeError(
         f"expected a pandas, polars or pyarrow frame (anything with __arrow_c_stream__), got {type(obj).__name__}"
     )
@@ -68,9 +89,20 @@ class _Kind:
         self.kind = kind
 
 
-def to_frame(columns: dict[str, Any], like: Any) -> Any:
-    """Builds a frame of the same kind as ``like`` from a dict of columns."""
+def _column_of(frame: Any, name: str, kind: str) -> Any:
+    if kind == "pandas":
+        return frame[name].reset_index(drop=True)
+    if kind == "pyarrow":
+        return frame.column(name)
+    return frame[name]
+
+
+def to_frame(columns: dict[str, Any], like: Any, id: str | None = None) -> Any:
+    """Builds a frame of the same kind as ``like`` from a dict of columns,
+    with ``like``'s column ``id`` first when given."""
     kind = like.kind if isinstance(like, _Kind) else _kind(like)
+    if id is not None:
+        columns = {id: _column_of(like, id, kind), **columns}
     if kind == "pandas":
         import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
