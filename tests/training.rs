@@ -333,13 +333,14 @@ fn dictionary_columns_score_like_text_columns() {
                     let codes = cells
                         .iter()
                         .map(|c| {
-                            c.as_ref().map(|s| match values.iter().position(|v| v == s) {
-                                Some(i) => i as u32,
-                                None => {
-                                    values.push(s.clone());
-                                    (values.len() - 1) as u32
-                                }
-                            })
+                            c.as_ref()
+                                .map(|s| match values.iter().position(|v| v == s) {
+                                    Some(i) => i as u32,
+                                    None => {
+                                        values.push(s.clone());
+                                        (values.len() - 1) as u32
+                                    }
+                                })
                         })
                         .collect();
                     leadscore::Values::Dictionary { values, codes }
@@ -350,7 +351,13 @@ fn dictionary_columns_score_like_text_columns() {
         })
         .collect();
     let dict = Table::from_columns(as_dictionary).unwrap();
-    assert!(matches!(dict.column("industry"), Some(leadscore::Values::Dictionary { .. })));
+    assert!(matches!(
+        dict.column("industry"),
+        Some(leadscore::Values::Dictionary { .. })
+    ));
     assert_eq!(model.score(&dict).unwrap(), model.score(&leads).unwrap());
-    assert_eq!(model.explain(&dict, 3).unwrap(), model.explain(&leads, 3).unwrap());
+    assert_eq!(
+        model.explain(&dict, 3).unwrap(),
+        model.explain(&leads, 3).unwrap()
+    );
 }

@@ -65,6 +65,10 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
         Error::NotEnoughOutcomes { .. } | Error::Training { .. } => {
             raise(py, "TrainingError", message, None)
         }
+        Error::Policy { .. } | Error::Toml { .. } => raise(py, "PolicyError", message, None),
+        Error::UnsupportedFormat { ref what, .. } if what.contains("policy") => {
+            raise(py, "PolicyError", message, None)
+        }
         Error::UnsupportedFormat { .. } | Error::InvalidModel { .. } | Error::Json { .. } => {
             raise(py, "ModelFormatError", message, None)
         }

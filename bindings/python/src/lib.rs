@@ -3,6 +3,7 @@
 mod error;
 mod frame;
 mod model;
+mod policy;
 
 use pyo3::prelude::*;
 
@@ -44,6 +45,7 @@ fn synthetic_deals<'py>(
 #[pymodule(gil_used = false)]
 fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::PyModel>()?;
+    m.add_class::<policy::PyPolicy>()?;
     m.add_function(wrap_pyfunction!(synthetic_deals, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -27,6 +27,11 @@ pub struct PyModel {
 }
 
 impl PyModel {
+    /// The shared core model.
+    pub fn model(&self) -> Arc<Model> {
+        self.inner.clone()
+    }
+
     fn wrap(model: Model) -> PyModel {
         PyModel {
             inner: Arc::new(model),

@@ -8,7 +8,7 @@
 ['deal_id', 'probability', 'points']
 """
 
-from leadscore._leadscore import Model, __version__, synthetic_deals
+from leadscore._leadscore import Model, Policy, __version__, synthetic_deals
 from leadscore.exceptions import (
     DataError,
     LeadscoreError,
@@ -24,6 +24,7 @@ __all__ = [
     "Model",
     "ModelFormatError",
     "ParameterError",
+    "Policy",
     "PolicyError",
     "TrainingError",
     "__version__",

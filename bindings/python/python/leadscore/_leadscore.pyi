@@ -7,7 +7,7 @@ from typing import Any, Literal, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Model", "__version__", "synthetic_deals"]
+__all__ = ["Model", "Policy", "__version__", "synthetic_deals"]
 
 __version__: str
 
@@ -79,4 +79,20 @@ class Model:
         """The model document as JSON text."""
     def save(self, path: str | PathLike[str]) -> None:
         """Writes the model file atomically."""
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+
+@final
+class Policy:
+    """A qualification policy: tiers, fit rules, routing with owners and SLAs, sales capacity."""
+
+    @classmethod
+    def load(cls, path: str | PathLike[str]) -> Policy:
+        """Reads a policy file (TOML)."""
+    @classmethod
+    def from_toml(cls, text: str) -> Policy:
+        """Parses a policy document."""
+    def to_toml(self) -> str:
+        """The policy document as TOML text."""
+    def qualify(self, leads: Any, *, model: Model, top: int = 3) -> Any:
+        """A decision for every lead (tier, route, owner, SLA, reasons ...), as a frame of the same kind."""
     def __reduce__(self) -> tuple[Any, tuple[str]]: ...
