@@ -228,6 +228,36 @@ impl ModelParams {
         self
     }
 
+    /// The outcome column, when set.
+    pub fn target_column(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    /// The values named as won (empty: the defaults).
+    pub fn positive_values(&self) -> &[String] {
+        &self.positive
+    }
+
+    /// The values named as lost (empty: inferred).
+    pub fn negative_values(&self) -> &[String] {
+        &self.negative
+    }
+
+    /// The id column, when set.
+    pub fn id_column(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The columns not learned from.
+    pub fn ignored_columns(&self) -> &[String] {
+        &self.ignore
+    }
+
+    /// The extra missing tokens.
+    pub fn missing_tokens(&self) -> &[String] {
+        &self.missing
+    }
+
     fn check(&self) -> Result<String> {
         let invalid = |name: &str, value: String, reason: &str| {
             Err(Error::InvalidParameter {
@@ -362,6 +392,14 @@ impl ModelParams {
         }
         errors.into_result()?;
         let mut warnings = Vec::new();
+        let feature_names: Vec<String> = schema.features.iter().map(|f| f.name.clone()).collect();
+        warnings.extend(crate::audit::training_warnings(
+            deals,
+            &y,
+            &feature_names,
+            &self.missing,
+            self.seed,
+        ));
         let zero_features: Vec<Feature> = schema
             .features
             .iter()
@@ -640,7 +678,7 @@ fn empty_summary() -> TrainingSummary {
 }
 
 /// Row indices sorted by the date in `column` (stable for equal dates).
-fn time_order(table: &Table, column: &str) -> Result<Vec<usize>> {
+pub(crate) fn time_order(table: &Table, column: &str) -> Result<Vec<usize>> {
     let values = table.require(column)?;
     let mut errors = RowErrors::default();
     let mut keys = Vec::with_capacity(table.n_rows());
