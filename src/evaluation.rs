@@ -350,6 +350,9 @@ pub struct EvaluationOptions {
     /// above it. Hook for the qualification policy: once a policy is given,
     /// its cut is passed here.
     pub cut_points: Option<f64>,
+    /// Marketing's points sheet: scored on the same held-out deals and
+    /// compared with the learned model (see [`crate::handset`]).
+    pub points_sheet: Option<crate::handset::PointsSheet>,
 }
 
 impl Default for EvaluationOptions {
@@ -362,6 +365,7 @@ impl Default for EvaluationOptions {
             bootstrap: 200,
             bootstrap_seed: 0,
             cut_points: None,
+            points_sheet: None,
         }
     }
 }
@@ -397,6 +401,10 @@ pub struct Evaluation {
     pub deciles: Vec<Decile>,
     /// Precision and recall at the cut, when one is given.
     pub cut: Option<CutMetrics>,
+    /// Hand-set against learned points on the same held-out deals, when a
+    /// points sheet is given (with folds: pooled out-of-fold predictions,
+    /// learned points per rule from the last fold's model).
+    pub handset: Option<crate::handset::HandsetComparison>,
 }
 
 /// Outcomes as 0/1.
@@ -474,6 +482,7 @@ impl Evaluation {
             calibration: cal,
             deciles: deciles(&yf, p),
             cut: options.cut_points.map(|c| at_cut(&yf, points, c)),
+            handset: None,
         }
     }
 }
@@ -589,6 +598,7 @@ pub fn evaluate(
     let mut fold_figures = Vec::new();
     let mut train_rows = 0;
     let mut won_train = 0;
+    let mut last_model = None;
     for (train, test) in &splits {
         let model = params.fit(&deals.take_rows(train))?;
         let scores = model.score(&deals.take_rows(test))?;
@@ -604,6 +614,7 @@ pub fn evaluate(
             log_loss(&yt, &scores.probability),
             brier(&yt, &scores.probability),
         ));
+        last_model = Some(model);
     }
     let held: Vec<usize> = (0..n).filter(|&r| !p[r].is_nan()).collect();
     let yh: Vec<bool> = held.iter().map(|&r| y[r]).collect();
@@ -636,6 +647,16 @@ pub fn evaluate(
             "pooled out-of-fold figure ± 1.96 standard errors of the {} per-fold figures",
             fold_figures.len()
         );
+    }
+    if let (Some(sheet), Some(model)) = (&options.points_sheet, &last_model) {
+        let held_deals = deals.take_rows(&held);
+        e.handset = Some(crate::handset::compare_with(
+            sheet,
+            model,
+            &held_deals,
+            &yh,
+            &ph,
+        )?);
     }
     Ok(e)
 }

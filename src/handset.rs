@@ -292,9 +292,21 @@ pub fn compare(
     deals: &Table,
     y: &[bool],
 ) -> Result<HandsetComparison> {
+    let p = model.score(deals)?.probability;
+    compare_with(sheet, model, deals, y, &p)
+}
+
+/// As [`compare`], with the learned probabilities given (e.g. pooled
+/// out-of-fold predictions); `model` gives the learned points per rule.
+pub fn compare_with(
+    sheet: &PointsSheet,
+    model: &Model,
+    deals: &Table,
+    y: &[bool],
+    learned_probability: &[f64],
+) -> Result<HandsetComparison> {
     let missing = model.missing_tokens();
     let hand = sheet.score(deals, missing)?;
-    let scores = model.score(deals)?;
     let (slots, _) = model.slots(deals)?;
     let yf = as_f64(y);
     let factor = model.scale().factor();
@@ -333,9 +345,9 @@ pub fn compare(
     Ok(HandsetComparison {
         deals: y.len(),
         handset_auc: auc(&yf, &hand),
-        learned_auc: auc(&yf, &scores.probability),
+        learned_auc: auc(&yf, learned_probability),
         handset_deciles: deciles(&yf, &hand),
-        learned_deciles: deciles(&yf, &scores.probability),
+        learned_deciles: deciles(&yf, learned_probability),
         rules,
     })
 }

@@ -11,6 +11,7 @@ pub mod handset;
 pub mod io;
 pub mod model;
 pub mod qualification;
+pub mod report;
 pub mod schema;
 pub mod scorecard;
 pub mod synthetic;
