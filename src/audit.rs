@@ -368,7 +368,9 @@ fn audit_column(
     let all_rows: Vec<u32> = (0..n_keys)
         .map(|k| rows.iter().map(|f| f[k]).sum())
         .collect();
-    let all_won: Vec<u32> = (0..n_keys).map(|k| won.iter().map(|f| f[k]).sum()).collect();
+    let all_won: Vec<u32> = (0..n_keys)
+        .map(|k| won.iter().map(|f| f[k]).sum())
+        .collect();
     let fold_n: Vec<usize> = (0..options.folds)
         .map(|f| folds.iter().filter(|&&x| x == f).count())
         .collect();

@@ -72,13 +72,13 @@ fn figures(m: &Model) -> Vec<(&'static str, f64)> {
         ("base points", m.scorecard().base_points),
         ("training deals", s.rows as f64),
         ("won deals", s.won as f64),
-        (
-            "win rate",
-            s.won as f64 / (s.rows.max(1)) as f64,
-        ),
+        ("win rate", s.won as f64 / (s.rows.max(1)) as f64),
         ("l2", s.l2.unwrap_or(f64::NAN)),
         ("cross-validated AUC", cv.map_or(f64::NAN, |c| c.auc)),
-        ("cross-validated log loss", cv.map_or(f64::NAN, |c| c.log_loss)),
+        (
+            "cross-validated log loss",
+            cv.map_or(f64::NAN, |c| c.log_loss),
+        ),
         (
             "base-rate log loss",
             cv.map_or(f64::NAN, |c| c.base_log_loss),

@@ -80,7 +80,6 @@ pub fn brier(y: &[f64], p: &[f64]) -> f64 {
     y.iter().zip(p).map(|(y, p)| (p - y).powi(2)).sum::<f64>() / y.len() as f64
 }
 
-
 /// Number of calibration bins (equal width on `[0, 1]`, as scikit-learn's
 /// `calibration_curve(strategy="uniform")`).
 pub const CALIBRATION_BINS: usize = 10;
@@ -517,11 +516,13 @@ pub fn evaluate(
     deals: &Table,
     options: &EvaluationOptions,
 ) -> Result<Evaluation> {
-    let target = params.target_column().ok_or_else(|| Error::InvalidParameter {
-        name: "target".into(),
-        value: "(none)".into(),
-        reason: "name the outcome column".into(),
-    })?;
+    let target = params
+        .target_column()
+        .ok_or_else(|| Error::InvalidParameter {
+            name: "target".into(),
+            value: "(none)".into(),
+            reason: "name the outcome column".into(),
+        })?;
     let (_, y) = crate::schema::Target::resolve(
         deals,
         target,
@@ -626,7 +627,8 @@ pub fn evaluate(
     if folds_mode {
         opts.bootstrap = 0;
     }
-    let mut e = Evaluation::from_predictions(&yh, &ph, &pts, base_rate, protocol, train_rows, &opts);
+    let mut e =
+        Evaluation::from_predictions(&yh, &ph, &pts, base_rate, protocol, train_rows, &opts);
     if folds_mode {
         let k = fold_figures.len() as f64;
         let spread = |f: &dyn Fn(&(f64, f64, f64)) -> f64, value: f64| {

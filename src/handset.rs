@@ -82,7 +82,12 @@ fn parse_matcher(text: &str) -> Option<Matcher> {
     if t.eq_ignore_ascii_case("(missing)") {
         return Some(Matcher::Missing);
     }
-    for (prefix, li, is_low) in [(">=", true, true), ("<=", true, false), (">", false, true), ("<", false, false)] {
+    for (prefix, li, is_low) in [
+        (">=", true, true),
+        ("<=", true, false),
+        (">", false, true),
+        ("<", false, false),
+    ] {
         if let Some(rest) = t.strip_prefix(prefix) {
             let x = num(rest)?;
             return Some(if is_low {
@@ -225,9 +230,7 @@ impl PointsSheet {
             let values = deals.require(&rule.column)?;
             for (r, o) in out.iter_mut().enumerate() {
                 let cell = values.text(r);
-                let cell = cell
-                    .as_deref()
-                    .filter(|c| !missing.iter().any(|m| m == c));
+                let cell = cell.as_deref().filter(|c| !missing.iter().any(|m| m == c));
                 if rule.matcher.matches(cell) {
                     *o += rule.points;
                 }
@@ -320,9 +323,7 @@ pub fn compare_with(
         let (mut n, mut won, mut sum) = (0usize, 0usize, 0.0);
         for r in 0..deals.n_rows() {
             let cell = values.text(r);
-            let cell = cell
-                .as_deref()
-                .filter(|c| !missing.iter().any(|m| m == c));
+            let cell = cell.as_deref().filter(|c| !missing.iter().any(|m| m == c));
             if rule.matcher.matches(cell) {
                 n += 1;
                 won += usize::from(y[r]);
@@ -339,7 +340,11 @@ pub fn compare_with(
             learned_points: (feature.is_some() && n > 0).then(|| sum / n as f64),
             deals: n,
             won,
-            rate: if n > 0 { won as f64 / n as f64 } else { f64::NAN },
+            rate: if n > 0 {
+                won as f64 / n as f64
+            } else {
+                f64::NAN
+            },
         });
     }
     Ok(HandsetComparison {

@@ -14,13 +14,18 @@ use crate::error::Result;
 use crate::evaluation::{conversion_by, Conversion, Decile, Evaluation, EvaluationOptions};
 use crate::handset::{compare, HandsetComparison, PointsSheet};
 use crate::model::Model;
-use crate::scorecard::Scorecard;
 use crate::schema::Target;
+use crate::scorecard::Scorecard;
 use crate::table::Table;
 
 /// Columns shown in "conversion by" when none is named, if the deals have them.
-pub const DEFAULT_CONVERSION_COLUMNS: [&str; 5] =
-    ["channel", "campaign", "product", "lead_source", "lead source"];
+pub const DEFAULT_CONVERSION_COLUMNS: [&str; 5] = [
+    "channel",
+    "campaign",
+    "product",
+    "lead_source",
+    "lead source",
+];
 
 /// What goes into a report.
 #[derive(Debug, Clone, Default)]
@@ -110,7 +115,10 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
     let mut by = options.conversion_by.clone();
     if by.is_empty() {
         for c in deals.column_names() {
-            if DEFAULT_CONVERSION_COLUMNS.iter().any(|d| norm(d) == norm(c)) {
+            if DEFAULT_CONVERSION_COLUMNS
+                .iter()
+                .any(|d| norm(d) == norm(c))
+            {
                 by.push(c.clone());
             }
         }
@@ -229,7 +237,14 @@ fn svg_calibration(e: &Evaluation) -> String {
         s,
         r#"<svg class="chart" id="calibration-chart" viewBox="0 0 {w} {h}" role="img" aria-label="Calibration curve" xmlns="http://www.w3.org/2000/svg">"#
     );
-    axes(&mut s, w, h, m, "predicted probability", "observed win rate");
+    axes(
+        &mut s,
+        w,
+        h,
+        m,
+        "predicted probability",
+        "observed win rate",
+    );
     let _ = write!(
         s,
         r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GREY}" stroke-dasharray="4 4"/>"#,
@@ -391,7 +406,14 @@ fn svg_gains(learned: &[Decile], handset: Option<&[Decile]>) -> String {
         s,
         r#"<svg class="chart" id="gains-chart" viewBox="0 0 {w} {h}" role="img" aria-label="Cumulative gains" xmlns="http://www.w3.org/2000/svg">"#
     );
-    axes(&mut s, w, h, m, "share of deals, best first", "share of won deals");
+    axes(
+        &mut s,
+        w,
+        h,
+        m,
+        "share of deals, best first",
+        "share of won deals",
+    );
     let _ = write!(
         s,
         r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GREY}" stroke-dasharray="4 4"/>"#,
@@ -829,7 +851,10 @@ impl Report {
         if self.audit.findings.is_empty() {
             let _ = writeln!(s, "No column looks filled in after the outcome.");
         } else {
-            let _ = writeln!(s, "| column | reason | figure | detail |\n|---|---|---:|---|");
+            let _ = writeln!(
+                s,
+                "| column | reason | figure | detail |\n|---|---|---:|---|"
+            );
             for x in &self.audit.findings {
                 let _ = writeln!(
                     s,

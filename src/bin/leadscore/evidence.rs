@@ -328,8 +328,7 @@ fn handset_text(h: &HandsetComparison) -> String {
             r.column,
             r.value,
             r.handset_points,
-            r.learned_points
-                .map_or("-".into(), |p| format!("{p:+.1}")),
+            r.learned_points.map_or("-".into(), |p| format!("{p:+.1}")),
             r.deals,
             100.0 * r.rate
         ));
@@ -375,11 +374,10 @@ pub fn run_conversion(a: ConversionArgs) -> Result<()> {
     if let Some(m) = &model {
         missing.extend(m.missing_tokens().iter().cloned());
     }
-    let tables = a
-        .by
-        .iter()
-        .map(|c| conversion_by(&deals, c, &y, model.as_ref(), &missing))
-        .collect::<Result<Vec<_>>>()?;
+    let tables =
+        a.by.iter()
+            .map(|c| conversion_by(&deals, c, &y, model.as_ref(), &missing))
+            .collect::<Result<Vec<_>>>()?;
     if a.format == "json" {
         return print(&json(&tables));
     }
