@@ -16,7 +16,8 @@
 //!   share of deals whose date in the column is later.
 //!
 //! Findings are ranked most severe first, each with its reason and figure.
-//! [`crate::ModelParams::fit`] runs the audit and adds a warning per finding.
+//! [`crate::ModelParams::fit`] runs the audit and adds a warning per finding
+//! (or, with [`crate::ModelParams::drop_leaks`], leaves the columns out).
 
 use std::collections::HashMap;
 
@@ -246,14 +247,14 @@ pub fn audit(deals: &Table, options: &AuditOptions) -> Result<Audit> {
     })
 }
 
-/// Warnings for training: one per finding on the feature columns.
-pub(crate) fn training_warnings(
+/// Findings on the feature columns for training: (column, detail), most severe first.
+pub(crate) fn training_findings(
     deals: &Table,
     y: &[bool],
     features: &[String],
     missing: &[String],
     seed: u64,
-) -> Vec<String> {
+) -> Vec<(String, String)> {
     let options = AuditOptions {
         missing: missing.to_vec(),
         seed,
@@ -267,15 +268,7 @@ pub(crate) fn training_warnings(
         })
         .collect();
     findings.sort_by(|a, b| b.severity.total_cmp(&a.severity));
-    findings
-        .iter()
-        .map(|f| {
-            format!(
-                "possible leak: column {:?}: {} (leadscore audit); if it is filled in after the outcome, --ignore it",
-                f.column, f.detail
-            )
-        })
-        .collect()
+    findings.into_iter().map(|f| (f.column, f.detail)).collect()
 }
 
 fn date_value(text: &str) -> Option<f64> {

@@ -486,6 +486,9 @@ impl Evaluation {
     }
 }
 
+/// Training rows and held-out rows of one split.
+type TrainTest = (Vec<usize>, Vec<usize>);
+
 fn bad_share(name: &str, share: f64) -> Result<()> {
     if share > 0.0 && share < 1.0 {
         Ok(())
@@ -538,7 +541,7 @@ pub fn evaluate(
         let train: Vec<usize> = (0..n).filter(|&r| !is_test[r]).collect();
         (train, test)
     };
-    let (protocol, splits): (String, Vec<(Vec<usize>, Vec<usize>)>) = match &options.split {
+    let (protocol, splits): (String, Vec<TrainTest>) = match &options.split {
         Split::Stratified { test_share, seed } => {
             bad_share("test_share", *test_share)?;
             let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(*seed);

@@ -68,6 +68,7 @@ pub struct ModelParams {
     min_lost: usize,
     encoding: EncodingOptions,
     scale: Scale,
+    drop_leaks: bool,
 }
 
 impl Default for ModelParams {
@@ -93,6 +94,7 @@ impl Default for ModelParams {
             min_lost: DEFAULT_MIN_OUTCOMES,
             encoding: EncodingOptions::default(),
             scale: Scale::default(),
+            drop_leaks: false,
         }
     }
 }
@@ -219,6 +221,14 @@ impl ModelParams {
     /// Encoding options (rare-level pooling, number of ranges).
     pub fn encoding(mut self, options: EncodingOptions) -> Self {
         self.encoding = options;
+        self
+    }
+
+    /// Leave out the columns the leakage audit flags ([`crate::audit`])
+    /// instead of only warning about them. Default false: every flagged
+    /// column gets a "possible leak" warning and is still learned from.
+    pub fn drop_leaks(mut self, drop: bool) -> Self {
+        self.drop_leaks = drop;
         self
     }
 
@@ -349,7 +359,30 @@ impl ModelParams {
         for c in self.special_values.keys() {
             kinds.entry(c.clone()).or_insert(ColumnKind::Numeric);
         }
-        let schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
+        let mut schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
+        // Leakage audit of the feature columns: warnings, or drop them.
+        let feature_names: Vec<String> = schema.features.iter().map(|f| f.name.clone()).collect();
+        let leaks =
+            crate::audit::training_findings(deals, &y, &feature_names, &self.missing, self.seed);
+        let leak_warnings: Vec<String> = if self.drop_leaks && !leaks.is_empty() {
+            for (column, _) in &leaks {
+                excluded.push(column.clone());
+            }
+            schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
+            leaks
+                .iter()
+                .map(|(c, detail)| format!("dropped column {c:?} as a likely leak: {detail}"))
+                .collect()
+        } else {
+            leaks
+                .iter()
+                .map(|(c, detail)| {
+                    format!(
+                        "possible leak: column {c:?}: {detail} (leadscore audit); if it is filled in after the outcome, --ignore it or train with --drop-leaks"
+                    )
+                })
+                .collect()
+        };
         if schema.features.is_empty() {
             return Err(Error::InvalidParameter {
                 name: "ignore".into(),
@@ -392,14 +425,7 @@ impl ModelParams {
         }
         errors.into_result()?;
         let mut warnings = Vec::new();
-        let feature_names: Vec<String> = schema.features.iter().map(|f| f.name.clone()).collect();
-        warnings.extend(crate::audit::training_warnings(
-            deals,
-            &y,
-            &feature_names,
-            &self.missing,
-            self.seed,
-        ));
+        warnings.extend(leak_warnings);
         let zero_features: Vec<Feature> = schema
             .features
             .iter()

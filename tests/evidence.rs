@@ -446,6 +446,27 @@ fn audit_flags_every_planted_leak_and_no_honest_column() {
             "{honest}: {warnings:?}"
         );
     }
+    // Or drops them.
+    let dropped = params()
+        .ignore(["first_invoice_date"])
+        .drop_leaks(true)
+        .fit(&deals)
+        .unwrap();
+    let used = &dropped.summary().columns_used;
+    assert_eq!(used.len(), HONEST.len() - 1, "{used:?}"); // created_at is ignored
+    for leak in [
+        "contract_signed_date",
+        "won_reason",
+        "final_discount",
+        "loss_reason",
+    ] {
+        assert!(!used.iter().any(|c| c == leak));
+        assert!(dropped
+            .summary()
+            .warnings
+            .iter()
+            .any(|w| w.starts_with(&format!("dropped column {leak:?}"))));
+    }
 }
 
 #[test]

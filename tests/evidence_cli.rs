@@ -117,6 +117,35 @@ fn audit_json_lists_findings_most_severe_first_and_can_drop_them() {
         );
     }
     assert_eq!(err.matches("possible leak").count(), 3, "{err}");
+
+    // --drop-leaks leaves them out.
+    let out = leadscore(
+        &[
+            "train",
+            "deals.csv",
+            "--target",
+            "outcome",
+            "--id",
+            "deal_id",
+            "--ignore",
+            "created_at",
+            "--ignore",
+            "closed_at",
+            "--l2",
+            "3",
+            "--drop-leaks",
+            "--model",
+            "clean.json",
+            "--quiet",
+        ],
+        &dir,
+    );
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("warning: dropped column").count(), 3, "{err}");
+    let model = leadscore::Model::load(dir.join("clean.json")).unwrap();
+    assert_eq!(model.feature_columns().len(), 12);
+    assert!(!model.feature_columns().contains(&"won_reason"));
 }
 
 #[test]
@@ -402,7 +431,7 @@ fn report_html_renders_in_headless_chromium_with_its_charts() {
         "conversion-chart-0",
     ] {
         assert!(
-            html.contains(&format!("<svg class=\"chart")) && html.contains(chart),
+            html.contains("<svg class=\"chart") && html.contains(chart),
             "{chart}"
         );
     }

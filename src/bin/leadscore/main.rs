@@ -119,6 +119,9 @@ struct TrainArgs {
     /// Print only warnings and errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Leave out the columns the leakage audit flags (see leadscore audit) instead of only warning.
+    #[arg(long)]
+    drop_leaks: bool,
 }
 
 #[derive(Args)]
@@ -232,6 +235,7 @@ fn train(a: TrainArgs) -> Result<()> {
         .seed(a.seed)
         .tolerance(a.tolerance)
         .min_outcomes(a.min_won, a.min_lost)
+        .drop_leaks(a.drop_leaks)
         .encoding(leadscore::EncodingOptions {
             min_level_count: a.min_level_count,
             max_bins: a.max_bins,
