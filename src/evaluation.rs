@@ -400,10 +400,27 @@ pub struct Evaluation {
     pub deciles: Vec<Decile>,
     /// Precision and recall at the cut, when one is given.
     pub cut: Option<CutMetrics>,
+    /// Every held-out deal's prediction (not serialized; `leadscore evaluate
+    /// --predictions` writes them as CSV).
+    #[serde(skip)]
+    pub predictions: Vec<HeldOutPrediction>,
     /// Hand-set against learned points on the same held-out deals, when a
     /// points sheet is given (with folds: pooled out-of-fold predictions,
     /// learned points per rule from the last fold's model).
     pub handset: Option<crate::handset::HandsetComparison>,
+}
+
+/// One held-out deal's prediction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldOutPrediction {
+    /// 1-based data row in the deals.
+    pub row: usize,
+    /// Whether the deal was won.
+    pub won: bool,
+    /// Predicted probability of a win.
+    pub probability: f64,
+    /// Points.
+    pub points: f64,
 }
 
 /// Outcomes as 0/1.
@@ -481,6 +498,7 @@ impl Evaluation {
             calibration: cal,
             deciles: deciles(&yf, p),
             cut: options.cut_points.map(|c| at_cut(&yf, points, c)),
+            predictions: Vec::new(),
             handset: None,
         }
     }
@@ -653,6 +671,15 @@ pub fn evaluate(
             fold_figures.len()
         );
     }
+    e.predictions = held
+        .iter()
+        .map(|&r| HeldOutPrediction {
+            row: deals.first_row() + r,
+            won: y[r],
+            probability: p[r],
+            points: points[r],
+        })
+        .collect();
     if let (Some(sheet), Some(model)) = (&options.points_sheet, &last_model) {
         let held_deals = deals.take_rows(&held);
         e.handset = Some(crate::handset::compare_with(

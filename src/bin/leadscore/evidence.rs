@@ -214,6 +214,9 @@ pub struct EvaluateArgs {
     /// text or json.
     #[arg(long, default_value = "text")]
     format: String,
+    /// Also write every held-out deal's prediction here (CSV: row, the id column when given, won, probability, points).
+    #[arg(long)]
+    predictions: Option<PathBuf>,
 }
 
 /// Runs `leadscore evaluate`.
@@ -258,10 +261,54 @@ pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
         points_sheet: a.points_sheet.as_ref().map(PointsSheet::load).transpose()?,
     };
     let e = evaluate(&params, &deals, &options)?;
+    if let Some(path) = &a.predictions {
+        write_predictions(path, &e, &deals, a.id.as_deref())?;
+    }
     if a.format == "json" {
         return print(&json(&e));
     }
     print(&evaluation_text(&e))
+}
+
+fn write_predictions(
+    path: &std::path::Path,
+    e: &Evaluation,
+    deals: &Table,
+    id: Option<&str>,
+) -> Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    {
+        let csv_err = |source| Error::Csv {
+            path: path.to_path_buf(),
+            line: None,
+            source,
+        };
+        let mut w = csv::Writer::from_writer(&mut f);
+        let mut header = vec!["row"];
+        header.extend(id);
+        header.extend(["won", "probability", "points"]);
+        w.write_record(&header).map_err(csv_err)?;
+        let ids = id.map(|c| deals.require(c)).transpose()?;
+        for p in &e.predictions {
+            let mut rec = vec![p.row.to_string()];
+            if let Some(v) = ids {
+                rec.push(
+                    v.text(p.row - deals.first_row())
+                        .map(|s| s.into_owned())
+                        .unwrap_or_default(),
+                );
+            }
+            rec.push(u8::from(p.won).to_string());
+            rec.push(p.probability.to_string());
+            rec.push(p.points.to_string());
+            w.write_record(&rec).map_err(csv_err)?;
+        }
+        w.flush().map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    f.commit()
 }
 
 fn evaluation_text(e: &Evaluation) -> String {
