@@ -504,6 +504,22 @@ impl Evaluation {
     }
 }
 
+/// Renames the rows of errors on a subset of `deals` (`rows`) to the rows of `deals`.
+fn source_rows(e: Error, deals: &Table, rows: &[usize]) -> Error {
+    match e {
+        Error::InvalidRows { mut errors, total } => {
+            for x in &mut errors {
+                if let Some(&r) = x.row.checked_sub(1).and_then(|i| rows.get(i)) {
+                    x.row = deals.first_row() + r;
+                }
+            }
+            errors.sort_by(|a, b| a.row.cmp(&b.row).then(a.column.cmp(&b.column)));
+            Error::InvalidRows { errors, total }
+        }
+        e => e,
+    }
+}
+
 /// Training rows and held-out rows of one split.
 type TrainTest = (Vec<usize>, Vec<usize>);
 
@@ -622,8 +638,12 @@ pub fn evaluate(
     let mut won_train = 0;
     let mut last_model = None;
     for (train, test) in &splits {
-        let model = params.fit(&deals.take_rows(train))?;
-        let scores = model.score(&deals.take_rows(test))?;
+        let model = params
+            .fit(&deals.take_rows(train))
+            .map_err(|e| source_rows(e, deals, train))?;
+        let scores = model
+            .score(&deals.take_rows(test))
+            .map_err(|e| source_rows(e, deals, test))?;
         train_rows += train.len();
         won_train += model.summary().won;
         for (i, &r) in test.iter().enumerate() {

@@ -629,3 +629,42 @@ fn report_has_every_section_in_html_markdown_and_json() {
     assert!(json["evaluation"]["auc"]["value"].as_f64().unwrap() > 0.7);
     assert!(json["handset"]["handset_auc"].is_number());
 }
+
+#[test]
+fn evaluation_errors_name_the_row_of_the_input() {
+    let mut deals = synthetic::deals(600, 3).table;
+    let mut visits: Vec<Option<String>> = (0..600)
+        .map(|r| {
+            deals
+                .cell(r, "pricing_page_visits")
+                .unwrap()
+                .map(|s| s.into_owned())
+        })
+        .collect();
+    visits[450] = Some("lots".into());
+    deals
+        .set_column("pricing_page_visits", Values::Text(visits))
+        .unwrap();
+    for split in [
+        Split::Stratified {
+            test_share: 0.5,
+            seed: 4,
+        },
+        Split::Folds { folds: 3, seed: 4 },
+    ] {
+        let err = evaluate(
+            &params(),
+            &deals,
+            &EvaluationOptions {
+                split,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("row 451, column \"pricing_page_visits\", value \"lots\""),
+            "{err}"
+        );
+    }
+}
