@@ -223,6 +223,27 @@ fn pct(x: f64) -> String {
     }
 }
 
+/// One sentence on what the held-out figures say.
+fn verdict(e: &Evaluation) -> String {
+    let gain = 1.0 - e.log_loss.value / e.base_log_loss;
+    if !(e.auc.value.is_finite() && gain.is_finite()) {
+        return "Too few held-out deals of each outcome to judge the model.".into();
+    }
+    if gain <= 0.0 || e.auc.low <= 0.5 {
+        format!(
+            "The points do not beat the win rate on these deals: AUC {:.3} (0.5 is chance), log loss {:.4} against {:.4} for predicting the win rate to every lead.",
+            e.auc.value, e.log_loss.value, e.base_log_loss
+        )
+    } else {
+        format!(
+            "The points rank held-out deals with AUC {:.3} (0.5 is chance) and cut the log loss {:.0} % below predicting the win rate to every lead; the top tenth of leads wins {:.1} times as often as the average.",
+            e.auc.value,
+            100.0 * gain,
+            e.deciles.first().map_or(f64::NAN, |d| d.lift)
+        )
+    }
+}
+
 const BLUE: &str = "#2563eb";
 const ORANGE: &str = "#ea580c";
 const GREY: &str = "#9ca3af";
@@ -534,6 +555,8 @@ impl Report {
             e.test_won,
             esc(&e.interval_method)
         );
+        let verdict = verdict(e);
+        let _ = write!(s, "<p><b>{}</b></p>", esc(&verdict));
         for (name, est, d) in [
             ("AUC", e.auc, 3),
             ("log loss", e.log_loss, 4),
@@ -733,6 +756,7 @@ impl Report {
             e.test_won,
             e.interval_method
         );
+        let _ = writeln!(s, "**{}**\n", verdict(e));
         let _ = writeln!(s, "| figure | value | 95 % interval |\n|---|---:|---|");
         for (name, est, d) in [
             ("AUC", e.auc, 4),
