@@ -349,6 +349,11 @@ pub struct EvaluationOptions {
     /// above it. Hook for the qualification policy: once a policy is given,
     /// its cut is passed here.
     pub cut_points: Option<f64>,
+    /// A qualification policy: precision and recall of the leads it routes
+    /// to sales, and the win rate of each tier, on the held-out deals (each
+    /// held-out set taken as one period's leads). Not serialized.
+    #[serde(skip)]
+    pub policy: Option<crate::qualification::Policy>,
     /// Marketing's points sheet: scored on the same held-out deals and
     /// compared with the learned model (see [`crate::handset`]).
     pub points_sheet: Option<crate::handset::PointsSheet>,
@@ -364,6 +369,7 @@ impl Default for EvaluationOptions {
             bootstrap: 200,
             bootstrap_seed: 0,
             cut_points: None,
+            policy: None,
             points_sheet: None,
         }
     }
@@ -400,6 +406,8 @@ pub struct Evaluation {
     pub deciles: Vec<Decile>,
     /// Precision and recall at the cut, when one is given.
     pub cut: Option<CutMetrics>,
+    /// How the qualification policy sorted the held-out deals, when one is given.
+    pub policy: Option<PolicyMetrics>,
     /// Every held-out deal's prediction (not serialized; `leadscore evaluate
     /// --predictions` writes them as CSV).
     #[serde(skip)]
@@ -499,6 +507,7 @@ impl Evaluation {
             deciles: deciles(&yf, p),
             cut: options.cut_points.map(|c| at_cut(&yf, points, c)),
             predictions: Vec::new(),
+            policy: None,
             handset: None,
         }
     }
@@ -637,13 +646,24 @@ pub fn evaluate(
     let mut train_rows = 0;
     let mut won_train = 0;
     let mut last_model = None;
+    let mut policy_total: Option<PolicyMetrics> = None;
     for (train, test) in &splits {
         let model = params
             .fit(&deals.take_rows(train))
             .map_err(|e| source_rows(e, deals, train))?;
+        let test_table = deals.take_rows(test);
         let scores = model
-            .score(&deals.take_rows(test))
+            .score(&test_table)
             .map_err(|e| source_rows(e, deals, test))?;
+        if let Some(policy) = &options.policy {
+            let yt: Vec<bool> = test.iter().map(|&r| y[r]).collect();
+            let m = policy_metrics(policy, &model, &test_table, &yt)
+                .map_err(|e| source_rows(e, deals, test))?;
+            policy_total = Some(match policy_total {
+                None => m,
+                Some(acc) => acc.merge(m),
+            });
+        }
         train_rows += train.len();
         won_train += model.summary().won;
         for (i, &r) in test.iter().enumerate() {
@@ -691,6 +711,7 @@ pub fn evaluate(
             fold_figures.len()
         );
     }
+    e.policy = policy_total;
     e.predictions = held
         .iter()
         .map(|&r| HeldOutPrediction {
@@ -711,6 +732,134 @@ pub fn evaluate(
         )?);
     }
     Ok(e)
+}
+
+/// Held-out outcomes of one tier of a qualification policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierOutcome {
+    /// Tier name.
+    pub tier: String,
+    /// Its route (`sales`, `sdr`, `nurture`, `disqualified`).
+    pub route: String,
+    /// Held-out deals it took.
+    pub leads: usize,
+    /// Won among them.
+    pub won: usize,
+    /// Win rate.
+    pub rate: f64,
+    /// Lower end of the 95 % Wilson interval.
+    pub rate_low: f64,
+    /// Upper end of the 95 % Wilson interval.
+    pub rate_high: f64,
+}
+
+/// How a qualification policy sorted held-out deals: "qualified" means
+/// routed to sales (the policy's cut).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyMetrics {
+    /// The policy's version.
+    pub policy_version: String,
+    /// The policy's fingerprint.
+    pub policy_fingerprint: String,
+    /// Held-out deals.
+    pub deals: usize,
+    /// Won held-out deals.
+    pub won: usize,
+    /// Deals routed to sales.
+    pub qualified: usize,
+    /// Won among them.
+    pub qualified_won: usize,
+    /// Won among qualified over qualified.
+    pub precision: f64,
+    /// Won among qualified over all won.
+    pub recall: f64,
+    /// Every tier, in policy order.
+    pub tiers: Vec<TierOutcome>,
+}
+
+impl PolicyMetrics {
+    fn finish(mut self) -> PolicyMetrics {
+        self.precision = ratio(self.qualified_won, self.qualified);
+        self.recall = ratio(self.qualified_won, self.won);
+        for t in &mut self.tiers {
+            t.rate = ratio(t.won, t.leads);
+            (t.rate_low, t.rate_high) = wilson(t.won, t.leads);
+        }
+        self
+    }
+
+    fn merge(mut self, other: PolicyMetrics) -> PolicyMetrics {
+        self.deals += other.deals;
+        self.won += other.won;
+        self.qualified += other.qualified;
+        self.qualified_won += other.qualified_won;
+        for t in other.tiers {
+            match self.tiers.iter_mut().find(|x| x.tier == t.tier) {
+                Some(x) => {
+                    x.leads += t.leads;
+                    x.won += t.won;
+                }
+                None => self.tiers.push(t),
+            }
+        }
+        self.finish()
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        f64::NAN
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Qualifies `deals` (outcomes `y`) with `policy` and `model`, taking them
+/// as one period's leads, and measures the policy's cut: precision and
+/// recall of routing to sales, and each tier's win rate.
+pub fn policy_metrics(
+    policy: &crate::qualification::Policy,
+    model: &Model,
+    deals: &Table,
+    y: &[bool],
+) -> Result<PolicyMetrics> {
+    let q = policy.qualify_batch(model, deals)?;
+    let mut tiers: Vec<TierOutcome> = q
+        .tiers
+        .iter()
+        .map(|t| TierOutcome {
+            tier: t.tier.clone(),
+            route: t.route.as_str().to_string(),
+            leads: 0,
+            won: 0,
+            rate: f64::NAN,
+            rate_low: f64::NAN,
+            rate_high: f64::NAN,
+        })
+        .collect();
+    let mut m = PolicyMetrics {
+        policy_version: policy.version.clone(),
+        policy_fingerprint: policy.fingerprint(),
+        deals: y.len(),
+        won: y.iter().filter(|w| **w).count(),
+        qualified: 0,
+        qualified_won: 0,
+        precision: f64::NAN,
+        recall: f64::NAN,
+        tiers: Vec::new(),
+    };
+    for (d, &won) in q.decisions.iter().zip(y) {
+        if d.route == crate::qualification::Route::Sales {
+            m.qualified += 1;
+            m.qualified_won += usize::from(won);
+        }
+        if let Some(t) = tiers.iter_mut().find(|t| t.tier == d.tier) {
+            t.leads += 1;
+            t.won += usize::from(won);
+        }
+    }
+    m.tiers = std::mem::take(&mut tiers);
+    Ok(m.finish())
 }
 
 /// Conversion of one value of a column.

@@ -37,7 +37,7 @@ pub struct ReportOptions {
     /// Marketing's points sheet, to compare with.
     pub points_sheet: Option<PointsSheet>,
     /// Evaluation options (the split is not used: the deals given are the
-    /// held-out deals).
+    /// held-out deals; a policy, when given, is measured on them).
     pub evaluation: EvaluationOptions,
     /// The outcome's date column, for the leakage audit.
     pub outcome_date: Option<String>,
@@ -103,7 +103,7 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
     let scores = model.score(deals)?;
     let s = model.summary();
     let base_rate = s.won as f64 / s.rows.max(1) as f64;
-    let evaluation = Evaluation::from_predictions(
+    let mut evaluation = Evaluation::from_predictions(
         &y,
         &scores.probability,
         &scores.points,
@@ -112,6 +112,9 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
         s.rows,
         &options.evaluation,
     );
+    if let Some(policy) = &options.evaluation.policy {
+        evaluation.policy = Some(crate::evaluation::policy_metrics(policy, model, deals, &y)?);
+    }
     let mut by = options.conversion_by.clone();
     if by.is_empty() {
         for c in deals.column_names() {
@@ -588,6 +591,30 @@ impl Report {
             );
         }
         s.push_str("</div>");
+        if let Some(p) = &e.policy {
+            let _ = write!(
+                s,
+                "<h2>Qualification policy</h2><p>Policy {} routes {} of {} deals to sales: precision <b>{}</b>, recall <b>{}</b>.</p><div class=\"scroll\"><table><tr><th>tier</th><th>route</th><th class=\"n\">deals</th><th class=\"n\">win rate</th><th class=\"n\">95 % interval</th></tr>",
+                esc(&p.policy_version),
+                p.qualified,
+                p.deals,
+                pct(p.precision),
+                pct(p.recall)
+            );
+            for t in &p.tiers {
+                let _ = write!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td></tr>",
+                    esc(&t.tier),
+                    esc(&t.route),
+                    t.leads,
+                    pct(t.rate),
+                    pct(t.rate_low),
+                    pct(t.rate_high)
+                );
+            }
+            s.push_str("</table></div>");
+        }
         // Calibration.
         s.push_str("<h2>Calibration</h2><p class=\"muted\">Each dot is a band of predicted probability; on the dashed line the predictions come true as often as they say. Dot size: deals.</p>");
         s.push_str(&svg_calibration(e));
@@ -786,6 +813,29 @@ impl Report {
                 f(c.cut_points, 1),
                 pct(c.recall)
             );
+        }
+        if let Some(p) = &e.policy {
+            let _ = writeln!(
+                s,
+                "\n## Qualification policy\n\nPolicy {} routes {} of {} deals to sales: precision {}, recall {}.\n\n| tier | route | deals | win rate | 95 % interval |\n|---|---|---:|---:|---|",
+                md(&p.policy_version),
+                p.qualified,
+                p.deals,
+                pct(p.precision),
+                pct(p.recall)
+            );
+            for t in &p.tiers {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} – {} |",
+                    md(&t.tier),
+                    t.route,
+                    t.leads,
+                    pct(t.rate),
+                    pct(t.rate_low),
+                    pct(t.rate_high)
+                );
+            }
         }
         let _ = writeln!(s, "\n## Calibration\n\n| predicted | deals | won | mean predicted | observed |\n|---|---:|---:|---:|---:|");
         for b in e.calibration.iter().filter(|b| b.deals > 0) {

@@ -668,3 +668,47 @@ fn evaluation_errors_name_the_row_of_the_input() {
         );
     }
 }
+
+#[test]
+fn precision_and_recall_at_the_policy_cut() {
+    let policy = leadscore::qualification::Policy::load(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policy.toml"),
+    )
+    .unwrap();
+    let deals = synthetic::deals(3_000, 81).table;
+    for split in [
+        Split::Stratified {
+            test_share: 0.25,
+            seed: 1,
+        },
+        Split::Folds { folds: 3, seed: 1 },
+    ] {
+        let e = evaluate(
+            &params(),
+            &deals,
+            &EvaluationOptions {
+                split,
+                policy: Some(policy.clone()),
+                bootstrap: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let p = e.policy.as_ref().unwrap();
+        assert_eq!(p.deals, e.test_rows);
+        assert_eq!(p.won, e.test_won);
+        assert_eq!(p.tiers.iter().map(|t| t.leads).sum::<usize>(), p.deals);
+        let sales: usize = p
+            .tiers
+            .iter()
+            .filter(|t| t.route == "sales")
+            .map(|t| t.leads)
+            .sum();
+        assert_eq!(sales, p.qualified);
+        assert!(p.qualified > 0);
+        assert!((p.precision - p.qualified_won as f64 / p.qualified as f64).abs() < 1e-12);
+        assert!((p.recall - p.qualified_won as f64 / p.won as f64).abs() < 1e-12);
+        // Sales gets better leads than the average.
+        assert!(p.precision > p.won as f64 / p.deals as f64);
+    }
+}

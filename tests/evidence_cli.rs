@@ -394,6 +394,8 @@ fn report_html_renders_in_headless_chromium_with_its_charts() {
             "sheet.csv",
             "--cut-points",
             "45",
+            "--policy",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/policy.toml"),
         ],
         &dir,
     ));
@@ -436,6 +438,7 @@ fn report_html_renders_in_headless_chromium_with_its_charts() {
         );
     }
     assert!(!html.contains("<script") && !html.contains("src=\"http"));
+    assert!(html.contains("Qualification policy"));
 
     let Some(chromium) = find_chromium() else {
         eprintln!(

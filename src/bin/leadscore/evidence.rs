@@ -8,6 +8,7 @@ use leadscore::audit::{audit, AuditOptions};
 use leadscore::evaluation::{conversion_by, evaluate, Evaluation, EvaluationOptions, Split};
 use leadscore::handset::{HandsetComparison, PointsSheet};
 use leadscore::io::{write_atomic, AtomicFile};
+use leadscore::qualification::Policy;
 use leadscore::report::{build, ReportOptions};
 use leadscore::{Error, Model, Result, Table, Target};
 
@@ -205,9 +206,12 @@ pub struct EvaluateArgs {
     /// Bootstrap resamples for the intervals.
     #[arg(long, default_value_t = 200)]
     bootstrap: usize,
-    /// Precision and recall of qualifying leads at or above these points (until a qualification policy is given).
+    /// Precision and recall of qualifying leads at or above these points.
     #[arg(long)]
     cut_points: Option<f64>,
+    /// A qualification policy (TOML): precision and recall of the leads it routes to sales, and each tier's win rate.
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// Marketing's points sheet (CSV: column, value or range, points), scored on the same held-out deals.
     #[arg(long)]
     points_sheet: Option<PathBuf>,
@@ -258,6 +262,7 @@ pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
         bootstrap: a.bootstrap,
         bootstrap_seed: a.seed,
         cut_points: a.cut_points,
+        policy: a.policy.as_ref().map(Policy::load).transpose()?,
         points_sheet: a.points_sheet.as_ref().map(PointsSheet::load).transpose()?,
     };
     let e = evaluate(&params, &deals, &options)?;
@@ -334,6 +339,9 @@ fn evaluation_text(e: &Evaluation) -> String {
             100.0 * c.recall
         ));
     }
+    if let Some(p) = &e.policy {
+        s.push_str(&policy_text(p));
+    }
     s.push_str("\nCalibration\n  predicted   deals   mean pred   observed\n");
     for b in e.calibration.iter().filter(|b| b.deals > 0) {
         s.push_str(&format!(
@@ -359,6 +367,30 @@ fn evaluation_text(e: &Evaluation) -> String {
     }
     if let Some(h) = &e.handset {
         s.push_str(&handset_text(h));
+    }
+    s
+}
+
+fn policy_text(p: &leadscore::evaluation::PolicyMetrics) -> String {
+    let mut s = format!(
+        "Policy {} ({}): {} of {} held-out deals routed to sales, precision {:.1} %, recall {:.1} %.\n",
+        p.policy_version,
+        p.policy_fingerprint,
+        p.qualified,
+        p.deals,
+        100.0 * p.precision,
+        100.0 * p.recall
+    );
+    for t in &p.tiers {
+        s.push_str(&format!(
+            "  tier {:<16} {:<13} {:>6} deals, won {:>5.1} % ({:.1} to {:.1})\n",
+            t.tier,
+            t.route,
+            t.leads,
+            100.0 * t.rate,
+            100.0 * t.rate_low,
+            100.0 * t.rate_high
+        ));
     }
     s
 }
@@ -534,6 +566,9 @@ pub struct ReportArgs {
     /// Precision and recall of qualifying leads at or above these points.
     #[arg(long)]
     cut_points: Option<f64>,
+    /// A qualification policy (TOML): precision and recall of the leads it routes to sales, and each tier's win rate.
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// The outcome's date column, for the leakage audit.
     #[arg(long)]
     outcome_date: Option<String>,
@@ -555,6 +590,7 @@ pub fn run_report(a: ReportArgs) -> Result<()> {
         points_sheet: a.points_sheet.as_ref().map(PointsSheet::load).transpose()?,
         evaluation: EvaluationOptions {
             cut_points: a.cut_points,
+            policy: a.policy.as_ref().map(Policy::load).transpose()?,
             ..Default::default()
         },
         outcome_date: a.outcome_date.clone(),
