@@ -1,12 +1,17 @@
 #![doc = include_str!("../README.md")]
 
+pub mod audit;
+pub mod diff;
+pub mod drift;
 pub mod encoding;
 pub mod error;
 pub mod evaluation;
 pub mod explanation;
+pub mod handset;
 pub mod io;
 pub mod model;
 pub mod qualification;
+pub mod report;
 pub mod schema;
 pub mod scorecard;
 pub mod synthetic;

@@ -68,6 +68,7 @@ pub struct ModelParams {
     min_lost: usize,
     encoding: EncodingOptions,
     scale: Scale,
+    drop_leaks: bool,
 }
 
 impl Default for ModelParams {
@@ -93,6 +94,7 @@ impl Default for ModelParams {
             min_lost: DEFAULT_MIN_OUTCOMES,
             encoding: EncodingOptions::default(),
             scale: Scale::default(),
+            drop_leaks: false,
         }
     }
 }
@@ -222,10 +224,48 @@ impl ModelParams {
         self
     }
 
+    /// Leave out the columns the leakage audit flags ([`crate::audit`])
+    /// instead of only warning about them. Default false: every flagged
+    /// column gets a "possible leak" warning and is still learned from.
+    pub fn drop_leaks(mut self, drop: bool) -> Self {
+        self.drop_leaks = drop;
+        self
+    }
+
     /// Points scale. Default [`Scale::default`].
     pub fn scale(mut self, scale: Scale) -> Self {
         self.scale = scale;
         self
+    }
+
+    /// The outcome column, when set.
+    pub fn target_column(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    /// The values named as won (empty: the defaults).
+    pub fn positive_values(&self) -> &[String] {
+        &self.positive
+    }
+
+    /// The values named as lost (empty: inferred).
+    pub fn negative_values(&self) -> &[String] {
+        &self.negative
+    }
+
+    /// The id column, when set.
+    pub fn id_column(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The columns not learned from.
+    pub fn ignored_columns(&self) -> &[String] {
+        &self.ignore
+    }
+
+    /// The extra missing tokens.
+    pub fn missing_tokens(&self) -> &[String] {
+        &self.missing
     }
 
     fn check(&self) -> Result<String> {
@@ -319,7 +359,30 @@ impl ModelParams {
         for c in self.special_values.keys() {
             kinds.entry(c.clone()).or_insert(ColumnKind::Numeric);
         }
-        let schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
+        let mut schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
+        // Leakage audit of the feature columns: warnings, or drop them.
+        let feature_names: Vec<String> = schema.features.iter().map(|f| f.name.clone()).collect();
+        let leaks =
+            crate::audit::training_findings(deals, &y, &feature_names, &self.missing, self.seed);
+        let leak_warnings: Vec<String> = if self.drop_leaks && !leaks.is_empty() {
+            for (column, _) in &leaks {
+                excluded.push(column.clone());
+            }
+            schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
+            leaks
+                .iter()
+                .map(|(c, detail)| format!("dropped column {c:?} as a likely leak: {detail}"))
+                .collect()
+        } else {
+            leaks
+                .iter()
+                .map(|(c, detail)| {
+                    format!(
+                        "possible leak: column {c:?}: {detail} (leadscore audit); if it is filled in after the outcome, --ignore it or train with --drop-leaks"
+                    )
+                })
+                .collect()
+        };
         if schema.features.is_empty() {
             return Err(Error::InvalidParameter {
                 name: "ignore".into(),
@@ -362,6 +425,7 @@ impl ModelParams {
         }
         errors.into_result()?;
         let mut warnings = Vec::new();
+        warnings.extend(leak_warnings);
         let zero_features: Vec<Feature> = schema
             .features
             .iter()
@@ -640,7 +704,7 @@ fn empty_summary() -> TrainingSummary {
 }
 
 /// Row indices sorted by the date in `column` (stable for equal dates).
-fn time_order(table: &Table, column: &str) -> Result<Vec<usize>> {
+pub(crate) fn time_order(table: &Table, column: &str) -> Result<Vec<usize>> {
     let values = table.require(column)?;
     let mut errors = RowErrors::default();
     let mut keys = Vec::with_capacity(table.n_rows());

@@ -1,5 +1,6 @@
 //! `leadscore`: learn lead-score points from closed deals and score new leads.
 
+mod evidence;
 mod qualify;
 
 use std::io::Write;
@@ -34,6 +35,18 @@ enum Command {
     Qualify(qualify::QualifyArgs),
     /// Write a starter policy (init) or check one against a model (check).
     Policy(qualify::PolicyArgs),
+    /// Train on part of the closed deals and evaluate on the deals held out: AUC, log loss, Brier, calibration, lift.
+    Evaluate(Box<evidence::EvaluateArgs>),
+    /// Leads, won and win rate (with a Wilson interval) by value of a column, with the learned points.
+    Conversion(evidence::ConversionArgs),
+    /// Leakage audit: columns filled in after the outcome, most severe first.
+    Audit(evidence::AuditArgs),
+    /// Drift: population stability index of each feature between the training deals and a batch of leads.
+    Drift(evidence::DriftArgs),
+    /// What changed between two models: attributes added or removed, points that moved, metrics.
+    Diff(evidence::DiffArgs),
+    /// Write the evidence report (HTML, Markdown or JSON) of a model on held-out deals.
+    Report(evidence::ReportArgs),
 }
 
 #[derive(Args)]
@@ -106,6 +119,9 @@ struct TrainArgs {
     /// Print only warnings and errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Leave out the columns the leakage audit flags (see leadscore audit) instead of only warning.
+    #[arg(long)]
+    drop_leaks: bool,
 }
 
 #[derive(Args)]
@@ -172,6 +188,12 @@ fn main() -> ExitCode {
         Command::Synthetic(a) => synthetic(a),
         Command::Qualify(a) => qualify::qualify(a),
         Command::Policy(a) => qualify::policy(a),
+        Command::Evaluate(a) => evidence::run_evaluate(*a),
+        Command::Conversion(a) => evidence::run_conversion(a),
+        Command::Audit(a) => evidence::run_audit(a),
+        Command::Drift(a) => evidence::run_drift(a),
+        Command::Diff(a) => evidence::run_diff(a),
+        Command::Report(a) => evidence::run_report(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -213,6 +235,7 @@ fn train(a: TrainArgs) -> Result<()> {
         .seed(a.seed)
         .tolerance(a.tolerance)
         .min_outcomes(a.min_won, a.min_lost)
+        .drop_leaks(a.drop_leaks)
         .encoding(leadscore::EncodingOptions {
             min_level_count: a.min_level_count,
             max_bins: a.max_bins,
@@ -368,6 +391,7 @@ fn score(a: ScoreArgs) -> Result<()> {
     let mut errors: Vec<RowError> = Vec::new();
     let mut total_errors = 0usize;
     let mut unseen: std::collections::BTreeMap<String, (usize, Vec<String>)> = Default::default();
+    let mut drift = leadscore::drift::DriftAccumulator::new(&model);
     {
         let mut w = csv::Writer::from_writer(&mut out);
         let csv_err = |source| Error::Csv {
@@ -383,6 +407,10 @@ fn score(a: ScoreArgs) -> Result<()> {
         }
         while let Some(batch) = batches.next_batch()? {
             rows += batch.n_rows();
+            if total_errors == 0 {
+                // Drift against the training deals; bad rows are reported by score below.
+                let _ = drift.add(&batch);
+            }
             match model.score(&batch) {
                 Ok(scores) => {
                     for u in &scores.unseen {
@@ -426,6 +454,9 @@ fn score(a: ScoreArgs) -> Result<()> {
             "warning: column {column:?}: {n} of {rows} leads hold values not seen in training (e.g. {}); scored as (other)",
             examples.join(", ")
         );
+    }
+    for w in drift.finish().warnings() {
+        eprintln!("warning: {w} (leadscore drift for details)");
     }
     if !a.quiet {
         eprintln!("{rows} leads scored -> {}", a.out.display());
