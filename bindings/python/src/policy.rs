@@ -69,7 +69,7 @@ impl PyPolicy {
         let m = model.model();
         let decisions = detached(py, move || policy.qualify(&m, &table))?;
         let n = decisions.len();
-        let mut c: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); 8];
+        let mut c: Vec<Vec<Option<String>>> = (0..8).map(|_| Vec::with_capacity(n)).collect();
         let (mut rank, mut points, mut probability, mut expected) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
