@@ -1,6 +1,7 @@
 //! Python binding of leadscore: the native module `leadscore._leadscore`.
 
 mod error;
+mod evidence;
 mod frame;
 mod model;
 mod policy;
@@ -47,6 +48,8 @@ fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::PyModel>()?;
     m.add_class::<policy::PyPolicy>()?;
     m.add_function(wrap_pyfunction!(synthetic_deals, m)?)?;
+    m.add_function(wrap_pyfunction!(evidence::audit, m)?)?;
+    m.add_function(wrap_pyfunction!(evidence::evaluate, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -306,6 +306,40 @@ impl PyModel {
         detached(py, move || model.save(&path))
     }
 
+    /// A report on held-out deals as text: one self-contained HTML page
+    /// (`format="html"`), Markdown (`"md"`) or JSON (`"json"`): scorecard,
+    /// calibration, lift, conversion, leakage and drift.
+    #[pyo3(signature = (deals, *, format="html", title=None, conversion_by=Vec::new()))]
+    fn report(
+        &self,
+        py: Python<'_>,
+        deals: &Bound<'_, PyAny>,
+        format: &str,
+        title: Option<String>,
+        conversion_by: Vec<String>,
+    ) -> PyResult<String> {
+        if !matches!(format, "html" | "md" | "json") {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "format must be 'html', 'md' or 'json', not {format:?}"
+            )));
+        }
+        let table = table_from_py(deals, None)?;
+        let model = self.inner.clone();
+        let options = leadscore::report::ReportOptions {
+            conversion_by,
+            title,
+            ..Default::default()
+        };
+        let report = detached(py, move || {
+            leadscore::report::build(&model, &table, &options)
+        })?;
+        Ok(match format {
+            "html" => report.to_html(),
+            "md" => report.to_markdown(),
+            _ => report.to_json(),
+        })
+    }
+
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let from_json = py.get_type::<PyModel>().getattr("from_json")?;
         PyTuple::new(

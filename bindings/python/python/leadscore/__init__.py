@@ -8,7 +8,7 @@
 ['deal_id', 'probability', 'points']
 """
 
-from leadscore._leadscore import Model, Policy, __version__, synthetic_deals
+from leadscore._leadscore import Model, Policy, __version__, audit, evaluate, synthetic_deals
 from leadscore.exceptions import (
     DataError,
     LeadscoreError,
@@ -28,5 +28,7 @@ __all__ = [
     "PolicyError",
     "TrainingError",
     "__version__",
+    "audit",
+    "evaluate",
     "synthetic_deals",
 ]

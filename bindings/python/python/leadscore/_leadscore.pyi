@@ -7,7 +7,7 @@ from typing import Any, Literal, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Model", "Policy", "__version__", "synthetic_deals"]
+__all__ = ["Model", "Policy", "__version__", "audit", "evaluate", "synthetic_deals"]
 
 __version__: str
 
@@ -15,6 +15,38 @@ def synthetic_deals(
     rows: int, seed: int = 42, *, kind: Literal["pandas", "polars", "pyarrow"] = "pandas"
 ) -> Any:
     """Seeded synthetic B2B deals with known true effects, as a frame of ``kind``."""
+
+def audit(
+    deals: Any,
+    *,
+    target: str,
+    positive: str | Sequence[str] | None = None,
+    negative: str | Sequence[str] | None = None,
+    id: str | None = None,
+    ignore: Sequence[str] = ...,
+    missing: Sequence[str] = ...,
+    outcome_date: str | None = None,
+    seed: int = 0,
+) -> Any:
+    """Leakage audit: a frame of findings, most severe first (column, reason, figure, ...)."""
+
+def evaluate(
+    deals: Any,
+    *,
+    target: str,
+    positive: str | Sequence[str] | None = None,
+    negative: str | Sequence[str] | None = None,
+    id: str | None = None,
+    ignore: Sequence[str] = ...,
+    missing: Sequence[str] = ...,
+    l2: float | None = None,
+    seed: int = 0,
+    test_share: float = 0.2,
+    time_column: str | None = None,
+    folds: int | None = None,
+    cut_points: float | None = None,
+) -> dict[str, Any]:
+    """Held-out evaluation (AUC, log loss, Brier, calibration, lift) as a dict."""
 
 @final
 class Model:
@@ -79,6 +111,15 @@ class Model:
         """The model document as JSON text."""
     def save(self, path: str | PathLike[str]) -> None:
         """Writes the model file atomically."""
+    def report(
+        self,
+        deals: Any,
+        *,
+        format: Literal["html", "md", "json"] = "html",
+        title: str | None = None,
+        conversion_by: Sequence[str] = ...,
+    ) -> str:
+        """A report on held-out deals: HTML page, Markdown or JSON text."""
     def __reduce__(self) -> tuple[Any, tuple[str]]: ...
 
 @final

@@ -1,0 +1,143 @@
+//! Evidence from Python: `leadscore.audit`, `leadscore.evaluate`, `Model.report`.
+
+use leadscore::audit::{audit as run_audit, AuditOptions};
+use leadscore::evaluation::{evaluate as run_evaluate, EvaluationOptions, Split};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::frame::{table_from_py, to_frame, Column};
+use crate::model::detached;
+
+fn strings(v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    match v {
+        None => Ok(Vec::new()),
+        Some(v) => match v.extract::<String>() {
+            Ok(s) => Ok(vec![s]),
+            Err(_) => v.extract::<Vec<String>>(),
+        },
+    }
+}
+
+fn json_to_py<'py>(py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+/// Leakage audit of closed deals: a frame of findings (one per flagged
+/// column, most severe first) with `column`, `reason`, `figure`,
+/// `figure_name`, `severity` and `detail`, of the same kind as `deals`.
+#[pyfunction]
+#[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), outcome_date=None, seed=0))]
+#[allow(clippy::too_many_arguments)]
+pub fn audit<'py>(
+    py: Python<'py>,
+    deals: &Bound<'py, PyAny>,
+    target: String,
+    positive: Option<Bound<'py, PyAny>>,
+    negative: Option<Bound<'py, PyAny>>,
+    id: Option<String>,
+    ignore: Vec<String>,
+    missing: Vec<String>,
+    outcome_date: Option<String>,
+    seed: u64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let table = table_from_py(deals, None)?;
+    let mut skip = ignore;
+    skip.extend(id);
+    let options = AuditOptions {
+        target,
+        positive: strings(positive)?,
+        negative: strings(negative)?,
+        skip,
+        missing,
+        outcome_date,
+        seed,
+        ..AuditOptions::default()
+    };
+    let result = detached(py, move || run_audit(&table, &options))?;
+    let f = &result.findings;
+    let columns = vec![
+        (
+            "column".to_string(),
+            Column::Text(f.iter().map(|x| Some(x.column.clone())).collect()),
+        ),
+        (
+            "reason".to_string(),
+            Column::Text(f.iter().map(|x| Some(x.reason.to_string())).collect()),
+        ),
+        (
+            "figure".to_string(),
+            Column::Float(f.iter().map(|x| x.figure).collect()),
+        ),
+        (
+            "figure_name".to_string(),
+            Column::Text(f.iter().map(|x| Some(x.figure_name.clone())).collect()),
+        ),
+        (
+            "severity".to_string(),
+            Column::Float(f.iter().map(|x| x.severity).collect()),
+        ),
+        (
+            "detail".to_string(),
+            Column::Text(f.iter().map(|x| Some(x.detail.clone())).collect()),
+        ),
+    ];
+    to_frame(py, columns, Some(deals), None)
+}
+
+/// Held-out evaluation of the model these parameters train: AUC, log loss
+/// beside the base rate's, Brier (with intervals), calibration table and
+/// expected calibration error, lift and gains by decile. Held out: a
+/// stratified `test_share` (default), the latest `test_share` by
+/// `time_column`, or every deal once in `folds` folds. Returns a dict.
+#[pyfunction]
+#[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, seed=0, test_share=0.2, time_column=None, folds=None, cut_points=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate<'py>(
+    py: Python<'py>,
+    deals: &Bound<'py, PyAny>,
+    target: String,
+    positive: Option<Bound<'py, PyAny>>,
+    negative: Option<Bound<'py, PyAny>>,
+    id: Option<String>,
+    ignore: Vec<String>,
+    missing: Vec<String>,
+    l2: Option<f64>,
+    seed: u64,
+    test_share: f64,
+    time_column: Option<String>,
+    folds: Option<usize>,
+    cut_points: Option<f64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if time_column.is_some() && folds.is_some() {
+        return Err(PyValueError::new_err("give time_column or folds, not both"));
+    }
+    let table = table_from_py(deals, None)?;
+    let mut params = leadscore::Model::params()
+        .target(target)
+        .positive(strings(positive)?)
+        .negative(strings(negative)?)
+        .ignore(ignore)
+        .missing(missing)
+        .seed(seed);
+    if let Some(id) = id {
+        params = params.id(id);
+    }
+    if let Some(l2) = l2 {
+        params = params.l2(l2);
+    }
+    let split = match (time_column, folds) {
+        (Some(column), _) => Split::OutOfTime { column, test_share },
+        (None, Some(folds)) => Split::Folds { folds, seed },
+        (None, None) => Split::Stratified { test_share, seed },
+    };
+    let options = EvaluationOptions {
+        split,
+        cut_points,
+        ..EvaluationOptions::default()
+    };
+    let evaluation = detached(py, move || run_evaluate(&params, &table, &options))?;
+    json_to_py(
+        py,
+        serde_json::to_string(&evaluation).expect("evaluation serializes"),
+    )
+}
