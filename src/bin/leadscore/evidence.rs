@@ -4,6 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
+
+use crate::DealColumns;
 use leadscore::audit::{audit, AuditOptions};
 use leadscore::evaluation::{conversion_by, evaluate, Evaluation, EvaluationOptions, Split};
 use leadscore::handset::{HandsetComparison, PointsSheet};
@@ -50,24 +52,9 @@ fn check_format(format: &str, allowed: &[&str]) -> Result<()> {
 pub struct AuditArgs {
     /// CSV file of closed deals, with a header row.
     deals: PathBuf,
-    /// The outcome column.
-    #[arg(long)]
-    target: String,
-    /// A value of the outcome column that means won (repeatable).
-    #[arg(long)]
-    positive: Vec<String>,
-    /// A value of the outcome column that means lost (repeatable).
-    #[arg(long)]
-    negative: Vec<String>,
-    /// An id column (not audited).
-    #[arg(long)]
-    id: Option<String>,
-    /// A column not to audit (repeatable).
-    #[arg(long)]
-    ignore: Vec<String>,
-    /// A token that means missing, besides the empty field (repeatable), e.g. Select.
-    #[arg(long)]
-    missing: Vec<String>,
+    /// The outcome, id, ignored columns and missing tokens.
+    #[command(flatten)]
+    columns: DealColumns,
     /// The date the outcome became known (e.g. closed_at): flags date columns later than it.
     #[arg(long)]
     outcome_date: Option<String>,
@@ -89,16 +76,16 @@ pub struct AuditArgs {
 pub fn run_audit(a: AuditArgs) -> Result<()> {
     check_format(&a.format, &["text", "json"])?;
     let deals = Table::from_csv_path(&a.deals)?;
-    let mut skip = a.ignore.clone();
-    skip.extend(a.id.clone());
+    let mut skip = a.columns.ignore.clone();
+    skip.extend(a.columns.id.clone());
     let result = audit(
         &deals,
         &AuditOptions {
-            target: a.target.clone(),
-            positive: a.positive.clone(),
-            negative: a.negative.clone(),
+            target: a.columns.target.clone(),
+            positive: a.columns.positive.clone(),
+            negative: a.columns.negative.clone(),
             skip,
-            missing: a.missing.clone(),
+            missing: a.columns.missing.clone(),
             outcome_date: a.outcome_date.clone(),
             seed: a.seed,
             ..Default::default()
@@ -170,24 +157,9 @@ pub fn run_audit(a: AuditArgs) -> Result<()> {
 pub struct EvaluateArgs {
     /// CSV file of closed deals, with a header row.
     deals: PathBuf,
-    /// The outcome column.
-    #[arg(long)]
-    target: String,
-    /// A value of the outcome column that means won (repeatable).
-    #[arg(long)]
-    positive: Vec<String>,
-    /// A value of the outcome column that means lost (repeatable).
-    #[arg(long)]
-    negative: Vec<String>,
-    /// An id column, never learned from.
-    #[arg(long)]
-    id: Option<String>,
-    /// A column not to learn from (repeatable).
-    #[arg(long)]
-    ignore: Vec<String>,
-    /// A token that means missing (repeatable).
-    #[arg(long)]
-    missing: Vec<String>,
+    /// The outcome, id, ignored columns and missing tokens.
+    #[command(flatten)]
+    columns: DealColumns,
     /// Hold out the latest deals by this date column (out of time) instead of a stratified random share; also cross-validates in time order.
     #[arg(long)]
     time_column: Option<String>,
@@ -227,16 +199,7 @@ pub struct EvaluateArgs {
 pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
     check_format(&a.format, &["text", "json"])?;
     let deals = Table::from_csv_path(&a.deals)?;
-    let mut params = Model::params()
-        .target(&a.target)
-        .positive(a.positive.clone())
-        .negative(a.negative.clone())
-        .ignore(a.ignore.clone())
-        .missing(a.missing.clone())
-        .seed(a.seed);
-    if let Some(id) = &a.id {
-        params = params.id(id);
-    }
+    let mut params = a.columns.params().seed(a.seed);
     if let Some(l2) = a.l2 {
         params = params.l2(l2);
     }
@@ -267,7 +230,7 @@ pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
     };
     let e = evaluate(&params, &deals, &options)?;
     if let Some(path) = &a.predictions {
-        write_predictions(path, &e, &deals, a.id.as_deref())?;
+        write_predictions(path, &e, &deals, a.columns.id.as_deref())?;
     }
     if a.format == "json" {
         return print(&json(&e));

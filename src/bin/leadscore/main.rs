@@ -49,28 +49,52 @@ enum Command {
     Report(evidence::ReportArgs),
 }
 
+/// The columns of a deals file: flags shared by `train`, `evaluate` and `audit`.
+#[derive(Args)]
+pub(crate) struct DealColumns {
+    /// The outcome column.
+    #[arg(long)]
+    pub(crate) target: String,
+    /// A value of the outcome column that means won (repeatable). Default: 1/true/won/yes, any case.
+    #[arg(long)]
+    pub(crate) positive: Vec<String>,
+    /// A value of the outcome column that means lost (repeatable). Default: the one other value.
+    #[arg(long)]
+    pub(crate) negative: Vec<String>,
+    /// An id column, carried to the scores and never learned from or audited.
+    #[arg(long)]
+    pub(crate) id: Option<String>,
+    /// A column not to learn from or audit (repeatable).
+    #[arg(long)]
+    pub(crate) ignore: Vec<String>,
+    /// A token that means missing, besides the empty field (repeatable), e.g. Select.
+    #[arg(long)]
+    pub(crate) missing: Vec<String>,
+}
+
+impl DealColumns {
+    /// Training parameters that read the deals with these columns.
+    pub(crate) fn params(&self) -> leadscore::ModelParams {
+        let params = Model::params()
+            .target(&self.target)
+            .positive(self.positive.clone())
+            .negative(self.negative.clone())
+            .ignore(self.ignore.clone())
+            .missing(self.missing.clone());
+        match &self.id {
+            Some(id) => params.id(id),
+            None => params,
+        }
+    }
+}
+
 #[derive(Args)]
 struct TrainArgs {
     /// CSV file of closed deals, with a header row.
     deals: PathBuf,
-    /// The outcome column.
-    #[arg(long)]
-    target: String,
-    /// A value of the outcome column that means won (repeatable). Default: 1/true/won/yes, any case.
-    #[arg(long)]
-    positive: Vec<String>,
-    /// A value of the outcome column that means lost (repeatable). Default: the one other value.
-    #[arg(long)]
-    negative: Vec<String>,
-    /// An id column, carried to the scores and never learned from.
-    #[arg(long)]
-    id: Option<String>,
-    /// A column not to learn from (repeatable).
-    #[arg(long)]
-    ignore: Vec<String>,
-    /// A token that means missing, besides the empty field (repeatable), e.g. Select.
-    #[arg(long)]
-    missing: Vec<String>,
+    /// The outcome, id, ignored columns and missing tokens.
+    #[command(flatten)]
+    columns: DealColumns,
     /// Read this column as numeric (repeatable).
     #[arg(long)]
     numeric: Vec<String>,
@@ -225,12 +249,9 @@ fn stdout_err(source: std::io::Error) -> Error {
 
 fn train(a: TrainArgs) -> Result<()> {
     let deals = Table::from_csv_path(&a.deals)?;
-    let mut params = Model::params()
-        .target(&a.target)
-        .positive(a.positive.clone())
-        .negative(a.negative.clone())
-        .ignore(a.ignore.clone())
-        .missing(a.missing.clone())
+    let mut params = a
+        .columns
+        .params()
         .folds(a.folds)
         .seed(a.seed)
         .tolerance(a.tolerance)
@@ -240,9 +261,6 @@ fn train(a: TrainArgs) -> Result<()> {
             min_level_count: a.min_level_count,
             max_bins: a.max_bins,
         });
-    if let Some(id) = &a.id {
-        params = params.id(id);
-    }
     if let Some(l2) = a.l2 {
         params = params.l2(l2);
     }
