@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::{Encoding, Lookup, Slot};
-use crate::error::{Error, Result, RowErrors};
+use crate::error::{Error, Result, RowError, RowErrors};
 use crate::schema::Target;
 use crate::table::{Table, Values};
 
@@ -566,12 +566,27 @@ impl Model {
     /// feature. Bad values are collected into one error naming rows, columns
     /// and values; a feature column absent from `leads` is an error naming it.
     pub(crate) fn slots(&self, leads: &Table) -> Result<(Vec<Vec<u32>>, Vec<UnseenValues>)> {
+        let (slots, unseen, bad) = self.slots_checked(leads)?;
+        let mut errors = RowErrors::default();
+        for e in bad {
+            errors.push(e.row, &e.column, &e.value, e.reason);
+        }
+        errors.into_result()?;
+        Ok((slots, unseen))
+    }
+
+    /// As [`Model::slots`], but bad cells do not fail: every one is returned
+    /// (uncapped, in row order) and its slot is 0.
+    pub(crate) fn slots_checked(
+        &self,
+        leads: &Table,
+    ) -> Result<(Vec<Vec<u32>>, Vec<UnseenValues>, Vec<RowError>)> {
         let mut columns: Vec<&Values> = Vec::with_capacity(self.features.len());
         for f in &self.features {
             columns.push(leads.require(&f.column)?);
         }
         let n = leads.n_rows();
-        let mut errors = RowErrors::default();
+        let mut errors: Vec<RowError> = Vec::new();
         let mut unseen = Vec::new();
         let mut slots = Vec::with_capacity(self.features.len());
         for ((f, lookup), values) in self.features.iter().zip(&self.lookups).zip(columns) {
@@ -614,7 +629,12 @@ impl Model {
                         s.push(*i as u32)
                     }
                     Err(v) => {
-                        errors.push(leads.first_row() + r, &f.column, v, "not a number");
+                        errors.push(RowError {
+                            row: leads.first_row() + r,
+                            column: f.column.clone(),
+                            value: v.to_string(),
+                            reason: "not a number".into(),
+                        });
                         s.push(0)
                     }
                 }
@@ -628,17 +648,45 @@ impl Model {
             }
             slots.push(s);
         }
-        errors.into_result()?;
-        Ok((slots, unseen))
+        errors.sort_by_key(|e| e.row);
+        Ok((slots, unseen, errors))
     }
 
     /// Scores leads: probability of a win and points, in input order. Other
     /// columns (the outcome, extra fields) are ignored.
     pub fn score(&self, leads: &Table) -> Result<Scores> {
         let (slots, unseen) = self.slots(leads)?;
+        Ok(self.scores_of(leads, &slots, unseen))
+    }
+
+    /// Scores leads without failing on bad cells: every row gets a score
+    /// (a row named in the errors is scored as if its bad cells were the
+    /// first attribute of their column, and must not be used), and every
+    /// bad cell is returned, uncapped, in row order. Errors only for a
+    /// feature column `leads` lacks. Batch jobs use it to set bad rows aside.
+    ///
+    /// ```
+    /// use leadscore::{synthetic, Model, Table};
+    /// let deals = synthetic::deals(2_000, 2).table;
+    /// let model = Model::params().target("outcome").id("deal_id")
+    ///     .ignore(["created_at", "closed_at"]).l2(3.0).fit(&deals).unwrap();
+    /// let mut leads = deals.take_rows(&[0, 1, 2]);
+    /// leads.set_column("employees", leadscore::Values::Text(vec![
+    ///     Some("12".into()), Some("many".into()), None])).unwrap();
+    /// let (scores, errors) = model.score_checked(&leads).unwrap();
+    /// assert_eq!(scores.points.len(), 3);
+    /// assert_eq!(errors.len(), 1);
+    /// assert_eq!((errors[0].row, errors[0].value.as_str()), (2, "many"));
+    /// ```
+    pub fn score_checked(&self, leads: &Table) -> Result<(Scores, Vec<RowError>)> {
+        let (slots, unseen, errors) = self.slots_checked(leads)?;
+        Ok((self.scores_of(leads, &slots, unseen), errors))
+    }
+
+    fn scores_of(&self, leads: &Table, slots: &[Vec<u32>], unseen: Vec<UnseenValues>) -> Scores {
         let n = leads.n_rows();
         let mut logit = vec![self.intercept; n];
-        for (f, s) in self.features.iter().zip(&slots) {
+        for (f, s) in self.features.iter().zip(slots) {
             for (z, &i) in logit.iter_mut().zip(s) {
                 *z += f.weights[i as usize];
             }
@@ -650,12 +698,12 @@ impl Model {
                     .collect::<Vec<_>>()
             })
         });
-        Ok(Scores {
+        Scores {
             ids,
             probability: logit.iter().map(|&z| sigmoid(z)).collect(),
             points: logit.iter().map(|&z| self.scale.points(z)).collect(),
             unseen,
-        })
+        }
     }
 
     /// One-hot encodes leads: one row per lead, one column per attribute
