@@ -139,6 +139,29 @@ impl<'a> DriftAccumulator<'a> {
                 c[i as usize] += 1;
             }
         }
+        self.add_unseen(unseen);
+        self.rows += batch.n_rows();
+        Ok(())
+    }
+
+    /// Adds attribute counts (per feature, per attribute) of `rows` rows
+    /// counted elsewhere, e.g. by the workers of a batch job.
+    pub(crate) fn add_counts(
+        &mut self,
+        counts: &[Vec<u64>],
+        unseen: Vec<crate::model::UnseenValues>,
+        rows: usize,
+    ) {
+        for (c, add) in self.counts.iter_mut().zip(counts) {
+            for (x, a) in c.iter_mut().zip(add) {
+                *x += a;
+            }
+        }
+        self.add_unseen(unseen);
+        self.rows += rows;
+    }
+
+    fn add_unseen(&mut self, unseen: Vec<crate::model::UnseenValues>) {
         for u in unseen {
             if let Some(j) = self
                 .model
@@ -154,8 +177,6 @@ impl<'a> DriftAccumulator<'a> {
                 }
             }
         }
-        self.rows += batch.n_rows();
-        Ok(())
     }
 
     /// The drift of everything added.

@@ -107,6 +107,36 @@ pub enum Error {
         /// Fields in that row.
         found: usize,
     },
+    /// A column's type (in an Arrow or Parquet source) cannot be read as
+    /// numbers or text.
+    #[error("column {column:?} has type {data_type}, which leadscore cannot read; convert it to numbers or text")]
+    UnsupportedColumnType {
+        /// Column name.
+        column: String,
+        /// The type found.
+        data_type: String,
+    },
+    /// A batch job set aside more bad rows than it was allowed to.
+    #[error(
+        "{rejected} row(s) rejected after reading {read}, more than the {max} allowed (--max-rejected); \
+         no output written{}{}",
+        match rejected_file { Some(p) => format!("; the rejected rows are in {}", p.display()), None => String::new() },
+        show_row_errors(errors, *cells)
+    )]
+    TooManyRejected {
+        /// Rows rejected when the job stopped.
+        rejected: usize,
+        /// Rows read when the job stopped.
+        read: usize,
+        /// The limit, as given.
+        max: String,
+        /// Where every rejected row was written, if anywhere.
+        rejected_file: Option<PathBuf>,
+        /// The first bad cells.
+        errors: Vec<RowError>,
+        /// Bad cells counted.
+        cells: usize,
+    },
     /// A parameter is out of range or inconsistent.
     #[error("invalid parameter {name} = {value}: {reason}")]
     InvalidParameter {
@@ -194,6 +224,14 @@ pub enum Error {
         /// 1-based column, when known.
         column: Option<usize>,
         /// What the parser reported.
+        message: String,
+    },
+    /// A Parquet file could not be read or written.
+    #[error("{}: {message}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// What the Parquet library reported.
         message: String,
     },
     /// A JSON document could not be parsed.

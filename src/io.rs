@@ -158,6 +158,7 @@ impl AtomicFile {
             path: tmp.clone(),
             source,
         })?;
+        register_temporary(&tmp, true);
         Ok(AtomicFile {
             path,
             tmp,
@@ -178,8 +179,39 @@ impl AtomicFile {
                 .map_err(io_err(&self.tmp))?;
             file.sync_all().map_err(io_err(&self.tmp))?;
         }
-        std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path))?;
-        Ok(())
+        let renamed = std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path));
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        register_temporary(&self.tmp, false);
+        renamed
+    }
+}
+
+/// Temporary files of [`AtomicFile`]s not yet committed or dropped.
+static TEMPORARY_FILES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn register_temporary(path: &Path, add: bool) {
+    let mut files = TEMPORARY_FILES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if add {
+        files.push(path.to_path_buf());
+    } else if let Some(i) = files.iter().position(|p| p == path) {
+        files.swap_remove(i);
+    }
+}
+
+/// Removes the temporary files of every [`AtomicFile`] of this process not
+/// yet committed. For a signal handler (Ctrl-C, SIGTERM) that is about to
+/// exit the process, so that an interrupted job leaves nothing behind; the
+/// destination files are never touched.
+pub fn remove_temporary_files() {
+    let files = TEMPORARY_FILES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for f in files.iter() {
+        let _ = std::fs::remove_file(f);
     }
 }
 
@@ -203,6 +235,7 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if self.file.take().is_some() {
             let _ = std::fs::remove_file(&self.tmp);
+            register_temporary(&self.tmp, false);
         }
     }
 }

@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod audit;
+pub mod batch;
 pub mod diff;
 pub mod drift;
 pub mod encoding;

@@ -243,6 +243,9 @@ pub struct UnseenValues {
     pub examples: Vec<String>,
 }
 
+/// Slots per feature and lead, unseen values per column, and every bad cell.
+pub(crate) type CheckedSlots = (Vec<Vec<u32>>, Vec<UnseenValues>, Vec<RowError>);
+
 /// Scores of a batch of leads, in input order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scores {
@@ -577,10 +580,7 @@ impl Model {
 
     /// As [`Model::slots`], but bad cells do not fail: every one is returned
     /// (uncapped, in row order) and its slot is 0.
-    pub(crate) fn slots_checked(
-        &self,
-        leads: &Table,
-    ) -> Result<(Vec<Vec<u32>>, Vec<UnseenValues>, Vec<RowError>)> {
+    pub(crate) fn slots_checked(&self, leads: &Table) -> Result<CheckedSlots> {
         let mut columns: Vec<&Values> = Vec::with_capacity(self.features.len());
         for f in &self.features {
             columns.push(leads.require(&f.column)?);
@@ -683,7 +683,12 @@ impl Model {
         Ok((self.scores_of(leads, &slots, unseen), errors))
     }
 
-    fn scores_of(&self, leads: &Table, slots: &[Vec<u32>], unseen: Vec<UnseenValues>) -> Scores {
+    pub(crate) fn scores_of(
+        &self,
+        leads: &Table,
+        slots: &[Vec<u32>],
+        unseen: Vec<UnseenValues>,
+    ) -> Scores {
         let n = leads.n_rows();
         let mut logit = vec![self.intercept; n];
         for (f, s) in self.features.iter().zip(slots) {

@@ -1,5 +1,6 @@
 //! `leadscore`: learn lead-score points from closed deals and score new leads.
 
+mod batch;
 mod evidence;
 mod qualify;
 
@@ -8,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use leadscore::io::{AtomicFile, CsvBatches};
-use leadscore::{ColumnKind, Error, Model, Result, RowError, Table};
+use leadscore::io::AtomicFile;
+use leadscore::{ColumnKind, Error, Model, Result, Table};
 
 /// Learn lead-score points from closed-won and closed-lost deals, and score new leads.
 #[derive(Parser)]
@@ -150,20 +151,16 @@ struct TrainArgs {
 
 #[derive(Args)]
 struct ScoreArgs {
-    /// CSV file of leads, with a header row.
+    /// Leads to score: CSV with a header row, or Parquet (.parquet, .pq).
     leads: PathBuf,
     /// The model file.
     #[arg(long)]
     model: PathBuf,
-    /// Where to write the scores (CSV): id (when the model has one), probability, points.
+    /// Where to write the scores, CSV or Parquet by extension: id (when the model has one), probability, points. Rows in input order.
     #[arg(long)]
     out: PathBuf,
-    /// Rows read per batch (memory stays bounded by it).
-    #[arg(long, default_value_t = 65_536)]
-    batch_rows: usize,
-    /// Print only warnings and errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    batch: batch::BatchArgs,
 }
 
 #[derive(Args)]
@@ -386,99 +383,28 @@ fn write_scores(
 
 fn score(a: ScoreArgs) -> Result<()> {
     let model = Model::load(&a.model)?;
-    let file = std::fs::File::open(&a.leads).map_err(|source| Error::Io {
-        path: a.leads.clone(),
-        source,
-    })?;
-    let mut batches = CsvBatches::new(file, &a.leads, a.batch_rows)?;
-    let header = batches.header().to_vec();
-    let mut needed: Vec<&str> = model.feature_columns();
-    if let Some(id) = model.id_column() {
-        needed.push(id);
-    }
-    for c in needed {
-        if !header.iter().any(|h| h == c) {
-            return Err(Error::MissingColumn {
-                column: c.to_string(),
-                available: header,
-            });
+    batch::remove_partial_output_on_interrupt()?;
+    let bar = batch::Bar::new(a.batch.quiet, "scoring");
+    let progress = |p: &leadscore::batch::Progress| bar.update(p);
+    let options = a.batch.options(&progress);
+    let result = leadscore::batch::score_file(&model, &a.leads, &a.out, &options);
+    bar.finish();
+    let summary = result?;
+    for f in &summary.drift.features {
+        if f.unseen_rows > 0 {
+            eprintln!(
+                "warning: column {:?}: {} of {} leads hold values not seen in training (e.g. {}); scored as (other)",
+                f.column,
+                f.unseen_rows,
+                summary.written,
+                f.unseen_examples.join(", ")
+            );
         }
     }
-    let mut out = AtomicFile::create(&a.out)?;
-    let mut rows = 0usize;
-    let mut errors: Vec<RowError> = Vec::new();
-    let mut total_errors = 0usize;
-    let mut unseen: std::collections::BTreeMap<String, (usize, Vec<String>)> = Default::default();
-    let mut drift = leadscore::drift::DriftAccumulator::new(&model);
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let csv_err = |source| Error::Csv {
-            path: a.out.clone(),
-            line: None,
-            source,
-        };
-        match model.id_column() {
-            Some(id) => w
-                .write_record([id, "probability", "points"])
-                .map_err(csv_err)?,
-            None => w.write_record(["probability", "points"]).map_err(csv_err)?,
-        }
-        while let Some(batch) = batches.next_batch()? {
-            rows += batch.n_rows();
-            if total_errors == 0 {
-                // Drift against the training deals; bad rows are reported by score below.
-                let _ = drift.add(&batch);
-            }
-            match model.score(&batch) {
-                Ok(scores) => {
-                    for u in &scores.unseen {
-                        let e = unseen.entry(u.column.clone()).or_default();
-                        e.0 += u.rows;
-                        for x in &u.examples {
-                            if e.1.len() < 5 && !e.1.contains(x) {
-                                e.1.push(x.clone());
-                            }
-                        }
-                    }
-                    if total_errors == 0 {
-                        write_scores(&mut w, scores.ids.as_deref(), &scores, &a.out)?;
-                    }
-                }
-                Err(Error::InvalidRows { errors: e, total }) => {
-                    total_errors += total;
-                    for x in e {
-                        if errors.len() < leadscore::error::MAX_ROW_ERRORS {
-                            errors.push(x);
-                        }
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        w.flush().map_err(|source| Error::Io {
-            path: a.out.clone(),
-            source,
-        })?;
-    }
-    if total_errors > 0 {
-        return Err(Error::InvalidRows {
-            errors,
-            total: total_errors,
-        });
-    }
-    out.commit()?;
-    for (column, (n, examples)) in &unseen {
-        eprintln!(
-            "warning: column {column:?}: {n} of {rows} leads hold values not seen in training (e.g. {}); scored as (other)",
-            examples.join(", ")
-        );
-    }
-    for w in drift.finish().warnings() {
+    for w in summary.drift.warnings() {
         eprintln!("warning: {w} (leadscore drift for details)");
     }
-    if !a.quiet {
-        eprintln!("{rows} leads scored -> {}", a.out.display());
-    }
+    batch::print_summary(&summary, &a.out, &a.batch);
     Ok(())
 }
 

@@ -1,0 +1,1231 @@
+//! Batch rescoring: leads streamed from a CSV or Parquet file through a
+//! model into a scores file, in bounded memory, on all cores, with output
+//! rows in input order, bad rows set aside and nothing half-written.
+//!
+//! ```
+//! use leadscore::batch::{score_file, BatchOptions, MaxRejected};
+//! use leadscore::{synthetic, Model};
+//! let dir = std::env::temp_dir().join(format!("leadscore-batch-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let deals = synthetic::deals(2_000, 1).table;
+//! let model = Model::params().target("outcome").id("deal_id")
+//!     .ignore(["created_at", "closed_at"]).l2(3.0).fit(&deals).unwrap();
+//! deals.write_csv(std::fs::File::create(dir.join("leads.csv")).unwrap()).unwrap();
+//!
+//! let options = BatchOptions {
+//!     batch_rows: 500,
+//!     rejected: Some(dir.join("rejected.csv")),
+//!     max_rejected: MaxRejected::Unlimited,
+//!     ..BatchOptions::default()
+//! };
+//! let summary = score_file(&model, &dir.join("leads.csv"), &dir.join("scores.csv"), &options).unwrap();
+//! assert_eq!((summary.read, summary.written, summary.rejected), (2_000, 2_000, 0));
+//! assert_eq!(summary.to_string(), "2000 read = 2000 scored + 0 rejected");
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+//!
+//! How it runs: one thread reads batches of `batch_rows` rows (only the
+//! columns the job needs are kept), a pool of `threads` workers decodes and
+//! scores them, and the calling thread writes results in input order. At
+//! most `2 × threads + 1` batches are in flight, so memory is bounded by the
+//! batch size, whatever the file size. Outputs are written to temporary
+//! files beside their destinations and renamed into place only when the job
+//! succeeds.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+
+use crate::drift::{Drift, DriftAccumulator};
+use crate::error::{Error, Result, RowError, MAX_ROW_ERRORS};
+use crate::io::AtomicFile;
+use crate::model::Model;
+use crate::table::{Table, Values};
+
+/// A file format, chosen by the file's extension: `.parquet` or `.pq` is
+/// Parquet, anything else CSV (with a header row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+}
+
+impl FileFormat {
+    /// The format of `path`, by its extension.
+    ///
+    /// ```
+    /// use leadscore::batch::FileFormat;
+    /// assert_eq!(FileFormat::of("leads.parquet".as_ref()), FileFormat::Parquet);
+    /// assert_eq!(FileFormat::of("leads.csv".as_ref()), FileFormat::Csv);
+    /// ```
+    pub fn of(path: &Path) -> FileFormat {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("parquet") | Some("pq") => FileFormat::Parquet,
+            _ => FileFormat::Csv,
+        }
+    }
+}
+
+/// How many rejected rows a job accepts before it fails.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MaxRejected {
+    /// At most this many rows; the job stops as soon as one more is found.
+    Rows(usize),
+    /// At most this share (0 to 1) of the rows read, checked at the end.
+    Share(f64),
+    /// Any number.
+    Unlimited,
+}
+
+impl FromStr for MaxRejected {
+    type Err = Error;
+
+    /// `100` (rows), `0.5%` (share of rows read) or `all`.
+    ///
+    /// ```
+    /// use leadscore::batch::MaxRejected;
+    /// assert_eq!("25".parse::<MaxRejected>().unwrap(), MaxRejected::Rows(25));
+    /// assert_eq!("2%".parse::<MaxRejected>().unwrap(), MaxRejected::Share(0.02));
+    /// assert_eq!("all".parse::<MaxRejected>().unwrap(), MaxRejected::Unlimited);
+    /// assert!("lots".parse::<MaxRejected>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<MaxRejected> {
+        let s = s.trim();
+        let bad = |reason: &str| Error::InvalidParameter {
+            name: "max-rejected".into(),
+            value: s.to_string(),
+            reason: reason.to_string(),
+        };
+        if s.eq_ignore_ascii_case("all") {
+            return Ok(MaxRejected::Unlimited);
+        }
+        if let Some(p) = s.strip_suffix('%') {
+            let p: f64 = p
+                .trim()
+                .parse()
+                .map_err(|_| bad("expected a count, a percentage like 0.5% or all"))?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(bad("a percentage must be between 0% and 100%"));
+            }
+            return Ok(MaxRejected::Share(p / 100.0));
+        }
+        s.parse::<usize>()
+            .map(MaxRejected::Rows)
+            .map_err(|_| bad("expected a count, a percentage like 0.5% or all"))
+    }
+}
+
+impl fmt::Display for MaxRejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MaxRejected::Rows(n) => write!(f, "{n}"),
+            MaxRejected::Share(s) => write!(f, "{}%", s * 100.0),
+            MaxRejected::Unlimited => write!(f, "all"),
+        }
+    }
+}
+
+/// Where a job is, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Rows read and processed so far.
+    pub rows: usize,
+    /// Rows rejected so far.
+    pub rejected: usize,
+    /// Bytes of the input read so far (CSV only, else 0).
+    pub bytes: u64,
+    /// Size of the input in bytes (CSV), when known.
+    pub total_bytes: Option<u64>,
+    /// Rows in the input (Parquet), when known.
+    pub total_rows: Option<usize>,
+}
+
+/// How a batch job runs.
+#[derive(Clone, Copy)]
+pub struct BatchOptions<'a> {
+    /// Rows per batch (memory grows with it; 65,536 by default).
+    pub batch_rows: usize,
+    /// Worker threads; 0 (the default) uses every core.
+    pub threads: usize,
+    /// Where to write rejected rows (CSV: `row,column,value,reason`, one line
+    /// per bad cell). Written even when the job fails on too many rejected rows.
+    pub rejected: Option<&'a Path>,
+    /// How many rejected rows the job accepts (default: none).
+    pub max_rejected: MaxRejected,
+    /// Called after every batch, on the calling thread.
+    pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+}
+
+impl Default for BatchOptions<'_> {
+    fn default() -> Self {
+        BatchOptions {
+            batch_rows: 65_536,
+            threads: 0,
+            rejected: None,
+            max_rejected: MaxRejected::Rows(0),
+            progress: None,
+        }
+    }
+}
+
+/// What a batch job did. Every row read is either written or rejected.
+#[derive(Debug, Clone)]
+pub struct BatchSummary {
+    /// Data rows read.
+    pub read: usize,
+    /// Rows written to the output.
+    pub written: usize,
+    /// Rows set aside (any bad cell rejects its row).
+    pub rejected: usize,
+    /// Bad cells found in the rejected rows.
+    pub rejected_cells: usize,
+    /// The first bad cells (up to 100), in row order.
+    pub first_errors: Vec<RowError>,
+    /// Drift of the written rows against the model's training deals.
+    pub drift: Drift,
+}
+
+impl fmt::Display for BatchSummary {
+    /// `N read = M scored + K rejected`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} read = {} scored + {} rejected",
+            self.read, self.written, self.rejected
+        )
+    }
+}
+
+/// Scores every lead of `input` (CSV or Parquet, by extension) with `model`
+/// and writes `output` (CSV or Parquet, by extension): the model's id column
+/// when it has one, `probability`, `points` (2 decimals), one row per good
+/// input row, in input order.
+///
+/// A row with a bad cell (a number column holding text, a ragged CSV row,
+/// invalid UTF-8) is not scored: it goes to `options.rejected` and is
+/// counted. The job fails, writing no output, when the rejected rows pass
+/// `options.max_rejected`, on a missing column, or on a read or write error;
+/// the output appears (renamed into place) only when the job succeeds.
+pub fn score_file(
+    model: &Model,
+    input: &Path,
+    output: &Path,
+    options: &BatchOptions,
+) -> Result<BatchSummary> {
+    let mut columns: Vec<String> = model
+        .feature_columns()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let id = model.id_column().map(str::to_string);
+    if let Some(id) = &id {
+        if !columns.contains(id) {
+            columns.push(id.clone());
+        }
+    }
+    let source = Source::open(input, &columns, id.as_deref(), options.batch_rows)?;
+    let mut out_columns: Vec<(String, Kind)> = Vec::new();
+    if let Some(id) = &id {
+        out_columns.push((id.clone(), Kind::Text));
+    }
+    out_columns.push(("probability".into(), Kind::Float));
+    out_columns.push(("points".into(), Kind::Float));
+    let format = FileFormat::of(output);
+    let mut sink = Sink::create(output, format, &out_columns)?;
+    let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows)?;
+    let mut drift = DriftAccumulator::new(model);
+    let id_ref = id.as_deref();
+
+    let process = |raw: RawBatch| -> Result<(
+        Chunk,
+        Accepted,
+        Vec<Vec<u64>>,
+        Vec<crate::model::UnseenValues>,
+    )> {
+        let decoded = raw.decode(&columns, id_ref)?;
+        let (slots, unseen, errors) = model.slots_checked(&decoded.table)?;
+        let accepted = Accepted::new(&decoded, errors);
+        let table = &decoded.table;
+        let scores = model.scores_of(table, &slots, Vec::new());
+        let keep = accepted.kept_rows();
+        let mut cols: Vec<(String, OutValues)> = Vec::with_capacity(3);
+        if let Some(id) = id_ref {
+            let values = table.require(id)?;
+            cols.push((
+                id.to_string(),
+                OutValues::Text(
+                    keep.iter()
+                        .map(|&r| values.text(r).map(|s| s.into_owned()))
+                        .collect(),
+                ),
+            ));
+        }
+        cols.push((
+            "probability".into(),
+            OutValues::Float(keep.iter().map(|&r| scores.probability[r]).collect()),
+        ));
+        cols.push((
+            "points".into(),
+            OutValues::Fixed2(keep.iter().map(|&r| scores.points[r]).collect()),
+        ));
+        // Attribute counts of the kept rows, for drift.
+        let counts: Vec<Vec<u64>> = model
+            .features()
+            .iter()
+            .zip(&slots)
+            .map(|(f, s)| {
+                let mut c = vec![0u64; f.encoding.n_attributes()];
+                for &r in &keep {
+                    c[s[r] as usize] += 1;
+                }
+                c
+            })
+            .collect();
+        let chunk = Chunk::encode(cols, format)?;
+        Ok((chunk, accepted, counts, unseen))
+    };
+
+    let mut written = 0;
+    run(
+        source,
+        options.threads,
+        &process,
+        |(chunk, accepted, counts, unseen)| {
+            sink.write(chunk)?;
+            written += accepted.kept;
+            drift.add_counts(&counts, unseen, accepted.kept);
+            rejects.add(accepted, options)
+        },
+    )?;
+    let (read, rejected, cells, first_errors) = rejects.finish(options)?;
+    debug_assert_eq!(read, written + rejected);
+    sink.commit()?;
+    Ok(BatchSummary {
+        read,
+        written,
+        rejected,
+        rejected_cells: cells,
+        first_errors,
+        drift: drift.finish(),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Rejected rows
+
+/// Rows of one batch: how many were read, which were rejected and why.
+pub(crate) struct Accepted {
+    /// Rows in the batch.
+    pub(crate) rows: usize,
+    /// Rows kept.
+    pub(crate) kept: usize,
+    /// Bad cells, in row order (rows are 1-based row numbers in the source).
+    pub(crate) errors: Vec<RowError>,
+    first_row: usize,
+    bad: Vec<bool>,
+    /// Bytes of the source read after this batch.
+    bytes: u64,
+}
+
+impl Accepted {
+    /// Combines the decoding errors of `decoded` with `errors` found later.
+    pub(crate) fn new(decoded: &Decoded, errors: Vec<RowError>) -> Accepted {
+        let n = decoded.table.n_rows();
+        let first_row = decoded.table.first_row();
+        let mut all = decoded.errors.clone();
+        all.extend(errors);
+        all.sort_by_key(|e| e.row);
+        let mut bad = vec![false; n];
+        for e in &all {
+            if let Some(b) = e.row.checked_sub(first_row).and_then(|r| bad.get_mut(r)) {
+                *b = true;
+            }
+        }
+        let kept = bad.iter().filter(|b| !**b).count();
+        Accepted {
+            rows: n,
+            kept,
+            errors: all,
+            first_row,
+            bad,
+            bytes: decoded.bytes,
+        }
+    }
+
+    /// 0-based indices of the kept rows.
+    pub(crate) fn kept_rows(&self) -> Vec<usize> {
+        (0..self.rows).filter(|&r| !self.bad[r]).collect()
+    }
+
+    /// Whether 0-based row `r` was rejected.
+    pub(crate) fn is_rejected(&self, r: usize) -> bool {
+        self.bad[r]
+    }
+
+    /// 1-based source number of the first row.
+    pub(crate) fn first_row(&self) -> usize {
+        self.first_row
+    }
+}
+
+/// The rejected-rows file and the counts of a job.
+pub(crate) struct Rejects {
+    writer: Option<(csv::Writer<AtomicFile>, PathBuf)>,
+    read: usize,
+    rejected: usize,
+    cells: usize,
+    first: Vec<RowError>,
+    bytes: u64,
+    total_bytes: Option<u64>,
+    total_rows: Option<usize>,
+}
+
+impl Rejects {
+    pub(crate) fn create(
+        options: &BatchOptions,
+        total_bytes: Option<u64>,
+        total_rows: Option<usize>,
+    ) -> Result<Rejects> {
+        let writer = match options.rejected {
+            None => None,
+            Some(path) => {
+                let mut w = csv::Writer::from_writer(AtomicFile::create(path)?);
+                w.write_record(["row", "column", "value", "reason"])
+                    .map_err(|source| Error::Csv {
+                        path: path.to_path_buf(),
+                        line: None,
+                        source,
+                    })?;
+                Some((w, path.to_path_buf()))
+            }
+        };
+        Ok(Rejects {
+            writer,
+            read: 0,
+            rejected: 0,
+            cells: 0,
+            first: Vec::new(),
+            bytes: 0,
+            total_bytes,
+            total_rows,
+        })
+    }
+
+    /// Counts a batch and writes its bad cells; fails past a row limit.
+    pub(crate) fn add(&mut self, a: Accepted, options: &BatchOptions) -> Result<()> {
+        self.read += a.rows;
+        self.rejected += a.rows - a.kept;
+        self.cells += a.errors.len();
+        self.bytes = a.bytes;
+        if let Some((w, path)) = &mut self.writer {
+            for e in &a.errors {
+                w.write_record([e.row.to_string().as_str(), &e.column, &e.value, &e.reason])
+                    .map_err(|source| Error::Csv {
+                        path: path.clone(),
+                        line: None,
+                        source,
+                    })?;
+            }
+        }
+        for e in a.errors {
+            if self.first.len() >= MAX_ROW_ERRORS {
+                break;
+            }
+            self.first.push(e);
+        }
+        if let Some(progress) = options.progress {
+            progress(&Progress {
+                rows: self.read,
+                rejected: self.rejected,
+                bytes: self.bytes,
+                total_bytes: self.total_bytes,
+                total_rows: self.total_rows,
+            });
+        }
+        if let MaxRejected::Rows(max) = options.max_rejected {
+            if self.rejected > max {
+                return Err(self.too_many(options));
+            }
+        }
+        Ok(())
+    }
+
+    fn too_many(&mut self, options: &BatchOptions) -> Error {
+        let rejected_file = match self.writer.take() {
+            Some((w, path)) => match w.into_inner() {
+                Ok(f) => f.commit().ok().map(|_| path),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        Error::TooManyRejected {
+            rejected: self.rejected,
+            read: self.read,
+            max: options.max_rejected.to_string(),
+            rejected_file,
+            errors: std::mem::take(&mut self.first),
+            cells: self.cells,
+        }
+    }
+
+    /// Checks a share limit, commits the rejected-rows file, and returns
+    /// (rows read, rows rejected, bad cells, first bad cells).
+    pub(crate) fn finish(
+        mut self,
+        options: &BatchOptions,
+    ) -> Result<(usize, usize, usize, Vec<RowError>)> {
+        if let MaxRejected::Share(s) = options.max_rejected {
+            if self.rejected as f64 > s * self.read as f64 {
+                return Err(self.too_many(options));
+            }
+        }
+        if let Some((w, path)) = self.writer.take() {
+            let f = w.into_inner().map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e.into_error(),
+            })?;
+            f.commit()?;
+        }
+        Ok((self.read, self.rejected, self.cells, self.first))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+/// A source of lead batches: a CSV or Parquet file, read for the named
+/// columns only.
+pub(crate) struct Source {
+    kind: SourceKind,
+    path: PathBuf,
+    total_bytes: Option<u64>,
+    total_rows: Option<usize>,
+}
+
+enum SourceKind {
+    Csv {
+        reader: csv::Reader<File>,
+        header: Vec<String>,
+        positions: Vec<usize>,
+        record: csv::ByteRecord,
+        rows_read: usize,
+        batch_rows: usize,
+    },
+    #[cfg(feature = "parquet")]
+    Parquet {
+        reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+        rows_read: usize,
+    },
+}
+
+/// A batch as read, before decoding (which runs on the workers).
+pub(crate) enum RawBatch {
+    Csv {
+        first_row: usize,
+        rows: usize,
+        /// Needed fields of every row, back to back.
+        buf: Vec<u8>,
+        /// End of each field in `buf`, row by row.
+        ends: Vec<usize>,
+        /// Rows with the wrong number of fields.
+        ragged: Vec<RowError>,
+        bytes: u64,
+    },
+    #[cfg(feature = "parquet")]
+    Arrow {
+        first_row: usize,
+        batch: arrow_array::RecordBatch,
+    },
+}
+
+/// A decoded batch: the needed columns, and the cells that could not be decoded.
+pub(crate) struct Decoded {
+    pub(crate) table: Table,
+    pub(crate) errors: Vec<RowError>,
+    pub(crate) bytes: u64,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl Source {
+    /// Opens `path` (CSV or Parquet by extension); every one of `columns`
+    /// must be there.
+    pub(crate) fn open(
+        path: &Path,
+        columns: &[String],
+        _id: Option<&str>,
+        batch_rows: usize,
+    ) -> Result<Source> {
+        let batch_rows = batch_rows.max(1);
+        let file = File::open(path).map_err(io_err(path))?;
+        match FileFormat::of(path) {
+            FileFormat::Csv => {
+                let total_bytes = file.metadata().ok().map(|m| m.len()).filter(|&n| n > 0);
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(true)
+                    .flexible(true)
+                    .trim(csv::Trim::All)
+                    .from_reader(file);
+                let header: Vec<String> = reader
+                    .headers()
+                    .map_err(|source| Error::Csv {
+                        path: path.to_path_buf(),
+                        line: Some(1),
+                        source,
+                    })?
+                    .iter()
+                    .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                    .collect();
+                let mut seen = std::collections::HashSet::new();
+                for h in &header {
+                    if !seen.insert(h.as_str()) {
+                        return Err(Error::DuplicateColumn { column: h.clone() });
+                    }
+                }
+                let positions = columns
+                    .iter()
+                    .map(|c| {
+                        header
+                            .iter()
+                            .position(|h| h == c)
+                            .ok_or_else(|| Error::MissingColumn {
+                                column: c.clone(),
+                                available: header.clone(),
+                            })
+                    })
+                    .collect::<Result<Vec<usize>>>()?;
+                Ok(Source {
+                    kind: SourceKind::Csv {
+                        reader,
+                        header,
+                        positions,
+                        record: csv::ByteRecord::new(),
+                        rows_read: 0,
+                        batch_rows,
+                    },
+                    path: path.to_path_buf(),
+                    total_bytes,
+                    total_rows: None,
+                })
+            }
+            #[cfg(feature = "parquet")]
+            FileFormat::Parquet => {
+                use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+                use parquet::arrow::ProjectionMask;
+                let perr = |e: parquet::errors::ParquetError| Error::Parquet {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                };
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+                let schema = builder.schema().clone();
+                let available: Vec<String> =
+                    schema.fields().iter().map(|f| f.name().clone()).collect();
+                let mut roots = Vec::with_capacity(columns.len());
+                for c in columns {
+                    match available.iter().position(|a| a == c) {
+                        Some(i) => roots.push(i),
+                        None => {
+                            return Err(Error::MissingColumn {
+                                column: c.clone(),
+                                available,
+                            })
+                        }
+                    }
+                }
+                let total_rows =
+                    usize::try_from(builder.metadata().file_metadata().num_rows()).ok();
+                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+                let reader = builder
+                    .with_projection(mask)
+                    .with_batch_size(batch_rows)
+                    .build()
+                    .map_err(perr)?;
+                Ok(Source {
+                    kind: SourceKind::Parquet {
+                        reader,
+                        rows_read: 0,
+                    },
+                    path: path.to_path_buf(),
+                    total_bytes: None,
+                    total_rows,
+                })
+            }
+            #[cfg(not(feature = "parquet"))]
+            FileFormat::Parquet => Err(Error::InvalidParameter {
+                name: "file".into(),
+                value: path.display().to_string(),
+                reason: "this build of leadscore has no Parquet support (feature \"parquet\")"
+                    .into(),
+            }),
+        }
+    }
+
+    /// The next batch, or `None` at the end.
+    pub(crate) fn next_batch(&mut self) -> Result<Option<RawBatch>> {
+        match &mut self.kind {
+            SourceKind::Csv {
+                reader,
+                header,
+                positions,
+                record,
+                rows_read,
+                batch_rows,
+            } => {
+                let width = header.len();
+                let first_row = *rows_read + 1;
+                let mut buf = Vec::new();
+                let mut ends = Vec::with_capacity(*batch_rows * positions.len());
+                let mut ragged = Vec::new();
+                let mut rows = 0;
+                while rows < *batch_rows {
+                    let more = reader
+                        .read_byte_record(record)
+                        .map_err(|source| Error::Csv {
+                            path: self.path.clone(),
+                            line: source.position().map(|p| p.line()),
+                            source,
+                        })?;
+                    if !more {
+                        break;
+                    }
+                    if record.len() != width {
+                        // A blank line reads as one empty field: not a row.
+                        if record.len() == 1 && record.get(0) == Some(b"") {
+                            continue;
+                        }
+                        *rows_read += 1;
+                        rows += 1;
+                        let fields: Vec<String> = record
+                            .iter()
+                            .map(|f| String::from_utf8_lossy(f).into_owned())
+                            .collect();
+                        let mut value = fields.join(",");
+                        if value.len() > 200 {
+                            let mut cut = 200;
+                            while !value.is_char_boundary(cut) {
+                                cut -= 1;
+                            }
+                            value.truncate(cut);
+                            value.push('…');
+                        }
+                        ragged.push(RowError {
+                            row: *rows_read,
+                            column: String::new(),
+                            value,
+                            reason: format!(
+                                "the row has {} field(s), the header has {width}",
+                                record.len()
+                            ),
+                        });
+                        ends.extend(std::iter::repeat_n(buf.len(), positions.len()));
+                        continue;
+                    }
+                    *rows_read += 1;
+                    rows += 1;
+                    for &p in positions.iter() {
+                        buf.extend_from_slice(&record[p]);
+                        ends.push(buf.len());
+                    }
+                }
+                if rows == 0 {
+                    return Ok(None);
+                }
+                let bytes = reader.position().byte();
+                Ok(Some(RawBatch::Csv {
+                    first_row,
+                    rows,
+                    buf,
+                    ends,
+                    ragged,
+                    bytes,
+                }))
+            }
+            #[cfg(feature = "parquet")]
+            SourceKind::Parquet { reader, rows_read } => match reader.next() {
+                None => Ok(None),
+                Some(Err(e)) => Err(Error::Parquet {
+                    path: self.path.clone(),
+                    message: e.to_string(),
+                }),
+                Some(Ok(batch)) => {
+                    let first_row = *rows_read + 1;
+                    *rows_read += batch.num_rows();
+                    Ok(Some(RawBatch::Arrow { first_row, batch }))
+                }
+            },
+        }
+    }
+}
+
+impl RawBatch {
+    /// Decodes the batch into a table of `columns` (in that order). The
+    /// `text` column (an id) is kept as plain text; the others as
+    /// dictionaries, each distinct value once per batch.
+    pub(crate) fn decode(self, columns: &[String], text: Option<&str>) -> Result<Decoded> {
+        match self {
+            RawBatch::Csv {
+                first_row,
+                rows,
+                buf,
+                ends,
+                ragged,
+                bytes,
+            } => {
+                let k = columns.len();
+                let field = |r: usize, j: usize| -> &[u8] {
+                    let i = r * k + j;
+                    let start = if i == 0 { 0 } else { ends[i - 1] };
+                    &buf[start..ends[i]]
+                };
+                let mut errors = ragged;
+                let mut out = Vec::with_capacity(k);
+                for (j, name) in columns.iter().enumerate() {
+                    let mut bad_utf8 = |r: usize, f: &[u8]| {
+                        errors.push(RowError {
+                            row: first_row + r,
+                            column: name.clone(),
+                            value: String::from_utf8_lossy(f).into_owned(),
+                            reason: "not valid UTF-8".into(),
+                        })
+                    };
+                    let values = if Some(name.as_str()) == text {
+                        let mut v = Vec::with_capacity(rows);
+                        for r in 0..rows {
+                            let f = field(r, j);
+                            v.push(if f.is_empty() {
+                                None
+                            } else {
+                                match std::str::from_utf8(f) {
+                                    Ok(s) => Some(s.to_string()),
+                                    Err(_) => {
+                                        bad_utf8(r, f);
+                                        None
+                                    }
+                                }
+                            });
+                        }
+                        Values::Text(v)
+                    } else {
+                        let mut index: HashMap<&[u8], Option<u32>> = HashMap::new();
+                        let mut values: Vec<String> = Vec::new();
+                        let mut codes = Vec::with_capacity(rows);
+                        for r in 0..rows {
+                            let f = field(r, j);
+                            if f.is_empty() {
+                                codes.push(None);
+                                continue;
+                            }
+                            let code = match index.get(f) {
+                                Some(c) => *c,
+                                None => {
+                                    let c = match std::str::from_utf8(f) {
+                                        Ok(s) => {
+                                            values.push(s.to_string());
+                                            Some((values.len() - 1) as u32)
+                                        }
+                                        Err(_) => None,
+                                    };
+                                    index.insert(f, c);
+                                    c
+                                }
+                            };
+                            if code.is_none() {
+                                bad_utf8(r, f);
+                            }
+                            codes.push(code);
+                        }
+                        Values::Dictionary { values, codes }
+                    };
+                    out.push((name.clone(), values));
+                }
+                let table = Table::from_columns(out)?.with_first_row(first_row);
+                Ok(Decoded {
+                    table,
+                    errors,
+                    bytes,
+                })
+            }
+            #[cfg(feature = "parquet")]
+            RawBatch::Arrow { first_row, batch } => {
+                let table = crate::arrow::table_from_record_batch(&batch, Some(columns))?
+                    .with_first_row(first_row);
+                Ok(Decoded {
+                    table,
+                    errors: Vec::new(),
+                    bytes: 0,
+                })
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Writing
+
+/// The type of an output column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Text,
+    Float,
+    Int,
+}
+
+/// One output column of a batch.
+pub(crate) enum OutValues {
+    /// Text (ids, tiers, reasons).
+    Text(Vec<Option<String>>),
+    /// Numbers written exactly (shortest text that reads back the same).
+    Float(Vec<f64>),
+    /// Numbers rounded to 2 decimals (points, money), in CSV and Parquet alike.
+    Fixed2(Vec<f64>),
+    /// Whole numbers (ranks).
+    Int(Vec<Option<i64>>),
+}
+
+impl OutValues {
+    fn len(&self) -> usize {
+        match self {
+            OutValues::Text(v) => v.len(),
+            OutValues::Float(v) | OutValues::Fixed2(v) => v.len(),
+            OutValues::Int(v) => v.len(),
+        }
+    }
+}
+
+/// An encoded batch of output rows, ready to be written.
+pub(crate) enum Chunk {
+    Csv(Vec<u8>),
+    #[cfg(feature = "parquet")]
+    Arrow(arrow_array::RecordBatch),
+}
+
+impl Chunk {
+    /// Encodes output columns (on a worker, so that formatting runs in parallel).
+    pub(crate) fn encode(columns: Vec<(String, OutValues)>, format: FileFormat) -> Result<Chunk> {
+        match format {
+            FileFormat::Csv => {
+                let n = columns.first().map(|(_, v)| v.len()).unwrap_or(0);
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(Vec::with_capacity(n * 32));
+                let mut record = csv::ByteRecord::new();
+                let mut text = String::new();
+                let csv_err = |source| Error::Csv {
+                    path: PathBuf::from("<output>"),
+                    line: None,
+                    source,
+                };
+                for r in 0..n {
+                    record.clear();
+                    for (_, values) in &columns {
+                        text.clear();
+                        match values {
+                            OutValues::Text(v) => text.push_str(v[r].as_deref().unwrap_or("")),
+                            OutValues::Float(v) => {
+                                use std::fmt::Write;
+                                let _ = write!(text, "{}", v[r]);
+                            }
+                            OutValues::Fixed2(v) => {
+                                use std::fmt::Write;
+                                let _ = write!(text, "{:.2}", v[r]);
+                            }
+                            OutValues::Int(v) => {
+                                if let Some(x) = v[r] {
+                                    use std::fmt::Write;
+                                    let _ = write!(text, "{x}");
+                                }
+                            }
+                        }
+                        record.push_field(text.as_bytes());
+                    }
+                    w.write_byte_record(&record).map_err(csv_err)?;
+                }
+                let bytes = w.into_inner().map_err(|e| Error::Io {
+                    path: PathBuf::from("<output>"),
+                    source: e.into_error(),
+                })?;
+                Ok(Chunk::Csv(bytes))
+            }
+            #[cfg(feature = "parquet")]
+            FileFormat::Parquet => {
+                use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
+                use std::sync::Arc;
+                let fields: Vec<(String, Kind)> = columns
+                    .iter()
+                    .map(|(n, v)| {
+                        let kind = match v {
+                            OutValues::Text(_) => Kind::Text,
+                            OutValues::Float(_) | OutValues::Fixed2(_) => Kind::Float,
+                            OutValues::Int(_) => Kind::Int,
+                        };
+                        (n.clone(), kind)
+                    })
+                    .collect();
+                let arrays: Vec<ArrayRef> = columns
+                    .into_iter()
+                    .map(|(_, v)| -> ArrayRef {
+                        match v {
+                            OutValues::Text(v) => Arc::new(StringArray::from(v)),
+                            OutValues::Float(v) => Arc::new(Float64Array::from(v)),
+                            OutValues::Fixed2(v) => Arc::new(Float64Array::from(
+                                v.into_iter().map(round2).collect::<Vec<f64>>(),
+                            )),
+                            OutValues::Int(v) => Arc::new(Int64Array::from(v)),
+                        }
+                    })
+                    .collect();
+                let batch = arrow_array::RecordBatch::try_new(arrow_schema(&fields), arrays)
+                    .map_err(|e| Error::Parquet {
+                        path: PathBuf::from("<output>"),
+                        message: e.to_string(),
+                    })?;
+                Ok(Chunk::Arrow(batch))
+            }
+            #[cfg(not(feature = "parquet"))]
+            FileFormat::Parquet => Err(no_parquet()),
+        }
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+fn no_parquet() -> Error {
+    Error::InvalidParameter {
+        name: "file".into(),
+        value: "*.parquet".into(),
+        reason: "this build of leadscore has no Parquet support (feature \"parquet\")".into(),
+    }
+}
+
+/// `x` rounded to 2 decimals, as the CSV output prints it.
+#[cfg(feature = "parquet")]
+fn round2(x: f64) -> f64 {
+    format!("{x:.2}").parse().unwrap_or(x)
+}
+
+#[cfg(feature = "parquet")]
+fn arrow_schema(columns: &[(String, Kind)]) -> std::sync::Arc<arrow_schema::Schema> {
+    use arrow_schema::{DataType, Field, Schema};
+    std::sync::Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(name, kind)| {
+                let (dt, nullable) = match kind {
+                    Kind::Text => (DataType::Utf8, true),
+                    Kind::Float => (DataType::Float64, false),
+                    Kind::Int => (DataType::Int64, true),
+                };
+                Field::new(name, dt, nullable)
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// An output file being written (temporary until [`Sink::commit`]).
+pub(crate) enum Sink {
+    Csv(AtomicFile, PathBuf),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<parquet::arrow::ArrowWriter<AtomicFile>>, PathBuf),
+}
+
+impl Sink {
+    /// Creates the temporary file and writes the header (CSV) or schema (Parquet).
+    pub(crate) fn create(
+        path: &Path,
+        format: FileFormat,
+        columns: &[(String, Kind)],
+    ) -> Result<Sink> {
+        let file = AtomicFile::create(path)?;
+        match format {
+            FileFormat::Csv => {
+                let mut w = csv::Writer::from_writer(file);
+                w.write_record(columns.iter().map(|(n, _)| n.as_str()))
+                    .map_err(|source| Error::Csv {
+                        path: path.to_path_buf(),
+                        line: None,
+                        source,
+                    })?;
+                let file = w.into_inner().map_err(|e| Error::Io {
+                    path: path.to_path_buf(),
+                    source: e.into_error(),
+                })?;
+                Ok(Sink::Csv(file, path.to_path_buf()))
+            }
+            #[cfg(feature = "parquet")]
+            FileFormat::Parquet => {
+                use parquet::basic::Compression;
+                use parquet::file::properties::WriterProperties;
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::SNAPPY)
+                    .set_max_row_group_row_count(Some(131_072))
+                    .build();
+                let w =
+                    parquet::arrow::ArrowWriter::try_new(file, arrow_schema(columns), Some(props))
+                        .map_err(|e| Error::Parquet {
+                            path: path.to_path_buf(),
+                            message: e.to_string(),
+                        })?;
+                Ok(Sink::Parquet(Box::new(w), path.to_path_buf()))
+            }
+            #[cfg(not(feature = "parquet"))]
+            FileFormat::Parquet => Err(no_parquet()),
+        }
+    }
+
+    /// Appends an encoded batch.
+    pub(crate) fn write(&mut self, chunk: Chunk) -> Result<()> {
+        match (self, chunk) {
+            (Sink::Csv(f, path), Chunk::Csv(bytes)) => {
+                use std::io::Write;
+                f.write_all(&bytes).map_err(io_err(path))
+            }
+            #[cfg(feature = "parquet")]
+            (Sink::Parquet(w, path), Chunk::Arrow(batch)) => {
+                w.write(&batch).map_err(|e| Error::Parquet {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })
+            }
+            #[cfg(feature = "parquet")]
+            _ => unreachable!("chunks are encoded for their sink's format"),
+        }
+    }
+
+    /// Finishes the file and renames it into place.
+    pub(crate) fn commit(self) -> Result<()> {
+        match self {
+            Sink::Csv(f, _) => f.commit(),
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(w, path) => {
+                let f = w.into_inner().map_err(|e| Error::Parquet {
+                    path,
+                    message: e.to_string(),
+                })?;
+                f.commit()
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The pipeline
+
+/// Runs `process` over every batch of `source` on `threads` workers (0: all
+/// cores) and hands the results to `consume` on the calling thread, in input
+/// order. At most `2 × threads + 1` batches are in flight. Stops at the first
+/// error (of reading, processing or consuming) and returns it.
+pub(crate) fn run<T, P, C>(
+    mut source: Source,
+    threads: usize,
+    process: &P,
+    mut consume: C,
+) -> Result<()>
+where
+    T: Send,
+    P: Fn(RawBatch) -> Result<T> + Sync,
+    C: FnMut(T) -> Result<()>,
+{
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("leadscore-worker-{i}"))
+        .build()
+        .map_err(|e| Error::InvalidParameter {
+            name: "threads".into(),
+            value: threads.to_string(),
+            reason: e.to_string(),
+        })?;
+    let in_flight = 2 * threads + 1;
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (raw_tx, raw_rx) = mpsc::sync_channel::<(usize, RawBatch)>(in_flight);
+        let (ticket_tx, ticket_rx) = mpsc::channel::<()>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<T>)>();
+        for _ in 0..in_flight {
+            let _ = ticket_tx.send(());
+        }
+        let stop = &stop;
+        let reader = s.spawn(move || -> Result<()> {
+            let mut seq = 0;
+            while ticket_rx.recv().is_ok() && !stop.load(Ordering::Relaxed) {
+                match source.next_batch()? {
+                    None => break,
+                    Some(batch) => {
+                        if raw_tx.send((seq, batch)).is_err() {
+                            break;
+                        }
+                        seq += 1;
+                    }
+                }
+            }
+            Ok(())
+        });
+        s.spawn(move || {
+            pool.install(|| {
+                raw_rx
+                    .into_iter()
+                    .par_bridge()
+                    .for_each_with(done_tx, |tx, (seq, batch)| {
+                        let result = if stop.load(Ordering::Relaxed) {
+                            Err(Error::InvalidParameter {
+                                name: "job".into(),
+                                value: "stopped".into(),
+                                reason: "an earlier batch failed".into(),
+                            })
+                        } else {
+                            process(batch)
+                        };
+                        let _ = tx.send((seq, result));
+                    })
+            })
+        });
+        let mut pending: BTreeMap<usize, Result<T>> = BTreeMap::new();
+        let mut next = 0;
+        let mut consumed: Result<()> = Ok(());
+        'outer: for (seq, result) in done_rx.iter() {
+            pending.insert(seq, result);
+            while let Some(result) = pending.remove(&next) {
+                next += 1;
+                if let Err(e) = result.and_then(&mut consume) {
+                    consumed = Err(e);
+                    break 'outer;
+                }
+                let _ = ticket_tx.send(());
+            }
+        }
+        if consumed.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        drop(ticket_tx);
+        drop(done_rx);
+        let read = reader.join().unwrap_or_else(|_| {
+            Err(Error::InvalidParameter {
+                name: "reader".into(),
+                value: "panicked".into(),
+                reason: "the reading thread failed".into(),
+            })
+        });
+        // A consuming error is about an earlier batch than any reading error.
+        consumed.and(read)
+    })
+}

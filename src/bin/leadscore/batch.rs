@@ -1,0 +1,157 @@
+//! What `score` and `qualify` share as batch jobs: the flags, the progress
+//! bar, the interrupt handler and the closing account of rows.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use leadscore::batch::{BatchOptions, MaxRejected, Progress};
+use leadscore::Result;
+
+/// Flags of a batch job.
+#[derive(Args, Debug)]
+pub struct BatchArgs {
+    /// Write rows that cannot be read here (CSV: row, column, value, reason; one line per bad cell) and go on.
+    #[arg(long)]
+    pub rejected: Option<PathBuf>,
+    /// Most rejected rows accepted: a count, a percentage of rows read (0.5%) or "all". Past it the job fails and writes no output. Default: "all" with --rejected, 0 without.
+    #[arg(long, value_parser = parse_max_rejected)]
+    pub max_rejected: Option<MaxRejected>,
+    /// Worker threads (default: every core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Rows read per batch (memory grows with it, not with the file).
+    #[arg(long, default_value_t = 65_536)]
+    pub batch_rows: usize,
+    /// No progress bar and no summary; warnings and errors only.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_max_rejected(s: &str) -> std::result::Result<MaxRejected, String> {
+    s.parse::<MaxRejected>().map_err(|e| e.to_string())
+}
+
+impl BatchArgs {
+    /// The library's options; `progress` is the bar's callback.
+    pub fn options<'a>(&'a self, progress: &'a (dyn Fn(&Progress) + Sync)) -> BatchOptions<'a> {
+        BatchOptions {
+            batch_rows: self.batch_rows,
+            threads: self.threads,
+            rejected: self.rejected.as_deref(),
+            max_rejected: self.max_rejected.unwrap_or(if self.rejected.is_some() {
+                MaxRejected::Unlimited
+            } else {
+                MaxRejected::Rows(0)
+            }),
+            progress: Some(progress),
+        }
+    }
+}
+
+/// A progress bar on standard error when it is a terminal (never on a pipe
+/// or a file, nor with `--quiet`).
+pub struct Bar {
+    bar: Option<Mutex<ProgressBar>>,
+}
+
+impl Bar {
+    /// A bar for a job called `what` ("scoring", ...).
+    pub fn new(quiet: bool, what: &'static str) -> Bar {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Bar { bar: None };
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{what} {{bar:30}} {{percent:>3}}% {{msg}} [{{elapsed_precise}}, eta {{eta}}]"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(250));
+        Bar {
+            bar: Some(Mutex::new(bar)),
+        }
+    }
+
+    /// Moves the bar (called after every batch).
+    pub fn update(&self, p: &Progress) {
+        let Some(bar) = &self.bar else { return };
+        let bar = bar.lock().unwrap_or_else(|e| e.into_inner());
+        match (p.total_bytes, p.total_rows) {
+            (Some(total), _) => {
+                bar.set_length(total);
+                bar.set_position(p.bytes);
+            }
+            (None, Some(total)) => {
+                bar.set_length(total as u64);
+                bar.set_position(p.rows as u64);
+            }
+            (None, None) => {}
+        }
+        let secs = bar.elapsed().as_secs_f64().max(1e-9);
+        bar.set_message(format!(
+            "{} rows ({:.0}/s), {} rejected",
+            p.rows,
+            p.rows as f64 / secs,
+            p.rejected
+        ));
+    }
+
+    /// Removes the bar from the terminal.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .finish_and_clear();
+        }
+    }
+}
+
+/// On Ctrl-C or SIGTERM: remove this process's temporary output files and
+/// exit with 130, so an interrupted job leaves no partial file behind.
+pub fn remove_partial_output_on_interrupt() -> Result<()> {
+    ctrlc::set_handler(|| {
+        leadscore::io::remove_temporary_files();
+        eprintln!("interrupted: no output written");
+        std::process::exit(130);
+    })
+    .map_err(|e| leadscore::Error::InvalidParameter {
+        name: "signal handler".into(),
+        value: "SIGINT/SIGTERM".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// The closing account: `N read = M scored + K rejected` (always printed
+/// when rows were rejected, else unless `--quiet`), the first bad cells, and
+/// where the rejected rows went.
+pub fn print_summary(
+    summary: &leadscore::batch::BatchSummary,
+    out: &std::path::Path,
+    args: &BatchArgs,
+) {
+    if summary.rejected > 0 {
+        for e in summary.first_errors.iter().take(5) {
+            eprintln!("rejected: {e}");
+        }
+        if summary.rejected_cells > 5 {
+            eprintln!(
+                "rejected: ... {} bad cell(s) in all",
+                summary.rejected_cells
+            );
+        }
+        if let Some(path) = &args.rejected {
+            eprintln!("rejected rows written to {}", path.display());
+        }
+    }
+    if !args.quiet || summary.rejected > 0 {
+        eprintln!("{summary}");
+    }
+    if !args.quiet {
+        eprintln!("-> {}", out.display());
+    }
+}
