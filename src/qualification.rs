@@ -32,6 +32,16 @@
 //! knows only the model's columns (features, id, and the columns it was
 //! trained without), so a rule on another column must say `external = true`.
 //!
+//! Top shares, the capacity cut and ranks are over all the leads qualified
+//! together, so a file too large to hold is qualified in passes over
+//! batches (each numbered from its [`Table::first_row`]):
+//! [`Policy::assess`] reads each batch into a few numbers per lead
+//! ([`LeadFacts`]) and sets aside rows with bad cells, [`Policy::plan`]
+//! cuts the tiers and ranks the leads from all the facts, and
+//! [`Policy::decide`] gives each batch's decisions against the plan, in
+//! any order or in parallel. [`Policy::qualify_batch`] is these passes on
+//! one table. Leads set aside for a bad cell count in no share or cut.
+//!
 //! ```
 //! use leadscore::{synthetic, Model, Policy};
 //! let deals = synthetic::deals(2_000, 7);
@@ -184,8 +194,9 @@ pub enum TierCondition {
     /// The lead has at least this many points.
     MinPoints(f64),
     /// The lead is in this top share (0 to 1) of all leads qualified
-    /// together, by points. The cut is the points of the lead at position
-    /// `ceil(share × leads)`; leads tied with it are in too.
+    /// together (those that could be read), by points. The cut is the
+    /// points of the lead at position `ceil(share × leads)`; leads tied
+    /// with it are in too.
     TopShare(f64),
     /// The lead is above the capacity cut (see [`Capacity`]).
     Capacity,
