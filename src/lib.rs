@@ -26,7 +26,7 @@ pub use error::{Error, PolicyProblem, Result, RowError, Severity};
 pub use explanation::{Contribution, Explanation};
 pub use model::{Model, Scale, Scores, TrainingSummary};
 pub use ndarray;
-pub use qualification::{Decision, Policy, Route, Rule, Sla, Tier};
+pub use qualification::{Assessment, Decision, LeadFacts, Plan, Policy, Route, Rule, Sla, Tier};
 pub use schema::{ColumnKind, Schema, Target};
 pub use scorecard::{Scorecard, ScorecardRow};
 pub use table::{Table, Values};

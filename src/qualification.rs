@@ -32,6 +32,16 @@
 //! knows only the model's columns (features, id, and the columns it was
 //! trained without), so a rule on another column must say `external = true`.
 //!
+//! Top shares, the capacity cut and ranks are over all the leads qualified
+//! together, so a file too large to hold is qualified in passes over
+//! batches (each numbered from its [`Table::first_row`]):
+//! [`Policy::assess`] reads each batch into a few numbers per lead
+//! ([`LeadFacts`]) and sets aside rows with bad cells, [`Policy::plan`]
+//! cuts the tiers and ranks the leads from all the facts, and
+//! [`Policy::decide`] gives each batch's decisions against the plan, in
+//! any order or in parallel. [`Policy::qualify_batch`] is these passes on
+//! one table. Leads set aside for a bad cell count in no share or cut.
+//!
 //! ```
 //! use leadscore::{synthetic, Model, Policy};
 //! let deals = synthetic::deals(2_000, 7);
@@ -68,6 +78,7 @@
 //! assert!((sum - d.points).abs() < 1e-9);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -76,7 +87,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::encoding::Encoding;
-use crate::error::{Error, PolicyProblem, Result, RowErrors, Severity};
+use crate::error::{Error, PolicyProblem, Result, RowError, RowErrors, Severity};
 use crate::explanation::Contribution;
 use crate::model::Model;
 use crate::table::{Table, Values};
@@ -183,8 +194,9 @@ pub enum TierCondition {
     /// The lead has at least this many points.
     MinPoints(f64),
     /// The lead is in this top share (0 to 1) of all leads qualified
-    /// together, by points. The cut is the points of the lead at position
-    /// `ceil(share × leads)`; leads tied with it are in too.
+    /// together (those that could be read), by points. The cut is the
+    /// points of the lead at position `ceil(share × leads)`; leads tied
+    /// with it are in too.
     TopShare(f64),
     /// The lead is above the capacity cut (see [`Capacity`]).
     Capacity,
@@ -1670,144 +1682,165 @@ impl Policy {
     /// and the capacity cut are computed over them), and reports leads per
     /// tier and the capacity cut.
     ///
+    /// It is the two passes on one table: [`Policy::assess`], then, when no
+    /// cell is bad, [`Policy::plan`] and [`Policy::decide`].
+    ///
     /// Errors: a policy with problems ([`Error::Policy`]), a column the
     /// model or a rule needs that the leads lack, cells that cannot be read
-    /// (a number rule on text, a bad date or deal value; all collected, naming
-    /// row, column and value).
+    /// (a feature value the model cannot read, a number rule on text, a bad
+    /// date or deal value; all collected into [`Error::InvalidRows`], which
+    /// keeps the first bad cells by row and column and counts every one).
     pub fn qualify_batch(&self, model: &Model, leads: &Table) -> Result<Qualification> {
+        let Assessment { facts, errors } = self.assess(model, leads)?;
+        invalid_rows(errors)?;
+        let plan = self.plan(facts);
+        let decisions = self.decide(model, leads, &plan)?;
+        Ok(Qualification {
+            decisions,
+            tiers: plan.tiers,
+            capacity: plan.capacity,
+        })
+    }
+
+    /// `Err` when the policy has problems of severity error.
+    fn check(&self) -> Result<()> {
         let problems: Vec<PolicyProblem> = self
             .problems()
             .into_iter()
             .filter(|p| p.severity == Severity::Error)
             .collect();
-        if !problems.is_empty() {
-            return Err(Error::Policy {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Policy {
                 path: PathBuf::from("<policy>"),
                 problems,
-            });
+            })
         }
-        let explanations = model.explain(leads, 3)?;
-        let n = leads.n_rows();
-        let first = leads.first_row();
-        let missing_tokens = model.missing_tokens();
-        let cell = |values: &Values, r: usize| -> Option<String> {
-            values
-                .text(r)
-                .map(|s| s.into_owned())
-                .filter(|s| !missing_tokens.iter().any(|m| m == s))
-        };
-        let mut errors = RowErrors::default();
-        // Rule results.
-        let mut failed: Vec<Vec<FailedRule>> = vec![Vec::new(); n];
-        let mut disqualified = vec![false; n];
-        let mut must_failed = vec![Vec::<String>::new(); n];
-        for (kind, rules) in [
-            (RuleKind::MustHave, &self.must_have),
-            (RuleKind::Disqualify, &self.disqualify),
-        ] {
-            for rule in rules.iter() {
-                let values = leads.require(&rule.column)?;
-                for r in 0..n {
-                    let v = cell(values, r);
-                    match rule.fails(kind, v.as_deref()) {
-                        Ok(false) => {}
-                        Ok(true) => {
-                            if kind == RuleKind::Disqualify {
-                                disqualified[r] = true;
-                            } else {
-                                must_failed[r].push(rule.name.clone());
-                            }
-                            failed[r].push(FailedRule {
-                                kind,
-                                name: rule.name.clone(),
-                                rule: rule.to_string(),
-                                column: rule.column.clone(),
-                                value: v,
-                            });
-                        }
-                        Err(()) => errors.push(
-                            first + r,
-                            &rule.column,
-                            v.as_deref().unwrap_or(""),
-                            format!("not a number, and rule {:?} needs one ({rule})", rule.name),
-                        ),
-                    }
-                }
-            }
-        }
-        // Deal values.
-        let deal_values: Option<Vec<f64>> = match &self.leads.deal_value {
-            None => None,
-            Some(c) => {
-                let values = leads.require(c)?;
-                let default = self.leads.default_deal_value.unwrap_or(0.0);
-                Some(
-                    (0..n)
-                        .map(|r| match cell(values, r) {
-                            None => default,
-                            Some(s) => match s.trim().parse::<f64>() {
-                                Ok(x) if x.is_finite() => x,
-                                _ => {
-                                    errors.push(first + r, c, &s, "not a number (deal value)");
-                                    0.0
-                                }
-                            },
-                        })
-                        .collect(),
-                )
-            }
-        };
-        // Created-at.
-        let created: Vec<Option<i64>> = match self
-            .leads
-            .created_at
-            .as_ref()
-            .and_then(|c| leads.column(c).map(|v| (c, v)))
-        {
-            None => vec![None; n],
-            Some((c, values)) => (0..n)
-                .map(|r| {
-                    let s = cell(values, r)?;
-                    match parse_timestamp(&s) {
-                        Some(t) => Some(t),
-                        None => {
-                            errors.push(
-                                first + r,
-                                c,
-                                &s,
-                                "not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
-                            );
-                            None
-                        }
-                    }
-                })
-                .collect(),
-        };
-        errors.into_result()?;
+    }
 
-        let points: Vec<f64> = explanations.iter().map(|e| e.points).collect();
-        let eligible: Vec<bool> = (0..n)
-            .map(|r| !disqualified[r] && must_failed[r].is_empty())
+    /// Pass 1 of a qualification in batches: the [`LeadFacts`] of every lead
+    /// of `leads` whose cells can all be read, in input order, and every bad
+    /// cell.
+    ///
+    /// Bad cells are feature values the model cannot read (see
+    /// [`Model::score_checked`]), cells of a rule column that needs a number
+    /// and holds something else, deal values that are not numbers and
+    /// created-at values that are not dates. Every one is in
+    /// [`Assessment::errors`], uncapped, one per cell (the first reason
+    /// found), sorted by row and column, with its row numbered from
+    /// [`Table::first_row`]. A lead with any bad cell gets no facts: it is
+    /// left out of the plan and gets no decision.
+    ///
+    /// Errors only for what is not one row's fault: a policy with problems
+    /// ([`Error::Policy`]), a column the model, a rule or the deal value
+    /// needs that `leads` lacks ([`Error::MissingColumn`]).
+    pub fn assess(&self, model: &Model, leads: &Table) -> Result<Assessment> {
+        self.check()?;
+        let (scores, mut errors) = model.score_checked(leads)?;
+        let first = leads.first_row();
+        let inputs = self.read_inputs(leads, model.missing_tokens(), &|r| first + r, false)?;
+        errors.extend(inputs.errors);
+        sort_row_errors(&mut errors);
+        let n = leads.n_rows();
+        let mut bad = vec![false; n];
+        for e in &errors {
+            if let Some(b) = e.row.checked_sub(first).and_then(|r| bad.get_mut(r)) {
+                *b = true;
+            }
+        }
+        let facts = (0..n)
+            .filter(|&r| !bad[r])
+            .map(|r| {
+                let probability = scores.probability[r];
+                LeadFacts {
+                    row: first + r,
+                    points: scores.points[r],
+                    probability,
+                    key: match &inputs.deal_values {
+                        Some(v) => probability * v[r],
+                        None => probability,
+                    },
+                    disqualified: inputs.disqualified[r],
+                    must_failed: inputs.must_failed[r],
+                }
+            })
             .collect();
-        // Thresholds of each tier for this batch.
-        let kth = |mut xs: Vec<f64>, k: usize| -> f64 {
-            if k == 0 {
-                return f64::INFINITY;
-            }
-            if xs.len() <= k {
-                return xs.iter().copied().fold(f64::INFINITY, f64::min);
-            }
-            xs.sort_by(|a, b| b.total_cmp(a));
-            xs[k - 1]
-        };
+        Ok(Assessment { facts, errors })
+    }
+
+    /// Pass 2 of a qualification in batches: from the facts of all the
+    /// period's leads (every batch's [`Assessment::facts`], concatenated),
+    /// the tier thresholds, each lead's tier and rank, the leads per tier
+    /// and the capacity report.
+    ///
+    /// The leads are taken in row order (facts may come in any order; a
+    /// batch read from the middle of a file must carry its row numbers, see
+    /// [`Table::first_row`]). Top shares and the capacity cut are computed
+    /// over these leads only: a lead left out in pass 1 for a bad cell does
+    /// not count. On one table this is exactly what
+    /// [`Policy::qualify_batch`] does.
+    ///
+    /// Memory: the facts, then three numbers per lead in the plan.
+    ///
+    /// ```
+    /// use leadscore::{synthetic, Model, Policy};
+    /// let deals = synthetic::deals(2_000, 7).table;
+    /// let model = Model::params().target("outcome").id("deal_id")
+    ///     .ignore(["created_at", "closed_at", "deal_value"]).l2(3.0)
+    ///     .fit(&deals).unwrap();
+    /// let policy = Policy::from_toml_str(r#"
+    ///     format = "leadscore.policy"
+    ///     format_version = "1.0"
+    ///     version = "1"
+    ///     [[tier]]
+    ///     name = "A"
+    ///     top_share = 0.1
+    ///     route = "sales"
+    ///     owner = "Account Executives"
+    ///     sla = "4h"
+    ///     [[tier]]
+    ///     name = "B"
+    ///     route = "nurture"
+    /// "#).unwrap();
+    /// // Two batches, numbered as in the whole table.
+    /// let batches = [
+    ///     deals.take_rows(&(0..700).collect::<Vec<_>>()),
+    ///     deals.take_rows(&(700..2_000).collect::<Vec<_>>()).with_first_row(701),
+    /// ];
+    /// let mut facts = Vec::new();
+    /// for b in &batches {
+    ///     let a = policy.assess(&model, b).unwrap();
+    ///     assert!(a.errors.is_empty());
+    ///     facts.extend(a.facts);
+    /// }
+    /// let plan = policy.plan(facts);
+    /// let mut decisions = Vec::new();
+    /// for b in &batches {
+    ///     decisions.extend(policy.decide(&model, b, &plan).unwrap());
+    /// }
+    /// assert_eq!(decisions, policy.qualify(&model, &deals).unwrap());
+    /// assert_eq!(plan.tier_counts()[0].leads, 200);
+    /// ```
+    pub fn plan(&self, mut facts: Vec<LeadFacts>) -> Plan {
+        if !facts.windows(2).all(|w| w[0].row <= w[1].row) {
+            facts.sort_by_key(|f| f.row);
+        }
+        let duplicate_rows = facts.windows(2).filter(|w| w[0].row == w[1].row).count();
+        let n = facts.len();
+        let eligible = |f: &LeadFacts| !f.disqualified && !f.must_failed;
         let capacity_cut = self.capacity.map(|c| {
-            let xs: Vec<f64> = (0..n).filter(|&r| eligible[r]).map(|r| points[r]).collect();
+            let xs: Vec<f64> = facts
+                .iter()
+                .filter(|f| eligible(f))
+                .map(|f| f.points)
+                .collect();
             if xs.is_empty() {
                 f64::INFINITY
             } else if xs.len() <= c.leads() {
                 f64::NEG_INFINITY
             } else {
-                kth(xs, c.leads())
+                kth_highest(xs, c.leads())
             }
         });
         let thresholds: Vec<Option<f64>> = self
@@ -1820,7 +1853,7 @@ impl Policy {
                     Some(if n == 0 {
                         f64::INFINITY
                     } else {
-                        kth(points.clone(), k)
+                        kth_highest(facts.iter().map(|f| f.points).collect(), k)
                     })
                 }
                 TierCondition::Capacity => Some(capacity_cut.unwrap_or(f64::INFINITY)),
@@ -1832,49 +1865,199 @@ impl Policy {
             .tiers
             .iter()
             .position(|t| t.route == Route::Disqualified);
-        // Tier of each lead: Some(index) or None for the built-in disqualified tier.
-        let tier_of: Vec<Option<usize>> = (0..n)
-            .map(|r| {
-                if disqualified[r] {
-                    return first_disqualified;
-                }
-                let skip_sales = !must_failed[r].is_empty();
-                (0..self.tiers.len())
-                    .find(|&t| {
-                        !(skip_sales && self.tiers[t].route == Route::Sales) && holds(t, points[r])
-                    })
-                    .or(first_disqualified)
+        // Tier of each lead: an index into the policy's tiers, or
+        // `self.tiers.len()` for the built-in disqualified tier.
+        let builtin = self.tiers.len();
+        let tier_of: Vec<usize> = facts
+            .iter()
+            .map(|f| {
+                let tier = if f.disqualified {
+                    first_disqualified
+                } else {
+                    (0..self.tiers.len())
+                        .find(|&t| {
+                            !(f.must_failed && self.tiers[t].route == Route::Sales)
+                                && holds(t, f.points)
+                        })
+                        .or(first_disqualified)
+                };
+                tier.unwrap_or(builtin)
             })
             .collect();
-        // Ranks inside tiers.
-        let key: Vec<f64> = (0..n)
-            .map(|r| match &deal_values {
-                Some(v) => explanations[r].probability * v[r],
-                None => explanations[r].probability,
-            })
-            .collect();
+        // Ranks inside tiers: by key, ties in row order.
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| key[b].total_cmp(&key[a]).then(a.cmp(&b)));
+        order.sort_unstable_by(|&a, &b| facts[b].key.total_cmp(&facts[a].key).then(a.cmp(&b)));
         let mut rank = vec![0usize; n];
-        let mut seen: BTreeMap<Option<usize>, usize> = BTreeMap::new();
-        for &r in &order {
-            let c = seen.entry(tier_of[r]).or_default();
-            *c += 1;
-            rank[r] = *c;
+        let mut counts = vec![0usize; builtin + 1];
+        for &i in &order {
+            counts[tier_of[i]] += 1;
+            rank[i] = counts[tier_of[i]];
         }
+        drop(order);
+        let mut tiers: Vec<TierCount> = self
+            .tiers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TierCount {
+                tier: t.name.clone(),
+                route: t.route,
+                threshold: thresholds[i].filter(|c| c.is_finite()),
+                leads: counts[i],
+            })
+            .collect();
+        if counts[builtin] > 0 {
+            tiers.push(TierCount {
+                tier: DISQUALIFIED_TIER.to_string(),
+                route: Route::Disqualified,
+                threshold: None,
+                leads: counts[builtin],
+            });
+        }
+        let to_sales = |i: usize| {
+            self.tiers
+                .get(tier_of[i])
+                .is_some_and(|t| t.route == Route::Sales)
+        };
+        let capacity = self.capacity.map(|c| {
+            let (mut eligible_leads, mut lowest) = (0usize, f64::INFINITY);
+            let (mut sales_leads, mut expected_wins, mut pipeline) = (0usize, 0.0, 0.0);
+            for (i, f) in facts.iter().enumerate() {
+                if eligible(f) {
+                    eligible_leads += 1;
+                    lowest = lowest.min(f.points);
+                }
+                if to_sales(i) {
+                    sales_leads += 1;
+                    expected_wins += f.probability;
+                    pipeline += f.key;
+                }
+            }
+            CapacityReport {
+                capacity: c.leads(),
+                eligible: eligible_leads,
+                cut_points: capacity_cut.and_then(|cut| {
+                    if cut.is_finite() {
+                        Some(cut)
+                    } else if cut == f64::NEG_INFINITY && eligible_leads > 0 {
+                        Some(lowest)
+                    } else {
+                        None
+                    }
+                }),
+                sales_leads,
+                expected_wins,
+                expected_pipeline: self.leads.deal_value.as_ref().map(|_| pipeline),
+            }
+        });
+        let placed = facts
+            .iter()
+            .zip(tier_of)
+            .zip(rank)
+            .map(|((f, tier), rank)| Placed {
+                row: f.row,
+                tier: u32::try_from(tier).unwrap_or(u32::MAX),
+                rank,
+            })
+            .collect();
+        Plan {
+            policy_fingerprint: self.fingerprint(),
+            thresholds,
+            placed,
+            duplicate_rows,
+            tiers,
+            capacity,
+        }
+    }
+
+    /// Pass 3 of a qualification in batches: the decision of every lead of
+    /// `leads` that is in `plan` (looked up by row number, see
+    /// [`Table::first_row`]), in input order. Rows that are not in the plan
+    /// (left out in pass 1 for a bad cell, or from another period) are
+    /// skipped. Each decision is the one [`Policy::qualify_batch`] gives:
+    /// tier and rank from the plan; route, SLA, due time, failed rules, gap,
+    /// points and contributions from the lead.
+    ///
+    /// Deterministic, and independent of how the leads are cut into
+    /// batches: batches may be decided in any order, in parallel, against
+    /// one plan.
+    ///
+    /// Errors: a policy with problems, a plan made by another policy or
+    /// whose leads share row numbers ([`Error::InvalidParameter`]), a column
+    /// the leads lack, or a cell of a planned lead that cannot be read (the
+    /// leads are not the ones assessed; [`Error::InvalidRows`]).
+    pub fn decide(&self, model: &Model, leads: &Table, plan: &Plan) -> Result<Vec<Decision>> {
+        self.check()?;
         let policy_fingerprint = self.fingerprint();
+        if plan.policy_fingerprint != policy_fingerprint {
+            return Err(Error::InvalidParameter {
+                name: "plan".into(),
+                value: format!("made with policy {}", plan.policy_fingerprint),
+                reason: format!(
+                    "decide with the policy that made the plan (this one is {policy_fingerprint})"
+                ),
+            });
+        }
+        if plan.duplicate_rows > 0 {
+            return Err(Error::InvalidParameter {
+                name: "plan".into(),
+                value: format!("{} lead(s) sharing a row number", plan.duplicate_rows),
+                reason: "every lead needs its own row number: number each batch's rows on from \
+                         the previous batch (Table::first_row)"
+                    .into(),
+            });
+        }
+        let first = leads.first_row();
+        let (mut rows, mut locals, mut placed) = (Vec::new(), Vec::new(), Vec::new());
+        for r in 0..leads.n_rows() {
+            if let Some(p) = plan.find(first + r) {
+                rows.push(first + r);
+                locals.push(r);
+                placed.push(*p);
+            }
+        }
+        if placed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let subset;
+        let table = if locals.len() == leads.n_rows() {
+            leads
+        } else {
+            subset = leads.take_rows(&locals);
+            &subset
+        };
+        drop(locals);
+        // Row numbers of `table` as the caller knows them.
+        let table_first = table.first_row();
+        let row_of = |r: usize| rows[r];
+        let explanations = model.explain(table, 3).map_err(|e| match e {
+            Error::InvalidRows { mut errors, total } => {
+                for x in &mut errors {
+                    x.row = row_of(x.row - table_first);
+                }
+                Error::InvalidRows { errors, total }
+            }
+            e => e,
+        })?;
+        let mut inputs = self.read_inputs(table, model.missing_tokens(), &row_of, true)?;
+        invalid_rows(std::mem::take(&mut inputs.errors))?;
         let model_fingerprint = model.fingerprint();
-        let mut decisions = Vec::with_capacity(n);
+        let mut decisions = Vec::with_capacity(placed.len());
         for (r, e) in explanations.into_iter().enumerate() {
-            let tier = tier_of[r].map(|t| &self.tiers[t]);
-            let gap = match tier_of[r] {
-                Some(t) if t > 0 && !disqualified[r] => {
+            let tier_index = Some(placed[r].tier as usize).filter(|&t| t < self.tiers.len());
+            let tier = tier_index.map(|t| &self.tiers[t]);
+            let failed = std::mem::take(&mut inputs.failed[r]);
+            let gap = match tier_index {
+                Some(t) if t > 0 && !inputs.disqualified[r] => {
                     let up = &self.tiers[t - 1];
-                    let short = thresholds[t - 1]
+                    let short = plan.thresholds[t - 1]
                         .filter(|c| c.is_finite() && *c > e.points)
                         .map(|c| c - e.points);
-                    let rules = if up.route == Route::Sales {
-                        must_failed[r].clone()
+                    let rules: Vec<String> = if up.route == Route::Sales {
+                        failed
+                            .iter()
+                            .filter(|f| f.kind == RuleKind::MustHave)
+                            .map(|f| f.name.clone())
+                            .collect()
                     } else {
                         Vec::new()
                     };
@@ -1890,10 +2073,10 @@ impl Policy {
                 }
                 _ => None,
             };
-            let deal_value = deal_values.as_ref().map(|v| v[r]);
+            let deal_value = inputs.deal_values.as_ref().map(|v| v[r]);
             let sla = tier.and_then(|t| t.sla);
             decisions.push(Decision {
-                row: first + r,
+                row: rows[r],
                 id: e.id,
                 tier: tier
                     .map(|t| t.name.clone())
@@ -1901,11 +2084,11 @@ impl Policy {
                 route: tier.map(|t| t.route).unwrap_or(Route::Disqualified),
                 owner: tier.and_then(|t| t.owner.clone()),
                 sla,
-                sla_due: match (created[r], sla) {
+                sla_due: match (inputs.created[r], sla) {
                     (Some(c), Some(s)) => Some(format_timestamp(c + s.seconds())),
                     _ => None,
                 },
-                rank: rank[r],
+                rank: placed[r].rank,
                 points: e.points,
                 probability: e.probability,
                 deal_value,
@@ -1913,67 +2096,294 @@ impl Policy {
                 policy_version: self.version.clone(),
                 policy_fingerprint: policy_fingerprint.clone(),
                 model_fingerprint: model_fingerprint.clone(),
-                failed_rules: std::mem::take(&mut failed[r]),
+                failed_rules: failed,
                 gap,
                 base_points: e.base_points,
                 contributions: e.contributions,
             });
         }
-        let mut tiers: Vec<TierCount> = self
-            .tiers
-            .iter()
-            .enumerate()
-            .map(|(i, t)| TierCount {
-                tier: t.name.clone(),
-                route: t.route,
-                threshold: thresholds[i].filter(|c| c.is_finite()),
-                leads: tier_of.iter().filter(|x| **x == Some(i)).count(),
-            })
-            .collect();
-        let builtin = tier_of.iter().filter(|x| x.is_none()).count();
-        if builtin > 0 {
-            tiers.push(TierCount {
-                tier: DISQUALIFIED_TIER.to_string(),
-                route: Route::Disqualified,
-                threshold: None,
-                leads: builtin,
-            });
+        Ok(decisions)
+    }
+
+    /// Reads what the policy needs from each lead of `leads` besides its
+    /// score: rule results, deal value, created-at. `row_of` gives the row
+    /// number of a 0-based row, for errors. Failed rules are listed only
+    /// when `detailed`. Bad cells are returned, not failed on; a column that
+    /// is not there is an error.
+    fn read_inputs(
+        &self,
+        leads: &Table,
+        missing_tokens: &[String],
+        row_of: &dyn Fn(usize) -> usize,
+        detailed: bool,
+    ) -> Result<LeadInputs> {
+        let n = leads.n_rows();
+        fn present<'a>(
+            values: &'a Values,
+            r: usize,
+            missing_tokens: &[String],
+        ) -> Option<Cow<'a, str>> {
+            values
+                .text(r)
+                .filter(|s| !missing_tokens.iter().any(|m| m == s.as_ref()))
         }
-        let capacity = self.capacity.map(|c| {
-            let sales: Vec<&Decision> = decisions
-                .iter()
-                .filter(|d| d.route == Route::Sales)
-                .collect();
-            let eligible_points: Vec<f64> =
-                (0..n).filter(|&r| eligible[r]).map(|r| points[r]).collect();
-            CapacityReport {
-                capacity: c.leads(),
-                eligible: eligible_points.len(),
-                cut_points: capacity_cut.and_then(|cut| {
-                    if cut.is_finite() {
-                        Some(cut)
-                    } else if cut == f64::NEG_INFINITY {
-                        eligible_points.iter().copied().reduce(f64::min)
-                    } else {
-                        None
+        let cell = |values, r| present(values, r, missing_tokens);
+        let mut errors: Vec<RowError> = Vec::new();
+        let mut error = |r: usize, column: &str, value: &str, reason: String| {
+            errors.push(RowError {
+                row: row_of(r),
+                column: column.to_string(),
+                value: value.to_string(),
+                reason,
+            })
+        };
+        let mut failed: Vec<Vec<FailedRule>> = vec![Vec::new(); if detailed { n } else { 0 }];
+        let mut disqualified = vec![false; n];
+        let mut must_failed = vec![false; n];
+        for (kind, rules) in [
+            (RuleKind::MustHave, &self.must_have),
+            (RuleKind::Disqualify, &self.disqualify),
+        ] {
+            for rule in rules.iter() {
+                let values = leads.require(&rule.column)?;
+                for r in 0..n {
+                    let v = cell(values, r);
+                    match rule.fails(kind, v.as_deref()) {
+                        Ok(false) => {}
+                        Ok(true) => {
+                            if kind == RuleKind::Disqualify {
+                                disqualified[r] = true;
+                            } else {
+                                must_failed[r] = true;
+                            }
+                            if detailed {
+                                failed[r].push(FailedRule {
+                                    kind,
+                                    name: rule.name.clone(),
+                                    rule: rule.to_string(),
+                                    column: rule.column.clone(),
+                                    value: v.map(|s| s.into_owned()),
+                                });
+                            }
+                        }
+                        Err(()) => error(
+                            r,
+                            &rule.column,
+                            v.as_deref().unwrap_or(""),
+                            format!("not a number, and rule {:?} needs one ({rule})", rule.name),
+                        ),
                     }
-                }),
-                sales_leads: sales.len(),
-                expected_wins: sales.iter().fold(0.0, |acc, d| acc + d.probability),
-                expected_pipeline: deal_values.as_ref().map(|_| {
-                    sales
-                        .iter()
-                        .filter_map(|d| d.expected_value)
-                        .fold(0.0, |acc, v| acc + v)
-                }),
+                }
             }
-        });
-        Ok(Qualification {
-            decisions,
-            tiers,
-            capacity,
+        }
+        let deal_values: Option<Vec<f64>> = match &self.leads.deal_value {
+            None => None,
+            Some(c) => {
+                let values = leads.require(c)?;
+                let default = self.leads.default_deal_value.unwrap_or(0.0);
+                Some(
+                    (0..n)
+                        .map(|r| match cell(values, r) {
+                            None => default,
+                            Some(s) => match s.trim().parse::<f64>() {
+                                Ok(x) if x.is_finite() => x,
+                                _ => {
+                                    error(r, c, &s, "not a number (deal value)".into());
+                                    0.0
+                                }
+                            },
+                        })
+                        .collect(),
+                )
+            }
+        };
+        let created: Vec<Option<i64>> = match self
+            .leads
+            .created_at
+            .as_ref()
+            .and_then(|c| leads.column(c).map(|v| (c, v)))
+        {
+            None => vec![None; n],
+            Some((c, values)) => (0..n)
+                .map(|r| {
+                    let s = cell(values, r)?;
+                    let t = parse_timestamp(&s);
+                    if t.is_none() {
+                        error(
+                            r,
+                            c,
+                            &s,
+                            "not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)".into(),
+                        );
+                    }
+                    t
+                })
+                .collect(),
+        };
+        Ok(LeadInputs {
+            failed,
+            disqualified,
+            must_failed,
+            deal_values,
+            created,
+            errors,
         })
     }
+}
+
+/// What the first pass ([`Policy::assess`]) learns about one lead: enough
+/// for [`Policy::plan`] to cut tiers and rank.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeadFacts {
+    /// 1-based row of the lead in its source (see [`Table::first_row`]).
+    pub row: usize,
+    /// Points.
+    pub points: f64,
+    /// Probability of a win (the capacity report adds it up into the
+    /// expected wins).
+    pub probability: f64,
+    /// What leads are ranked by inside a tier: P(win) × deal value when the
+    /// policy names a deal-value column, else P(win).
+    pub key: f64,
+    /// The lead matches a disqualify rule.
+    pub disqualified: bool,
+    /// The lead fails a must-have rule.
+    pub must_failed: bool,
+}
+
+/// The first pass over one batch of leads (see [`Policy::assess`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assessment {
+    /// Facts of every lead whose cells can all be read, in input order.
+    pub facts: Vec<LeadFacts>,
+    /// Every bad cell, sorted by row and column, one per cell; a row named
+    /// here has no facts.
+    pub errors: Vec<RowError>,
+}
+
+/// Where a lead of a [`Plan`] lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Placed {
+    /// 1-based row.
+    row: usize,
+    /// Index of its tier in the policy; past the policy's tiers for the
+    /// built-in disqualified tier.
+    tier: u32,
+    /// Rank inside the tier.
+    rank: usize,
+}
+
+/// A period's leads planned by [`Policy::plan`]: tier thresholds, each
+/// lead's tier and rank, leads per tier and the capacity report.
+/// [`Policy::decide`] turns it into decisions batch by batch; it can be
+/// shared between threads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    policy_fingerprint: String,
+    /// The points each policy tier's condition needs (`None` for a
+    /// catch-all; infinite for a cut no lead can reach or every lead does).
+    thresholds: Vec<Option<f64>>,
+    /// In row order.
+    placed: Vec<Placed>,
+    duplicate_rows: usize,
+    tiers: Vec<TierCount>,
+    capacity: Option<CapacityReport>,
+}
+
+impl Plan {
+    /// Leads in the plan.
+    pub fn len(&self) -> usize {
+        self.placed.len()
+    }
+
+    /// True when the plan has no lead.
+    pub fn is_empty(&self) -> bool {
+        self.placed.is_empty()
+    }
+
+    /// Leads per tier, in policy order (the built-in `disqualified` tier
+    /// last, when used), with each tier's threshold: as
+    /// [`Qualification::tiers`].
+    pub fn tier_counts(&self) -> &[TierCount] {
+        &self.tiers
+    }
+
+    /// The capacity cut and what it is expected to bring, when the policy
+    /// has a capacity: as [`Qualification::capacity`].
+    pub fn capacity_report(&self) -> Option<&CapacityReport> {
+        self.capacity.as_ref()
+    }
+
+    /// The points a lead needed for each policy tier's condition, in policy
+    /// order (`None` for a catch-all or a cut no lead could reach): the
+    /// thresholds of [`Plan::tier_counts`].
+    pub fn thresholds(&self) -> Vec<Option<f64>> {
+        self.thresholds
+            .iter()
+            .map(|t| t.filter(|c| c.is_finite()))
+            .collect()
+    }
+
+    /// Whether the lead of 1-based `row` is in the plan.
+    pub fn contains(&self, row: usize) -> bool {
+        self.find(row).is_some()
+    }
+
+    /// The tier name and the rank inside it of the lead of 1-based `row`,
+    /// when it is in the plan.
+    pub fn tier_and_rank(&self, row: usize) -> Option<(&str, usize)> {
+        let p = self.find(row)?;
+        let name = match self.tiers.get(p.tier as usize) {
+            Some(t) => t.tier.as_str(),
+            None => DISQUALIFIED_TIER,
+        };
+        Some((name, p.rank))
+    }
+
+    fn find(&self, row: usize) -> Option<&Placed> {
+        let i = self.placed.partition_point(|p| p.row < row);
+        self.placed.get(i).filter(|p| p.row == row)
+    }
+}
+
+/// What the policy read from a batch of leads besides their scores.
+struct LeadInputs {
+    /// Failed rules of each lead (empty when not asked for).
+    failed: Vec<Vec<FailedRule>>,
+    disqualified: Vec<bool>,
+    must_failed: Vec<bool>,
+    deal_values: Option<Vec<f64>>,
+    created: Vec<Option<i64>>,
+    errors: Vec<RowError>,
+}
+
+/// The `k`-th highest of `xs` (the lowest when there are `k` or fewer;
+/// infinite for `k = 0`).
+fn kth_highest(mut xs: Vec<f64>, k: usize) -> f64 {
+    if k == 0 {
+        return f64::INFINITY;
+    }
+    if xs.len() <= k {
+        return xs.iter().copied().fold(f64::INFINITY, f64::min);
+    }
+    *xs.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a)).1
+}
+
+/// Sorts bad cells by row and column, keeping one per cell (the first).
+fn sort_row_errors(errors: &mut Vec<RowError>) {
+    errors.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
+    errors.dedup_by(|a, b| a.row == b.row && a.column == b.column);
+}
+
+/// `Err(Error::InvalidRows)` with the first bad cells (by row and column)
+/// and their count, when there are any.
+fn invalid_rows(mut errors: Vec<RowError>) -> Result<()> {
+    sort_row_errors(&mut errors);
+    let mut out = RowErrors::default();
+    for e in errors {
+        out.push(e.row, &e.column, &e.value, e.reason);
+    }
+    out.into_result()
 }
 
 /// The lowest and highest points the model can give a lead.

@@ -177,7 +177,10 @@ impl Table {
         }
     }
 
-    pub(crate) fn with_first_row(mut self, first_row: usize) -> Table {
+    /// The same table with its first row numbered `first_row` (1-based):
+    /// a batch cut from the middle of a source keeps the numbers its rows
+    /// have there, which errors and decisions name (see [`Table::first_row`]).
+    pub fn with_first_row(mut self, first_row: usize) -> Table {
         self.first_row = first_row;
         self
     }
