@@ -232,5 +232,5 @@ def _in_batch(err: DataError, id_column: str | None, id_at: Callable[[int], Any]
         except Exception:  # the id column itself may be what is missing
             pass
     return DataError(
-        f"{err} ({where})", row=err.row, column=err.column, value=err.value, errors=err.errors, total=err.total
+        f"{err}\n({where})", row=err.row, column=err.column, value=err.value, errors=err.errors, total=err.total
     )
