@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
 import leadscore
@@ -40,6 +41,10 @@ def spark() -> Iterator[Any]:
         if os.environ.get("CI"):
             pytest.fail(f"CI is set and pyspark cannot be imported ({err}); .ci/test installs it")
         pytest.skip(f"pyspark is not installed ({err}); .ci/test installs the pinned version")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        if os.environ.get("CI"):
+            pytest.fail("CI is set and there is no Java for Spark; .ci/run installs openjdk-17-jre-headless")
+        pytest.skip("no Java for Spark (java not on PATH, JAVA_HOME unset); install openjdk-17-jre-headless")
     # Workers run this interpreter, which has leadscore installed.
     os.environ["PYSPARK_PYTHON"] = sys.executable
     session = (
@@ -69,7 +74,7 @@ def leads() -> Any:
 @pytest.fixture(scope="module")
 def frame(spark: Any, leads: Any) -> Any:
     """The leads as a Spark DataFrame of several partitions."""
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 
     table = pa.Table.from_pandas(leads, preserve_index=False)
     return spark.createDataFrame(table).cache()
@@ -103,6 +108,18 @@ def test_spark_scores_equal_local_scores(
     np.testing.assert_allclose(remote["points"], local["points"], rtol=0, atol=1e-9)
 
 
+def test_model_without_id_column_keeps_input_order(spark: Any, deals: Any, leads: Any, frame: Any) -> None:
+    ignore = ["deal_id", "created_at", "closed_at"]
+    model = leadscore.Model.fit(deals, target="outcome", positive="Won", ignore=ignore, l2=3.0)
+    function, schema = leadscore.spark.map_in_arrow(model)
+    assert schema == "`probability` double, `points` double"
+    # createDataFrame slices the rows in order and nothing shuffles them.
+    remote = collect(frame.mapInArrow(function, schema))
+    local = model.score(leads)
+    assert list(remote.columns) == ["probability", "points"]
+    np.testing.assert_allclose(remote["probability"], local["probability"], rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("how", ["arrow", "pandas"])
 def test_keep_passes_input_columns_through(model: leadscore.Model, leads: Any, frame: Any, how: str) -> None:
     from pyspark.sql import functions as F
@@ -130,7 +147,7 @@ def test_model_is_parsed_once_per_worker_process(spark: Any, model: leadscore.Mo
         # and how many times it has parsed the model document so far.
         import os
 
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 
         import leadscore.spark
 

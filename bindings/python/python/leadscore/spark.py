@@ -52,7 +52,7 @@ ArrowFunction = Callable[[Iterator["pa.RecordBatch"]], Iterator["pa.RecordBatch"
 PandasFunction = Callable[[Iterator["pd.DataFrame"]], Iterator["pd.DataFrame"]]
 """A function for ``DataFrame.mapInPandas``."""
 
-SCORE_COLUMNS = ("probability", "points")
+_SCORE_COLUMNS = ("probability", "points")
 
 # Per Python process: parsed models by the SHA-256 of their document, and how
 # many times each document was parsed here (read by the tests: it stays 1).
@@ -134,27 +134,29 @@ def _prepare(
     if isinstance(keep, str):
         raise TypeError(f"keep must be a list of column names, not the string {keep!r}")
     kept = tuple(keep or ())
-    outputs = [*([model.id_column] if model.id_column else []), *SCORE_COLUMNS]
+    outputs = [*([model.id_column] if model.id_column else []), *_SCORE_COLUMNS]
     for name in kept:
         if name in outputs:
-            raise ValueError(f"cannot keep column {name!r}: the scores already have a column of that name")
+            raise ValueError(f"cannot keep column {name!r}: the scores have a column of that name")
     if len(set(kept)) != len(kept):
         raise ValueError(f"keep names a column twice: {list(kept)}")
     document = model.to_json()
     key = hashlib.sha256(document.encode()).hexdigest()
-    ddl = ", ".join(f"{_quote(name)} {'string' if name == model.id_column else 'double'}" for name in outputs)
+    types_of = {name: "string" if name == model.id_column else "double" for name in outputs}
+    ddl = ", ".join(f"{_quote(name)} {kind}" for name, kind in types_of.items())
     if not kept:
         return document, key, ddl, kept
     if input_schema is None:
-        raise ValueError("keep needs input_schema=df.schema (the input DataFrame's schema) for the kept columns' types")
-    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+        raise ValueError("keep needs input_schema=df.schema (the input DataFrame's schema) for the kept columns")
+    from pyspark.sql import types  # type: ignore[import-not-found,unused-ignore]
 
     available = list(input_schema.fieldNames())
     for name in kept:
         if name not in available:
             raise ValueError(f"cannot keep column {name!r}: the input has {available}")
-    fields = [StructField(name, StringType() if name == model.id_column else DoubleType()) for name in outputs]
-    schema = StructType([*fields, *(input_schema[name] for name in kept)])
+    spark_types = {"string": types.StringType(), "double": types.DoubleType()}
+    fields = [types.StructField(name, spark_types[kind]) for name, kind in types_of.items()]
+    schema = types.StructType([*fields, *(input_schema[name] for name in kept)])
     return document, key, schema, kept
 
 
@@ -177,7 +179,7 @@ def _model(document: str, key: str) -> Model:
 def _score_arrow_batches(
     document: str, key: str, keep: tuple[str, ...], batches: Iterator[pa.RecordBatch]
 ) -> Iterator[pa.RecordBatch]:
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 
     model = _model(document, key)
     id_column = model.id_column
@@ -186,16 +188,17 @@ def _score_arrow_batches(
         try:
             scores = model.score(table)  # converts only the columns the model reads
         except DataError as err:
-            raise _in_batch(err, id_column, lambda row: table.column(id_column)[row].as_py(), batch.num_rows) from err
+            ids = table.column(id_column).to_pylist() if id_column in table.column_names else None
+            raise _in_batch(err, batch.num_rows, id_column, ids) from err
         names: list[str] = []
         arrays: list[Any] = []
         if id_column is not None:
-            ids = scores.column(id_column).combine_chunks()
-            if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
-                ids = ids.cast(pa.string())
+            id_array = scores.column(id_column).combine_chunks()
+            if not (pa.types.is_string(id_array.type) or pa.types.is_large_string(id_array.type)):
+                id_array = id_array.cast(pa.string())
             names.append(id_column)
-            arrays.append(ids)
-        for name in SCORE_COLUMNS:
+            arrays.append(id_array)
+        for name in _SCORE_COLUMNS:
             names.append(name)
             arrays.append(scores.column(name).combine_chunks())
         for name in keep:
@@ -207,7 +210,7 @@ def _score_arrow_batches(
 def _score_pandas_batches(
     document: str, key: str, keep: tuple[str, ...], frames: Iterator[pd.DataFrame]
 ) -> Iterator[pd.DataFrame]:
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
     model = _model(document, key)
     id_column = model.id_column
@@ -215,7 +218,8 @@ def _score_pandas_batches(
         try:
             scores = model.score(frame)  # converts only the columns the model reads
         except DataError as err:
-            raise _in_batch(err, id_column, lambda row: frame[id_column].iloc[row], len(frame)) from err
+            ids = frame[id_column].tolist() if id_column in frame.columns else None
+            raise _in_batch(err, len(frame), id_column, ids) from err
         if id_column is not None and not pd.api.types.is_string_dtype(scores[id_column]):
             scores[id_column] = scores[id_column].astype("string")
         for name in keep:
@@ -223,14 +227,10 @@ def _score_pandas_batches(
         yield scores
 
 
-def _in_batch(err: DataError, id_column: str | None, id_at: Callable[[int], Any], rows: int) -> DataError:
-    """``err`` with the batch size and, when known, the bad row's id."""
+def _in_batch(err: DataError, rows: int, id_column: str | None, ids: list[Any] | None) -> DataError:
+    """``err`` with a note that its rows count within the batch, and the bad row's id."""
     where = f"row numbers count within this Spark batch of {rows} rows"
-    if id_column is not None and err.row is not None and 1 <= err.row <= rows:
-        try:
-            where += f"; row {err.row} has {id_column} {id_at(err.row - 1)!r}"
-        except Exception:  # the id column itself may be what is missing
-            pass
-    return DataError(
-        f"{err}\n({where})", row=err.row, column=err.column, value=err.value, errors=err.errors, total=err.total
-    )
+    if ids is not None and err.row is not None and 1 <= err.row <= len(ids):
+        where += f"; row {err.row} has {id_column} {ids[err.row - 1]!r}"
+    message = f"{err}\n({where})"
+    return DataError(message, row=err.row, column=err.column, value=err.value, errors=err.errors, total=err.total)
