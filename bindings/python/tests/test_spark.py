@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -191,13 +192,18 @@ def test_bad_cell_fails_the_job_naming_column_and_value(
     assert f"deal_id {bad_id!r}" in message, message
 
 
-def test_readme_spark_block_runs(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README's ```python spark blocks run against this session."""
+def test_documented_examples_run(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's ```python spark blocks and the module docstring's example
+    run against this session."""
     blocks = re.findall(r"```python spark\n(.*?)```", README.read_text(), flags=re.S)
     assert blocks, "README has no ```python spark block"
+    docstring = leadscore.spark.__doc__ or ""
+    example = re.search(r"::\n\n((?:    .*\n|\n)+)", docstring)
+    assert example, "the module docstring has no example"
+    blocks.append(textwrap.dedent(example.group(1)))
     monkeypatch.chdir(tmp_path)
     for block in blocks:
-        exec(compile(block, str(README), "exec"), {})
+        exec(compile(block, "<example>", "exec"), {})
 
 
 def test_schema_without_keep_is_a_ddl_string(model: leadscore.Model) -> None:

@@ -5,16 +5,20 @@ pair for ``DataFrame.mapInArrow`` and ``DataFrame.mapInPandas``::
 
     import leadscore
     import leadscore.spark
+    from pyspark.sql import SparkSession
 
-    model = leadscore.Model.load("model.json")          # on the driver
-    leads = spark.read.parquet("leads.parquet")         # a Spark DataFrame
+    spark = SparkSession.builder.getOrCreate()
+    deals = leadscore.synthetic_deals(2000, seed=7)
+    model = leadscore.Model.fit(deals, target="outcome", positive="Won", id="deal_id",
+                                ignore=["created_at", "closed_at"], l2=3.0)  # or Model.load(path)
+
+    leads = spark.createDataFrame(leadscore.synthetic_deals(5000, seed=8, kind="pyarrow"))
     scores = leads.mapInArrow(*leadscore.spark.map_in_arrow(model))
-    scores.show()                                       # deal_id, probability, points
+    scores.show(3)                                       # deal_id, probability, points
 
-    # Columns of the input passed through beside the scores:
-    scores = leads.mapInArrow(
-        *leadscore.spark.map_in_arrow(model, keep=["email"], input_schema=leads.schema)
-    )
+    # Input columns passed through beside the scores:
+    function, schema = leadscore.spark.map_in_pandas(model, keep=["country"], input_schema=leads.schema)
+    assert leads.mapInPandas(function, schema).columns == ["deal_id", "probability", "points", "country"]
 
 How the model reaches the workers: the function closes over the model's JSON
 document (a few kilobytes of text, pickled with the function) and parses it at
