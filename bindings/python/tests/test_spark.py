@@ -139,6 +139,20 @@ def test_keep_passes_input_columns_through(model: leadscore.Model, leads: Any, f
         assert joined[name].equals(joined[f"{name}_input"]), name
 
 
+@pytest.mark.parametrize("how", ["arrow", "pandas"])
+def test_numeric_ids_become_strings(model: leadscore.Model, frame: Any, how: str) -> None:
+    from pyspark.sql import functions as F
+
+    numbered = frame.withColumn("seq", F.monotonically_increasing_id()).withColumn("deal_id", F.col("seq"))
+    make = leadscore.spark.map_in_arrow if how == "arrow" else leadscore.spark.map_in_pandas
+    function, schema = make(model, keep=["seq"], input_schema=numbered.schema)
+    scored = numbered.mapInArrow(function, schema) if how == "arrow" else numbered.mapInPandas(function, schema)
+    assert scored.schema["deal_id"].dataType.simpleString() == "string"
+    out = collect(scored)
+    assert len(out) == ROWS
+    assert out["deal_id"].tolist() == [str(n) for n in out["seq"]]
+
+
 def test_model_is_parsed_once_per_worker_process(spark: Any, model: leadscore.Model, frame: Any) -> None:
     function, _ = leadscore.spark.map_in_arrow(model)
     key = hashlib.sha256(model.to_json().encode()).hexdigest()
@@ -161,7 +175,7 @@ def test_model_is_parsed_once_per_worker_process(spark: Any, model: leadscore.Mo
 
     trace = collect(frame.mapInArrow(traced, "pid long, parses long, batch_rows long"))
     assert len(trace) == ROWS
-    batches = trace.groupby(["pid", "batch_rows"]).size()  # rows per (process, batch size)
+    batches = trace.groupby(["pid", "batch_rows"]).size()  # for the messages: rows by process and batch size
     per_process = trace.groupby("pid").agg(parses=("parses", "max"), rows=("pid", "size"))
     assert (per_process["parses"] == 1).all(), per_process
     # Not vacuous: a process scored several batches, and (Spark reuses its
@@ -175,6 +189,7 @@ def test_model_is_parsed_once_per_worker_process(spark: Any, model: leadscore.Mo
 def test_bad_cell_fails_the_job_naming_column_and_value(
     spark: Any, model: leadscore.Model, leads: Any, frame: Any, how: str
 ) -> None:
+    from pyspark.errors import PythonException
     from pyspark.sql import functions as F
 
     bad_id = leads["deal_id"].iloc[12_345]
@@ -184,7 +199,7 @@ def test_bad_cell_fails_the_job_naming_column_and_value(
         scored = bad.mapInArrow(*leadscore.spark.map_in_arrow(model))
     else:
         scored = bad.mapInPandas(*leadscore.spark.map_in_pandas(model))
-    with pytest.raises(Exception) as info:
+    with pytest.raises(PythonException) as info:
         scored.collect()
     message = str(info.value)
     assert "DataError" in message
