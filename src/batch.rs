@@ -46,6 +46,7 @@ use crate::drift::{Drift, DriftAccumulator};
 use crate::error::{Error, Result, RowError, MAX_ROW_ERRORS};
 use crate::io::AtomicFile;
 use crate::model::Model;
+use crate::qualification::{CapacityReport, Decision, LeadFacts, Policy, TierCount};
 use crate::table::{Table, Values};
 
 /// A file format, chosen by the file's extension: `.parquet` or `.pq` is
@@ -150,6 +151,10 @@ pub struct Progress {
     pub total_bytes: Option<u64>,
     /// Rows in the input (Parquet), when known.
     pub total_rows: Option<usize>,
+    /// Which pass over the input this is (1-based; qualification reads twice).
+    pub pass: usize,
+    /// Passes the job makes over the input.
+    pub passes: usize,
 }
 
 /// How a batch job runs.
@@ -193,8 +198,9 @@ pub struct BatchSummary {
     pub rejected_cells: usize,
     /// The first bad cells (up to 100), in row order.
     pub first_errors: Vec<RowError>,
-    /// Drift of the written rows against the model's training deals.
-    pub drift: Drift,
+    /// Drift of the written rows against the model's training deals (for
+    /// scoring jobs; `None` for qualification).
+    pub drift: Option<Drift>,
 }
 
 impl fmt::Display for BatchSummary {
@@ -235,7 +241,7 @@ pub fn score_file(
             columns.push(id.clone());
         }
     }
-    let source = Source::open(input, &columns, id.as_deref(), options.batch_rows)?;
+    let source = Source::open(input, &columns, options.batch_rows)?;
     let mut out_columns: Vec<(String, Kind)> = Vec::new();
     if let Some(id) = &id {
         out_columns.push((id.clone(), Kind::Text));
@@ -244,7 +250,7 @@ pub fn score_file(
     out_columns.push(("points".into(), Kind::Float));
     let format = FileFormat::of(output);
     let mut sink = Sink::create(output, format, &out_columns)?;
-    let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows)?;
+    let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows, 1)?;
     let mut drift = DriftAccumulator::new(model);
     let id_ref = id.as_deref();
 
@@ -318,7 +324,226 @@ pub fn score_file(
         rejected,
         rejected_cells: cells,
         first_errors,
-        drift: drift.finish(),
+        drift: Some(drift.finish()),
+    })
+}
+
+/// The output columns of decisions (see [`qualify_file`]).
+fn decision_columns(
+    d: &[Decision],
+    id: Option<&str>,
+    values: bool,
+    top: usize,
+) -> Vec<(String, OutValues)> {
+    let text = |f: &dyn Fn(&Decision) -> Option<String>| OutValues::Text(d.iter().map(f).collect());
+    let mut cols: Vec<(String, OutValues)> = Vec::new();
+    if let Some(id) = id {
+        cols.push((id.to_string(), text(&|x| x.id.clone())));
+    }
+    cols.push(("tier".into(), text(&|x| Some(x.tier.clone()))));
+    cols.push(("route".into(), text(&|x| Some(x.route.to_string()))));
+    cols.push(("owner".into(), text(&|x| x.owner.clone())));
+    cols.push(("sla".into(), text(&|x| x.sla.map(|s| s.to_string()))));
+    cols.push(("sla_due".into(), text(&|x| x.sla_due.clone())));
+    cols.push((
+        "rank".into(),
+        OutValues::Int(d.iter().map(|x| Some(x.rank as i64)).collect()),
+    ));
+    cols.push((
+        "points".into(),
+        OutValues::Fixed2(d.iter().map(|x| x.points).collect()),
+    ));
+    cols.push((
+        "probability".into(),
+        OutValues::Float(d.iter().map(|x| x.probability).collect()),
+    ));
+    if values {
+        cols.push((
+            "deal_value".into(),
+            OutValues::OptFixed2(d.iter().map(|x| x.deal_value).collect()),
+        ));
+        cols.push((
+            "expected_value".into(),
+            OutValues::OptFixed2(d.iter().map(|x| x.expected_value).collect()),
+        ));
+    }
+    cols.push(("reasons".into(), text(&|x| Some(x.reasons(top)))));
+    cols
+}
+
+/// The column names of a CSV or Parquet file (its header or schema).
+pub fn column_names(path: &Path) -> Result<Vec<String>> {
+    Ok(Source::open(path, &[], 1)?.columns)
+}
+
+/// What [`qualify_file`] did: the rows, and the leads per tier and the
+/// capacity cut over the whole file.
+#[derive(Debug, Clone)]
+pub struct QualifySummary {
+    /// Rows read, written, rejected.
+    pub rows: BatchSummary,
+    /// Leads per tier, in policy order.
+    pub tiers: Vec<TierCount>,
+    /// The capacity cut, when the policy has a capacity.
+    pub capacity: Option<CapacityReport>,
+}
+
+/// Receives every batch's decisions in input order, with the batch's
+/// columns (the model's, the policy's and the id), on the calling thread.
+pub type DecisionsHook<'a> = &'a mut dyn FnMut(&Table, &[Decision]) -> Result<()>;
+
+/// Qualifies every lead of `input` (CSV or Parquet) with `model` and
+/// `policy` and writes one decision per good row to `output` (CSV or
+/// Parquet): the id (when the model has one), `tier`, `route`, `owner`,
+/// `sla`, `sla_due`, `rank`, `points`, `probability`, with a deal value
+/// column also `deal_value` and `expected_value`, and `reasons` (the `top`
+/// attributes for and against).
+///
+/// Reads the file twice: the first pass scores every lead and keeps a few
+/// numbers per lead (points, ranking key, eligibility) to cut top shares and
+/// the capacity and to rank within tiers over the whole file, exactly as
+/// [`Policy::qualify_batch`] would on the whole table; the second pass
+/// decides and writes batch by batch. Rows that cannot be read are rejected
+/// in the first pass (see [`score_file`] for the rules); shares and cuts are
+/// over the leads that could be read. The policy's created-at column may be
+/// absent (then `sla_due` is empty); every other column it names must be there.
+pub fn qualify_file(
+    model: &Model,
+    policy: &Policy,
+    input: &Path,
+    output: &Path,
+    options: &BatchOptions,
+    top: usize,
+    mut hook: Option<DecisionsHook>,
+) -> Result<QualifySummary> {
+    let available = column_names(input)?;
+    let id = model.id_column().map(str::to_string);
+    let mut columns: Vec<String> = Vec::new();
+    for c in id
+        .iter()
+        .cloned()
+        .chain(model.feature_columns().iter().map(|c| c.to_string()))
+        .chain(policy.columns())
+    {
+        let optional = policy.leads.created_at.as_deref() == Some(c.as_str());
+        if !columns.contains(&c) && !(optional && !available.contains(&c)) {
+            columns.push(c);
+        }
+    }
+    let id_ref = id.as_deref();
+
+    // Pass 1: facts per lead; rejected rows set aside.
+    let source = Source::open(input, &columns, options.batch_rows)?;
+    let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows, 2)?;
+    let mut facts: Vec<LeadFacts> = Vec::new();
+    let assess = |raw: RawBatch| -> Result<(Vec<LeadFacts>, Accepted)> {
+        let decoded = raw.decode(&columns, id_ref)?;
+        let assessment = policy.assess(model, &decoded.table)?;
+        let accepted = Accepted::new(&decoded, assessment.errors);
+        let facts = assessment
+            .facts
+            .into_iter()
+            .filter(|f| !accepted.is_rejected(f.row - accepted.first_row))
+            .collect();
+        Ok((facts, accepted))
+    };
+    run(
+        source,
+        options.threads,
+        &assess,
+        |(batch_facts, accepted)| {
+            facts.extend(batch_facts);
+            rejects.add(accepted, options)
+        },
+    )?;
+    let plan = policy.plan(facts);
+
+    // Pass 2: decisions, in input order.
+    let values = policy.leads.deal_value.is_some();
+    let mut out_columns: Vec<(String, Kind)> = Vec::new();
+    if let Some(id) = id_ref {
+        out_columns.push((id.to_string(), Kind::Text));
+    }
+    for (name, kind) in [
+        ("tier", Kind::Text),
+        ("route", Kind::Text),
+        ("owner", Kind::Text),
+        ("sla", Kind::Text),
+        ("sla_due", Kind::Text),
+        ("rank", Kind::Int),
+        ("points", Kind::Float),
+        ("probability", Kind::Float),
+    ] {
+        out_columns.push((name.to_string(), kind));
+    }
+    if values {
+        out_columns.push(("deal_value".into(), Kind::OptFloat));
+        out_columns.push(("expected_value".into(), Kind::OptFloat));
+    }
+    out_columns.push(("reasons".into(), Kind::Text));
+    let format = FileFormat::of(output);
+    let mut sink = Sink::create(output, format, &out_columns)?;
+    let source = Source::open(input, &columns, options.batch_rows)?;
+    let keep_decisions = hook.is_some();
+    type Decided = (Chunk, usize, usize, u64, Option<(Table, Vec<Decision>)>);
+    let decide = |raw: RawBatch| -> Result<Decided> {
+        let decoded = raw.decode(&columns, id_ref)?;
+        let decisions = policy.decide(model, &decoded.table, &plan)?;
+        let chunk = Chunk::encode(decision_columns(&decisions, id_ref, values, top), format)?;
+        let (rows, n, bytes) = (decoded.table.n_rows(), decisions.len(), decoded.bytes);
+        let kept = keep_decisions.then(|| (decoded.table, decisions));
+        Ok((chunk, rows, n, bytes, kept))
+    };
+    let (mut read, mut written) = (0, 0);
+    run(
+        source,
+        options.threads,
+        &decide,
+        |(chunk, rows, n, bytes, kept)| {
+            sink.write(chunk)?;
+            read += rows;
+            written += n;
+            if let (Some(hook), Some((table, decisions))) = (hook.as_mut(), kept) {
+                hook(&table, &decisions)?;
+            }
+            if let Some(f) = options.progress {
+                f(&Progress {
+                    rows: read,
+                    rejected: rejects.rejected,
+                    bytes,
+                    total_bytes: rejects.total_bytes,
+                    total_rows: rejects.total_rows,
+                    pass: 2,
+                    passes: 2,
+                });
+            }
+            Ok(())
+        },
+    )?;
+    if read != rejects.read || written != read - rejects.rejected {
+        return Err(Error::InvalidParameter {
+            name: "leads".into(),
+            value: input.display().to_string(),
+            reason: format!(
+                "the file changed while it was being qualified ({} rows read and {} accepted in the first pass, {read} read and {written} decided in the second)",
+                rejects.read,
+                rejects.read - rejects.rejected
+            ),
+        });
+    }
+    let (read, rejected, cells, first_errors) = rejects.finish(options)?;
+    sink.commit()?;
+    Ok(QualifySummary {
+        rows: BatchSummary {
+            read,
+            written: read - rejected,
+            rejected,
+            rejected_cells: cells,
+            first_errors,
+            drift: None,
+        },
+        tiers: plan.tier_counts().to_vec(),
+        capacity: plan.capacity_report().cloned(),
     })
 }
 
@@ -373,11 +598,6 @@ impl Accepted {
     pub(crate) fn is_rejected(&self, r: usize) -> bool {
         self.bad[r]
     }
-
-    /// 1-based source number of the first row.
-    pub(crate) fn first_row(&self) -> usize {
-        self.first_row
-    }
 }
 
 /// The rejected-rows file and the counts of a job.
@@ -390,6 +610,7 @@ pub(crate) struct Rejects {
     bytes: u64,
     total_bytes: Option<u64>,
     total_rows: Option<usize>,
+    passes: usize,
 }
 
 impl Rejects {
@@ -397,6 +618,7 @@ impl Rejects {
         options: &BatchOptions,
         total_bytes: Option<u64>,
         total_rows: Option<usize>,
+        passes: usize,
     ) -> Result<Rejects> {
         let writer = match options.rejected {
             None => None,
@@ -420,6 +642,7 @@ impl Rejects {
             bytes: 0,
             total_bytes,
             total_rows,
+            passes,
         })
     }
 
@@ -452,6 +675,8 @@ impl Rejects {
                 bytes: self.bytes,
                 total_bytes: self.total_bytes,
                 total_rows: self.total_rows,
+                pass: 1,
+                passes: self.passes,
             });
         }
         if let MaxRejected::Rows(max) = options.max_rejected {
@@ -510,6 +735,8 @@ impl Rejects {
 pub(crate) struct Source {
     kind: SourceKind,
     path: PathBuf,
+    /// Every column of the file.
+    columns: Vec<String>,
     total_bytes: Option<u64>,
     total_rows: Option<usize>,
 }
@@ -567,12 +794,7 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 impl Source {
     /// Opens `path` (CSV or Parquet by extension); every one of `columns`
     /// must be there.
-    pub(crate) fn open(
-        path: &Path,
-        columns: &[String],
-        _id: Option<&str>,
-        batch_rows: usize,
-    ) -> Result<Source> {
+    pub(crate) fn open(path: &Path, columns: &[String], batch_rows: usize) -> Result<Source> {
         let batch_rows = batch_rows.max(1);
         let file = File::open(path).map_err(io_err(path))?;
         match FileFormat::of(path) {
@@ -612,6 +834,7 @@ impl Source {
                     })
                     .collect::<Result<Vec<usize>>>()?;
                 Ok(Source {
+                    columns: header.clone(),
                     kind: SourceKind::Csv {
                         reader,
                         header,
@@ -645,7 +868,7 @@ impl Source {
                             return Err(Error::MissingColumn {
                                 column: c.clone(),
                                 available,
-                            })
+                            });
                         }
                     }
                 }
@@ -658,6 +881,7 @@ impl Source {
                     .build()
                     .map_err(perr)?;
                 Ok(Source {
+                    columns: available,
                     kind: SourceKind::Parquet {
                         reader,
                         rows_read: 0,
@@ -884,6 +1108,7 @@ impl RawBatch {
 pub(crate) enum Kind {
     Text,
     Float,
+    OptFloat,
     Int,
 }
 
@@ -895,6 +1120,8 @@ pub(crate) enum OutValues {
     Float(Vec<f64>),
     /// Numbers rounded to 2 decimals (points, money), in CSV and Parquet alike.
     Fixed2(Vec<f64>),
+    /// Optional numbers rounded to 2 decimals (deal values).
+    OptFixed2(Vec<Option<f64>>),
     /// Whole numbers (ranks).
     Int(Vec<Option<i64>>),
 }
@@ -904,6 +1131,7 @@ impl OutValues {
         match self {
             OutValues::Text(v) => v.len(),
             OutValues::Float(v) | OutValues::Fixed2(v) => v.len(),
+            OutValues::OptFixed2(v) => v.len(),
             OutValues::Int(v) => v.len(),
         }
     }
@@ -946,6 +1174,12 @@ impl Chunk {
                                 use std::fmt::Write;
                                 let _ = write!(text, "{:.2}", v[r]);
                             }
+                            OutValues::OptFixed2(v) => {
+                                if let Some(x) = v[r] {
+                                    use std::fmt::Write;
+                                    let _ = write!(text, "{x:.2}");
+                                }
+                            }
                             OutValues::Int(v) => {
                                 if let Some(x) = v[r] {
                                     use std::fmt::Write;
@@ -973,6 +1207,7 @@ impl Chunk {
                         let kind = match v {
                             OutValues::Text(_) => Kind::Text,
                             OutValues::Float(_) | OutValues::Fixed2(_) => Kind::Float,
+                            OutValues::OptFixed2(_) => Kind::OptFloat,
                             OutValues::Int(_) => Kind::Int,
                         };
                         (n.clone(), kind)
@@ -986,6 +1221,9 @@ impl Chunk {
                             OutValues::Float(v) => Arc::new(Float64Array::from(v)),
                             OutValues::Fixed2(v) => Arc::new(Float64Array::from(
                                 v.into_iter().map(round2).collect::<Vec<f64>>(),
+                            )),
+                            OutValues::OptFixed2(v) => Arc::new(Float64Array::from(
+                                v.into_iter().map(|x| x.map(round2)).collect::<Vec<_>>(),
                             )),
                             OutValues::Int(v) => Arc::new(Int64Array::from(v)),
                         }
@@ -1029,6 +1267,7 @@ fn arrow_schema(columns: &[(String, Kind)]) -> std::sync::Arc<arrow_schema::Sche
                 let (dt, nullable) = match kind {
                     Kind::Text => (DataType::Utf8, true),
                     Kind::Float => (DataType::Float64, false),
+                    Kind::OptFloat => (DataType::Float64, true),
                     Kind::Int => (DataType::Int64, true),
                 };
                 Field::new(name, dt, nullable)

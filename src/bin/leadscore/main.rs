@@ -381,6 +381,9 @@ fn write_scores(
     Ok(())
 }
 
+/// Fewest scored leads for which `score` warns about drift.
+const MIN_DRIFT_ROWS: usize = 200;
+
 fn score(a: ScoreArgs) -> Result<()> {
     let model = Model::load(&a.model)?;
     batch::remove_partial_output_on_interrupt()?;
@@ -390,19 +393,24 @@ fn score(a: ScoreArgs) -> Result<()> {
     let result = leadscore::batch::score_file(&model, &a.leads, &a.out, &options);
     bar.finish();
     let summary = result?;
-    for f in &summary.drift.features {
-        if f.unseen_rows > 0 {
-            eprintln!(
-                "warning: column {:?}: {} of {} leads hold values not seen in training (e.g. {}); scored as (other)",
-                f.column,
-                f.unseen_rows,
-                summary.written,
-                f.unseen_examples.join(", ")
-            );
+    if let Some(drift) = &summary.drift {
+        for f in &drift.features {
+            if f.unseen_rows > 0 {
+                eprintln!(
+                    "warning: column {:?}: {} of {} leads hold values not seen in training (e.g. {}); scored as (other)",
+                    f.column,
+                    f.unseen_rows,
+                    summary.written,
+                    f.unseen_examples.join(", ")
+                );
+            }
         }
-    }
-    for w in summary.drift.warnings() {
-        eprintln!("warning: {w} (leadscore drift for details)");
+        // Shares of a handful of leads say nothing about drift.
+        if summary.written >= MIN_DRIFT_ROWS {
+            for w in drift.warnings() {
+                eprintln!("warning: {w} (leadscore drift for details)");
+            }
+        }
     }
     batch::print_summary(&summary, &a.out, &a.batch);
     Ok(())

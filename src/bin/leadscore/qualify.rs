@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use leadscore::io::AtomicFile;
-use leadscore::qualification::{training_points_quantiles, Decision, Qualification};
+use leadscore::qualification::{training_points_quantiles, CapacityReport, Decision, TierCount};
 use leadscore::{Error, Model, Policy, Result, Severity, Table};
 
 /// Arguments of `leadscore qualify`.
 #[derive(Args)]
 pub struct QualifyArgs {
-    /// CSV file of leads, with a header row.
+    /// Leads: CSV with a header row, or Parquet (.parquet, .pq).
     leads: PathBuf,
     /// The model file.
     #[arg(long)]
@@ -20,7 +20,7 @@ pub struct QualifyArgs {
     /// The policy file (TOML).
     #[arg(long)]
     policy: PathBuf,
-    /// Where to write the decisions (CSV), one row per lead in input order.
+    /// Where to write the decisions, CSV or Parquet by extension: one row per lead, in input order.
     #[arg(long)]
     out: PathBuf,
     /// Append one JSON line per decision here, with everything needed to reproduce it.
@@ -29,9 +29,8 @@ pub struct QualifyArgs {
     /// Attributes for and against shown in the reasons column.
     #[arg(long, default_value_t = 3)]
     top: usize,
-    /// Print only warnings and errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    batch: crate::batch::BatchArgs,
 }
 
 /// Arguments of `leadscore policy`.
@@ -120,97 +119,78 @@ fn check(a: PolicyCheckArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs `leadscore qualify`.
+/// Runs `leadscore qualify`: two streaming passes over the leads (see
+/// `leadscore::batch::qualify_file`), decisions written atomically, the log
+/// appended only when the job succeeds.
 pub fn qualify(a: QualifyArgs) -> Result<()> {
     let model = Model::load(&a.model)?;
     let policy = Policy::load(&a.policy)?;
-    let leads = Table::from_csv_path(&a.leads)?;
     if let Some(c) = &policy.leads.created_at {
-        if leads.column(c).is_none() {
+        if !leadscore::batch::column_names(&a.leads)?.contains(c) {
             eprintln!(
                 "warning: the policy reads created-at from column {c:?}, which {} lacks; sla_due is left empty",
                 a.leads.display()
             );
         }
     }
-    let q = policy.qualify_batch(&model, &leads)?;
-    write_decisions(&a.out, &model, &policy, &q, a.top)?;
-    if let Some(log) = &a.log {
-        append_log(log, &a, &model, &policy, &leads, &q.decisions)?;
+    crate::batch::remove_partial_output_on_interrupt()?;
+    // Log lines go to a temporary file first, appended to the log at the end.
+    let mut log = match &a.log {
+        Some(path) => Some((AtomicFile::create(log_staging_path(path))?, path)),
+        None => None,
+    };
+    let time = now_rfc3339();
+    let mut write_log = |leads: &Table, decisions: &[Decision]| -> Result<()> {
+        if let Some((file, path)) = log.as_mut() {
+            let buf = log_lines(&a, &model, &policy, &time, leads, decisions, path)?;
+            file.write_all(&buf).map_err(io_err(path))?;
+        }
+        Ok(())
+    };
+    let bar = crate::batch::Bar::new(a.batch.quiet, "qualifying");
+    let progress = |p: &leadscore::batch::Progress| bar.update(p);
+    let options = a.batch.options(&progress);
+    let hook: Option<leadscore::batch::DecisionsHook> = if a.log.is_some() {
+        Some(&mut write_log)
+    } else {
+        None
+    };
+    let result =
+        leadscore::batch::qualify_file(&model, &policy, &a.leads, &a.out, &options, a.top, hook);
+    bar.finish();
+    let summary = result?;
+    if let Some((file, path)) = log {
+        append_staged_log(file, path)?;
     }
-    if !a.quiet {
-        print_summary(&q, &policy);
-        eprintln!(
-            "{} leads qualified -> {}",
-            q.decisions.len(),
-            a.out.display()
-        );
+    if !a.batch.quiet {
+        print_summary(&summary.tiers, summary.capacity.as_ref(), &policy);
     }
+    crate::batch::print_summary(&summary.rows, &a.out, &a.batch);
     Ok(())
 }
 
-fn write_decisions(
-    path: &Path,
-    model: &Model,
-    policy: &Policy,
-    q: &Qualification,
-    top: usize,
-) -> Result<()> {
-    let csv_err = |source| Error::Csv {
-        path: path.to_path_buf(),
-        line: None,
-        source,
-    };
-    let mut out = AtomicFile::create(path)?;
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let mut header: Vec<&str> = Vec::new();
-        if let Some(id) = model.id_column() {
-            header.push(id);
-        }
-        header.extend([
-            "tier",
-            "route",
-            "owner",
-            "sla",
-            "sla_due",
-            "rank",
-            "points",
-            "probability",
-        ]);
-        let values = policy.leads.deal_value.is_some();
-        if values {
-            header.extend(["deal_value", "expected_value"]);
-        }
-        header.push("reasons");
-        w.write_record(&header).map_err(csv_err)?;
-        for d in &q.decisions {
-            let mut rec: Vec<String> = Vec::with_capacity(header.len());
-            if model.id_column().is_some() {
-                rec.push(d.id.clone().unwrap_or_default());
-            }
-            rec.push(d.tier.clone());
-            rec.push(d.route.to_string());
-            rec.push(d.owner.clone().unwrap_or_default());
-            rec.push(d.sla.map(|s| s.to_string()).unwrap_or_default());
-            rec.push(d.sla_due.clone().unwrap_or_default());
-            rec.push(d.rank.to_string());
-            rec.push(format!("{:.2}", d.points));
-            rec.push(d.probability.to_string());
-            if values {
-                rec.push(d.deal_value.map(fmt_money).unwrap_or_default());
-                rec.push(d.expected_value.map(fmt_money).unwrap_or_default());
-            }
-            rec.push(d.reasons(top));
-            w.write_record(&rec).map_err(csv_err)?;
-        }
-        w.flush().map_err(io_err(path))?;
-    }
-    out.commit()
+/// Where log lines wait until the job succeeds: beside the log.
+fn log_staging_path(log: &Path) -> PathBuf {
+    let name = log
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "log".into());
+    log.with_file_name(format!("{name}.pending"))
 }
 
-fn fmt_money(x: f64) -> String {
-    format!("{x:.2}")
+/// Appends the staged log lines to the log, then removes the staging file.
+fn append_staged_log(staged: AtomicFile, log: &Path) -> Result<()> {
+    let staging = log_staging_path(log);
+    staged.commit()?;
+    let mut from = std::fs::File::open(&staging).map_err(io_err(&staging))?;
+    let mut to = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(io_err(log))?;
+    std::io::copy(&mut from, &mut to).map_err(io_err(log))?;
+    to.sync_all().map_err(io_err(log))?;
+    std::fs::remove_file(&staging).map_err(io_err(&staging))
 }
 
 #[derive(serde::Serialize)]
@@ -227,15 +207,16 @@ struct LogLine<'a> {
     decision: &'a Decision,
 }
 
-fn append_log(
-    path: &Path,
+/// One JSON line per decision, with the inputs it was made from.
+fn log_lines(
     a: &QualifyArgs,
     model: &Model,
     policy: &Policy,
+    time: &str,
     leads: &Table,
     decisions: &[Decision],
-) -> Result<()> {
-    let time = now_rfc3339();
+    path: &Path,
+) -> Result<Vec<u8>> {
     let mut columns: Vec<String> = Vec::new();
     if let Some(id) = model.id_column() {
         columns.push(id.to_string());
@@ -251,9 +232,11 @@ fn append_log(
         .filter_map(|c| leads.column(c).map(|v| (c.as_str(), v)))
         .collect();
     let mut buf: Vec<u8> = Vec::new();
-    for (r, d) in decisions.iter().enumerate() {
+    for d in decisions {
+        // Decisions carry source row numbers; the batch starts at first_row.
+        let r = d.row - leads.first_row();
         let line = LogLine {
-            time: &time,
+            time,
             leadscore_version: env!("CARGO_PKG_VERSION"),
             leads_file: a.leads.display().to_string(),
             model_file: a.model.display().to_string(),
@@ -272,13 +255,7 @@ fn append_log(
         })?;
         buf.push(b'\n');
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(io_err(path))?;
-    f.write_all(&buf).map_err(io_err(path))?;
-    f.sync_all().map_err(io_err(path))
+    Ok(buf)
 }
 
 /// The current time as RFC 3339 UTC, to the second.
@@ -290,8 +267,8 @@ fn now_rfc3339() -> String {
     leadscore::qualification::format_timestamp(secs)
 }
 
-fn print_summary(q: &Qualification, policy: &Policy) {
-    for t in &q.tiers {
+fn print_summary(tiers: &[TierCount], capacity: Option<&CapacityReport>, policy: &Policy) {
+    for t in tiers {
         let threshold = match t.threshold {
             Some(x) => format!(" (points >= {x:.1})"),
             None => String::new(),
@@ -303,7 +280,7 @@ fn print_summary(q: &Qualification, policy: &Policy) {
             t.leads
         );
     }
-    if let (Some(c), Some(cap)) = (&q.capacity, policy.capacity) {
+    if let (Some(c), Some(cap)) = (capacity, policy.capacity) {
         let cut = match c.cut_points {
             Some(x) => format!("{x:.1} points"),
             None => "none".to_string(),
