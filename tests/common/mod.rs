@@ -51,3 +51,42 @@ pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
     let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
     cov / (va * vb).sqrt()
 }
+
+/// Runs the `leadscore` binary with `args` in `dir`.
+pub fn run_cli(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_leadscore"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("leadscore runs")
+}
+
+/// Asserts the run succeeded; returns its standard error.
+pub fn succeeded(out: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "failed ({:?}): {}\n{err}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    err
+}
+
+/// Asserts the run failed with exit code 2; returns its standard error.
+pub fn failed(out: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "expected exit 2: {err}");
+    err
+}
+
+/// Reads a CSV file into rows of fields (header first).
+pub fn read_csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .expect("csv opens");
+    r.records()
+        .map(|rec| rec.expect("csv row").iter().map(str::to_string).collect())
+        .collect()
+}
