@@ -254,12 +254,7 @@ pub fn score_file(
     let mut drift = DriftAccumulator::new(model);
     let id_ref = id.as_deref();
 
-    let process = |raw: RawBatch| -> Result<(
-        Chunk,
-        Accepted,
-        Vec<Vec<u64>>,
-        Vec<crate::model::UnseenValues>,
-    )> {
+    let process = |raw: RawBatch| -> Result<Scored> {
         let decoded = raw.decode(&columns, id_ref)?;
         let (slots, unseen, errors) = model.slots_checked(&decoded.table)?;
         let accepted = Accepted::new(&decoded, errors);
@@ -371,6 +366,15 @@ fn decision_columns(
     cols
 }
 
+/// A scored batch: output rows, which rows were kept, attribute counts
+/// and unseen values (for drift).
+type Scored = (
+    Chunk,
+    Accepted,
+    Vec<Vec<u64>>,
+    Vec<crate::model::UnseenValues>,
+);
+
 /// The column names of a CSV or Parquet file (its header or schema).
 pub fn column_names(path: &Path) -> Result<Vec<String>> {
     Ok(Source::open(path, &[], 1)?.columns)
@@ -426,7 +430,7 @@ pub fn qualify_file(
         .chain(policy.columns())
     {
         let optional = policy.leads.created_at.as_deref() == Some(c.as_str());
-        if !columns.contains(&c) && !(optional && !available.contains(&c)) {
+        if !columns.contains(&c) && (!optional || available.contains(&c)) {
             columns.push(c);
         }
     }
@@ -491,7 +495,7 @@ pub fn qualify_file(
         let decisions = policy.decide(model, &decoded.table, &plan)?;
         let chunk = Chunk::encode(decision_columns(&decisions, id_ref, values, top), format)?;
         let (rows, n, bytes) = (decoded.table.n_rows(), decisions.len(), decoded.bytes);
-        let kept = keep_decisions.then(|| (decoded.table, decisions));
+        let kept = keep_decisions.then_some((decoded.table, decisions));
         Ok((chunk, rows, n, bytes, kept))
     };
     let (mut read, mut written) = (0, 0);

@@ -1,7 +1,9 @@
 //! The one mapping from `leadscore::Error` to Python exceptions.
 
 use leadscore::Error;
-use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyOSError, PyPermissionError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -61,6 +63,7 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
             raise(py, "DataError", message, Some(kwargs))
         }
         Error::Csv { .. } => raise(py, "DataError", message, None),
+        Error::UnsupportedColumnType { .. } => PyTypeError::new_err(message),
         Error::InvalidParameter { .. } => raise(py, "ParameterError", message, None),
         Error::NotEnoughOutcomes { .. } | Error::Training { .. } => {
             raise(py, "TrainingError", message, None)

@@ -2,24 +2,14 @@
 //! polars, pyarrow, duckdb ...) becomes a core `Table`; results go back as
 //! columns that `leadscore._frames` wraps in the caller's frame type.
 
-use std::collections::HashMap;
-
-use arrow_array::types::Int32Type;
-use arrow_array::{Array, ArrayRef, DictionaryArray, Float64Array, StringArray};
+use arrow_array::ArrayRef;
 use arrow_schema::DataType;
+use leadscore::arrow::values_from_arrow;
 use leadscore::{Table, Values};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyTable;
 use rayon::prelude::*;
-
-fn unsupported(column: &str, data_type: &DataType) -> String {
-    format!(
-        "column {column:?} has Arrow type {data_type}, which leadscore cannot read; \
-         convert it to numbers or text"
-    )
-}
 
 /// Reads a DataFrame-like object into a `Table`: all its columns, or only
 /// `needed` (a needed column the frame lacks is a `DataError` naming it).
@@ -54,74 +44,16 @@ pub fn table_from_py(obj: &Bound<'_, PyAny>, needed: Option<Vec<String>>) -> PyR
         })
         .collect();
     // Columns convert in parallel, without the GIL.
-    let converted: Vec<Result<(String, Values), String>> = py.detach(|| {
+    let converted: Vec<leadscore::Result<(String, Values)>> = py.detach(|| {
         jobs.into_par_iter()
-            .map(|(name, dt, chunks)| convert_column(&name, &dt, &chunks).map(|v| (name, v)))
+            .map(|(name, dt, chunks)| values_from_arrow(&name, &dt, &chunks).map(|v| (name, v)))
             .collect()
     });
     let columns = converted
         .into_iter()
-        .collect::<Result<Vec<_>, String>>()
-        .map_err(PyTypeError::new_err)?;
+        .collect::<leadscore::Result<Vec<_>>>()
+        .map_err(|e| crate::error::to_py(py, e))?;
     Table::from_columns(columns).map_err(|e| crate::error::to_py(py, e))
-}
-
-/// Converts one column's Arrow chunks to core values.
-fn convert_column(name: &str, dt: &DataType, chunks: &[ArrayRef]) -> Result<Values, String> {
-    let values = if dt.is_numeric() {
-        let mut out = Vec::new();
-        for chunk in chunks {
-            let cast =
-                arrow_cast::cast(chunk, &DataType::Float64).map_err(|_| unsupported(name, dt))?;
-            let a = cast
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .ok_or_else(|| unsupported(name, dt))?;
-            out.extend(a.iter());
-        }
-        Values::Number(out)
-    } else if matches!(dt, DataType::Null) {
-        Values::Text(chunks.iter().flat_map(|c| vec![None; c.len()]).collect())
-    } else if dt.is_nested() || matches!(dt, DataType::Binary | DataType::LargeBinary) {
-        return Err(unsupported(name, dt));
-    } else {
-        // Text arrives as a dictionary: each distinct value is converted
-        // (and later looked up) once, rows carry codes.
-        let dict_type = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
-        let mut values: Vec<String> = Vec::new();
-        let mut index: HashMap<String, u32> = HashMap::new();
-        let mut codes: Vec<Option<u32>> = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
-        for chunk in chunks {
-            let cast = arrow_cast::cast(chunk, &dict_type).map_err(|_| unsupported(name, dt))?;
-            let dict = cast
-                .as_any()
-                .downcast_ref::<DictionaryArray<Int32Type>>()
-                .ok_or_else(|| unsupported(name, dt))?;
-            let strings = dict
-                .values()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(|| unsupported(name, dt))?;
-            // Chunk code -> global code; empty (after trimming) is missing.
-            let local: Vec<Option<u32>> = strings
-                .iter()
-                .map(|v| {
-                    let v = v.map(str::trim).filter(|s| !s.is_empty())?;
-                    Some(*index.entry(v.to_string()).or_insert_with(|| {
-                        values.push(v.to_string());
-                        (values.len() - 1) as u32
-                    }))
-                })
-                .collect();
-            codes.extend(
-                dict.keys()
-                    .iter()
-                    .map(|k| k.and_then(|k| local.get(k as usize).copied().flatten())),
-            );
-        }
-        Values::Dictionary { values, codes }
-    };
-    Ok(values)
 }
 
 /// A result column.
