@@ -32,7 +32,7 @@
 //! files beside their destinations and renamed into place only when the job
 //! succeeds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -41,11 +41,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::drift::{Drift, DriftAccumulator};
 use crate::error::{Error, Result, RowError, MAX_ROW_ERRORS};
 use crate::io::AtomicFile;
-use crate::model::Model;
+use crate::model::{sigmoid, Model};
 use crate::qualification::{CapacityReport, Decision, LeadFacts, Policy, TierCount};
 use crate::table::{Table, Values};
 
@@ -160,7 +161,7 @@ pub struct Progress {
 /// How a batch job runs.
 #[derive(Clone, Copy)]
 pub struct BatchOptions<'a> {
-    /// Rows per batch (memory grows with it; 65,536 by default).
+    /// Rows per batch (memory grows with it; 8,192 by default).
     pub batch_rows: usize,
     /// Worker threads; 0 (the default) uses every core.
     pub threads: usize,
@@ -176,7 +177,7 @@ pub struct BatchOptions<'a> {
 impl Default for BatchOptions<'_> {
     fn default() -> Self {
         BatchOptions {
-            batch_rows: 65_536,
+            batch_rows: 8_192,
             threads: 0,
             rejected: None,
             max_rejected: MaxRejected::Rows(0),
@@ -258,28 +259,32 @@ pub fn score_file(
         let decoded = raw.decode(&columns, id_ref)?;
         let (slots, unseen, errors) = model.slots_checked(&decoded.table)?;
         let accepted = Accepted::new(&decoded, errors);
-        let table = &decoded.table;
-        let scores = model.scores_of(table, &slots, Vec::new());
+        let logits = model.logits(&slots, decoded.table.n_rows());
         let keep = accepted.kept_rows();
         let mut cols: Vec<(String, OutValues)> = Vec::with_capacity(3);
         if let Some(id) = id_ref {
-            let values = table.require(id)?;
-            cols.push((
-                id.to_string(),
-                OutValues::Text(
-                    keep.iter()
-                        .map(|&r| values.text(r).map(|s| s.into_owned()))
-                        .collect(),
-                ),
-            ));
+            // The ids move from the batch to the output, uncopied.
+            let ids = match decoded.table.into_column(id) {
+                Some(Values::Text(mut ids)) => keep.iter().map(|&r| ids[r].take()).collect(),
+                Some(other) => keep
+                    .iter()
+                    .map(|&r| other.text(r).map(|s| s.into_owned()))
+                    .collect(),
+                None => vec![None; keep.len()],
+            };
+            cols.push((id.to_string(), OutValues::Text(ids)));
         }
         cols.push((
             "probability".into(),
-            OutValues::Float(keep.iter().map(|&r| scores.probability[r]).collect()),
+            OutValues::Float(keep.iter().map(|&r| sigmoid(logits[r])).collect()),
         ));
         cols.push((
             "points".into(),
-            OutValues::Fixed2(keep.iter().map(|&r| scores.points[r]).collect()),
+            OutValues::Fixed2(
+                keep.iter()
+                    .map(|&r| model.scale().points(logits[r]))
+                    .collect(),
+            ),
         ));
         // Attribute counts of the kept rows, for drift.
         let counts: Vec<Vec<u64>> = model
@@ -766,10 +771,10 @@ pub(crate) enum RawBatch {
     Csv {
         first_row: usize,
         rows: usize,
-        /// Needed fields of every row, back to back.
+        /// The rows' bytes, back to back.
         buf: Vec<u8>,
-        /// End of each field in `buf`, row by row.
-        ends: Vec<usize>,
+        /// Where each needed field is in `buf` (start, end), row by row.
+        spans: Vec<(usize, usize)>,
         /// Rows with the wrong number of fields.
         ragged: Vec<RowError>,
         bytes: u64,
@@ -804,10 +809,12 @@ impl Source {
         match FileFormat::of(path) {
             FileFormat::Csv => {
                 let total_bytes = file.metadata().ok().map(|m| m.len()).filter(|&n| n > 0);
+                // Fields are trimmed of spaces as they are copied (only the
+                // needed ones); the header here.
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .flexible(true)
-                    .trim(csv::Trim::All)
+                    .trim(csv::Trim::Headers)
                     .from_reader(file);
                 let header: Vec<String> = reader
                     .headers()
@@ -919,7 +926,7 @@ impl Source {
                 let width = header.len();
                 let first_row = *rows_read + 1;
                 let mut buf = Vec::new();
-                let mut ends = Vec::with_capacity(*batch_rows * positions.len());
+                let mut spans = Vec::with_capacity(*batch_rows * positions.len());
                 let mut ragged = Vec::new();
                 let mut rows = 0;
                 while rows < *batch_rows {
@@ -935,7 +942,9 @@ impl Source {
                     }
                     if record.len() != width {
                         // A blank line reads as one empty field: not a row.
-                        if record.len() == 1 && record.get(0) == Some(b"") {
+                        if record.len() == 1
+                            && record.get(0).is_some_and(|f| f.trim_ascii().is_empty())
+                        {
                             continue;
                         }
                         *rows_read += 1;
@@ -962,14 +971,22 @@ impl Source {
                                 record.len()
                             ),
                         });
-                        ends.extend(std::iter::repeat_n(buf.len(), positions.len()));
+                        spans.extend(std::iter::repeat_n((0, 0), positions.len()));
                         continue;
                     }
                     *rows_read += 1;
                     rows += 1;
+                    // The whole record is copied once; each needed field
+                    // is kept as its span, trimmed of spaces.
+                    let base = buf.len();
+                    let fields = record.as_slice();
+                    buf.extend_from_slice(fields);
                     for &p in positions.iter() {
-                        buf.extend_from_slice(&record[p]);
-                        ends.push(buf.len());
+                        let range = record.range(p).unwrap_or(0..0);
+                        let field = &fields[range.clone()];
+                        let start = field.len() - field.trim_ascii_start().len();
+                        let end = field.trim_ascii_end().len().max(start);
+                        spans.push((base + range.start + start, base + range.start + end));
                     }
                 }
                 if rows == 0 {
@@ -980,7 +997,7 @@ impl Source {
                     first_row,
                     rows,
                     buf,
-                    ends,
+                    spans,
                     ragged,
                     bytes,
                 }))
@@ -1012,77 +1029,48 @@ impl RawBatch {
                 first_row,
                 rows,
                 buf,
-                ends,
+                spans,
                 ragged,
                 bytes,
             } => {
                 let k = columns.len();
-                let field = |r: usize, j: usize| -> &[u8] {
-                    let i = r * k + j;
-                    let start = if i == 0 { 0 } else { ends[i - 1] };
-                    &buf[start..ends[i]]
-                };
                 let mut errors = ragged;
-                let mut out = Vec::with_capacity(k);
-                for (j, name) in columns.iter().enumerate() {
-                    let mut bad_utf8 = |r: usize, f: &[u8]| {
-                        errors.push(RowError {
-                            row: first_row + r,
-                            column: name.clone(),
-                            value: String::from_utf8_lossy(f).into_owned(),
-                            reason: "not valid UTF-8".into(),
-                        })
-                    };
-                    let values = if Some(name.as_str()) == text {
-                        let mut v = Vec::with_capacity(rows);
-                        for r in 0..rows {
-                            let f = field(r, j);
-                            v.push(if f.is_empty() {
-                                None
-                            } else {
-                                match std::str::from_utf8(f) {
-                                    Ok(s) => Some(s.to_string()),
-                                    Err(_) => {
-                                        bad_utf8(r, f);
-                                        None
-                                    }
-                                }
+                // Row by row (the batch's bytes are read once, in order),
+                // each column into its own decoder.
+                let mut decoders: Vec<Decoder> = columns
+                    .iter()
+                    .map(|name| {
+                        if Some(name.as_str()) == text {
+                            Decoder::Text(Vec::with_capacity(rows))
+                        } else {
+                            Decoder::Dictionary {
+                                small: Vec::with_capacity(SMALL_DICTIONARY),
+                                index: FxHashMap::default(),
+                                values: Vec::new(),
+                                codes: Vec::with_capacity(rows),
+                            }
+                        }
+                    })
+                    .collect();
+                for r in 0..rows {
+                    for (j, decoder) in decoders.iter_mut().enumerate() {
+                        let (start, end) = spans[r * k + j];
+                        let f = &buf[start..end];
+                        if !decoder.push(f) {
+                            errors.push(RowError {
+                                row: first_row + r,
+                                column: columns[j].clone(),
+                                value: String::from_utf8_lossy(f).into_owned(),
+                                reason: "not valid UTF-8".into(),
                             });
                         }
-                        Values::Text(v)
-                    } else {
-                        let mut index: HashMap<&[u8], Option<u32>> = HashMap::new();
-                        let mut values: Vec<String> = Vec::new();
-                        let mut codes = Vec::with_capacity(rows);
-                        for r in 0..rows {
-                            let f = field(r, j);
-                            if f.is_empty() {
-                                codes.push(None);
-                                continue;
-                            }
-                            let code = match index.get(f) {
-                                Some(c) => *c,
-                                None => {
-                                    let c = match std::str::from_utf8(f) {
-                                        Ok(s) => {
-                                            values.push(s.to_string());
-                                            Some((values.len() - 1) as u32)
-                                        }
-                                        Err(_) => None,
-                                    };
-                                    index.insert(f, c);
-                                    c
-                                }
-                            };
-                            if code.is_none() {
-                                bad_utf8(r, f);
-                            }
-                            codes.push(code);
-                        }
-                        Values::Dictionary { values, codes }
-                    };
-                    out.push((name.clone(), values));
+                    }
                 }
+                let out = columns
+                    .iter()
+                    .cloned()
+                    .zip(decoders.into_iter().map(Decoder::finish))
+                    .collect();
                 let table = Table::from_columns(out)?.with_first_row(first_row);
                 Ok(Decoded {
                     table,
@@ -1100,6 +1088,84 @@ impl RawBatch {
                     bytes: 0,
                 })
             }
+        }
+    }
+}
+
+/// Decodes one column's fields: text kept as it is (ids), or a dictionary
+/// of the batch's distinct values (Fx hashing: cells are short and this is
+/// the hot loop).
+enum Decoder<'a> {
+    Text(Vec<Option<String>>),
+    Dictionary {
+        small: Vec<(&'a [u8], Option<u32>)>,
+        index: FxHashMap<&'a [u8], Option<u32>>,
+        values: Vec<String>,
+        codes: Vec<Option<u32>>,
+    },
+}
+
+/// Distinct values of a column looked up by scanning before hashing.
+const SMALL_DICTIONARY: usize = 8;
+
+/// Adds a distinct value to a dictionary: its code, or `None` when it is
+/// not valid UTF-8.
+fn new_value(values: &mut Vec<String>, f: &[u8]) -> Option<u32> {
+    let s = std::str::from_utf8(f).ok()?;
+    values.push(s.to_string());
+    Some((values.len() - 1) as u32)
+}
+
+impl<'a> Decoder<'a> {
+    /// Adds a field (empty is missing); false when it is not valid UTF-8
+    /// (then it is stored as missing).
+    fn push(&mut self, f: &'a [u8]) -> bool {
+        if f.is_empty() {
+            match self {
+                Decoder::Text(v) => v.push(None),
+                Decoder::Dictionary { codes, .. } => codes.push(None),
+            }
+            return true;
+        }
+        match self {
+            Decoder::Text(v) => match std::str::from_utf8(f) {
+                Ok(s) => {
+                    v.push(Some(s.to_string()));
+                    true
+                }
+                Err(_) => {
+                    v.push(None);
+                    false
+                }
+            },
+            Decoder::Dictionary {
+                small,
+                index,
+                values,
+                codes,
+            } => {
+                // Most columns hold a handful of values per batch: a short
+                // list scanned in order beats hashing them.
+                let found = small.iter().find(|(v, _)| *v == f).map(|(_, c)| *c);
+                let code = match found {
+                    Some(c) => c,
+                    None if small.len() < SMALL_DICTIONARY => {
+                        let c = new_value(values, f);
+                        small.push((f, c));
+                        c
+                    }
+                    None => *index.entry(f).or_insert_with(|| new_value(values, f)),
+                };
+                codes.push(code);
+                code.is_some()
+            }
+        }
+    }
+
+    fn finish(self) -> Values {
+        match self {
+            Decoder::Text(v) => Values::Text(v),
+            Decoder::Dictionary { values, codes, .. } => Values::Dictionary { values, codes },
         }
     }
 }

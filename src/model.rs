@@ -683,6 +683,17 @@ impl Model {
         Ok((self.scores_of(leads, &slots, unseen), errors))
     }
 
+    /// Log-odds of `n` leads from their slots.
+    pub(crate) fn logits(&self, slots: &[Vec<u32>], n: usize) -> Vec<f64> {
+        let mut logit = vec![self.intercept; n];
+        for (f, s) in self.features.iter().zip(slots) {
+            for (z, &i) in logit.iter_mut().zip(s) {
+                *z += f.weights[i as usize];
+            }
+        }
+        logit
+    }
+
     pub(crate) fn scores_of(
         &self,
         leads: &Table,

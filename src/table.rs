@@ -232,6 +232,12 @@ impl Table {
         }
     }
 
+    /// The column `name`, taken out of the table.
+    pub(crate) fn into_column(mut self, name: &str) -> Option<Values> {
+        let i = self.names.iter().position(|n| n == name)?;
+        Some(self.columns.swap_remove(i))
+    }
+
     /// The same table without the column `name` (unchanged when absent).
     pub fn without_column(mut self, name: &str) -> Table {
         if let Some(i) = self.names.iter().position(|n| n == name) {

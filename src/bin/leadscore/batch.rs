@@ -24,7 +24,7 @@ pub struct BatchArgs {
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Rows read per batch (memory grows with it, not with the file).
-    #[arg(long, default_value_t = 65_536)]
+    #[arg(long, default_value_t = 8_192)]
     pub batch_rows: usize,
     /// No progress bar and no summary; warnings and errors only.
     #[arg(long, short)]
