@@ -14,7 +14,8 @@ peak resident memory read from the kernel (wait4).
 
 Figures:
 * one core: both jobs pinned to CPU 0 (`taskset -c 0`), leadscore with
-  `--threads 1`. Bar (issue): leadscore >= 10x the rows/s and <= 1/10 the
+  `--threads 1`, runs interleaved (scikit-learn twice, leadscore three
+  times, medians). Bar (issue): leadscore >= 10x the rows/s and <= 1/10 the
   peak memory of the scikit-learn job.
 * all cores: leadscore with its default threads (every core);
 * Parquet in and out, all cores.
@@ -95,7 +96,8 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--leadscore", default=str(REPO / "target" / "release" / "leadscore"))
     ap.add_argument("--repeat", type=int, default=3, help="leadscore runs per figure (median)")
-    ap.add_argument("--enforce", action="store_true", help="exit 1 when a bar is missed")
+    ap.add_argument("--enforce", action="store_true",
+                    help="exit 1 when the speed bar is missed too (memory and outputs are always enforced)")
     a = ap.parse_args()
     binary = str(Path(a.leadscore).resolve())
     work = Path(tempfile.mkdtemp(prefix="leadscore-rescore-"))
@@ -126,8 +128,14 @@ def main() -> int:
 
         ls = [binary, "score", str(work / "leads.csv"), "--model", str(work / "model.json"), "--quiet"]
         sk = [sys.executable, "-c", SKLEARN_JOB, str(work / "sklearn.pkl"), str(work / "leads.csv")]
-        sk_t, sk_m = run_job([*sk, str(work / "sk.csv")], one_core=True)
-        one_t, one_m = best_of(a.repeat, [*ls, "--out", str(work / "one.csv"), "--threads", "1"], True)
+        # Interleaved, so that a slow spell of the machine hits both sides.
+        sk_runs, one_runs = [], []
+        for _ in range(2):
+            sk_runs.append(run_job([*sk, str(work / "sk.csv")], one_core=True))
+            one_runs.append(run_job([*ls, "--out", str(work / "one.csv"), "--threads", "1"], True))
+        one_runs.append(run_job([*ls, "--out", str(work / "one.csv"), "--threads", "1"], True))
+        sk_t, sk_m = statistics.median(r[0] for r in sk_runs), max(r[1] for r in sk_runs)
+        one_t, one_m = statistics.median(r[0] for r in one_runs), max(r[1] for r in one_runs)
         all_t, all_m = best_of(a.repeat, [*ls, "--out", str(work / "all.csv")], False)
         sk_all_t, _ = run_job([*sk, str(work / "sk_all.csv")], one_core=False)
 
@@ -163,9 +171,10 @@ def main() -> int:
               f"{one_t / all_t:.2f}x its own one-core rate")
         print(f"outputs: one core == all cores byte for byte: {identical}; Spearman rank correlation "
               f"with scikit-learn's probabilities {rank_corr:.3f}")
-        ok = speed >= 10 and memory <= 0.1 and identical
-        print("bars met" if ok else "BAR MISSED")
-        return 0 if ok or not a.enforce else 1
+        print(f"speed bar {'met' if speed >= 10 else 'MISSED'}; memory bar {'met' if memory <= 0.1 else 'MISSED'}")
+        if memory > 0.1 or not identical:
+            return 1
+        return 0 if speed >= 10 or not a.enforce else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

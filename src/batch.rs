@@ -1108,6 +1108,15 @@ enum Decoder<'a> {
 /// Distinct values of a column looked up by scanning before hashing.
 const SMALL_DICTIONARY: usize = 8;
 
+/// Byte equality, without a call to `memcmp` for the short fields most
+/// cells are.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && (a.len() > 16 || a.iter().zip(b).all(|(x, y)| x == y))
+        && (a.len() <= 16 || a == b)
+}
+
 /// Adds a distinct value to a dictionary: its code, or `None` when it is
 /// not valid UTF-8.
 fn new_value(values: &mut Vec<String>, f: &[u8]) -> Option<u32> {
@@ -1146,7 +1155,7 @@ impl<'a> Decoder<'a> {
             } => {
                 // Most columns hold a handful of values per batch: a short
                 // list scanned in order beats hashing them.
-                let found = small.iter().find(|(v, _)| *v == f).map(|(_, c)| *c);
+                let found = small.iter().find(|(v, _)| same(v, f)).map(|(_, c)| *c);
                 let code = match found {
                     Some(c) => c,
                     None if small.len() < SMALL_DICTIONARY => {
