@@ -1112,9 +1112,13 @@ const SMALL_DICTIONARY: usize = 8;
 /// cells are.
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && (a.len() > 16 || a.iter().zip(b).all(|(x, y)| x == y))
-        && (a.len() <= 16 || a == b)
+    if a.len() != b.len() {
+        false
+    } else if a.len() <= 16 {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    } else {
+        a == b
+    }
 }
 
 /// Adds a distinct value to a dictionary: its code, or `None` when it is
