@@ -12,9 +12,10 @@
 //!     .ignore(["created_at", "closed_at"]).l2(3.0).fit(&deals).unwrap();
 //! deals.write_csv(std::fs::File::create(dir.join("leads.csv")).unwrap()).unwrap();
 //!
+//! let rejected = dir.join("rejected.csv");
 //! let options = BatchOptions {
 //!     batch_rows: 500,
-//!     rejected: Some(dir.join("rejected.csv")),
+//!     rejected: Some(&rejected),
 //!     max_rejected: MaxRejected::Unlimited,
 //!     ..BatchOptions::default()
 //! };
