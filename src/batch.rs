@@ -753,18 +753,186 @@ pub(crate) struct Source {
 
 enum SourceKind {
     Csv {
-        reader: csv::Reader<File>,
+        reader: RecordReader,
         header: Vec<String>,
         positions: Vec<usize>,
-        record: csv::ByteRecord,
         rows_read: usize,
         batch_rows: usize,
+        /// Bytes of the last batch, to size the next one's buffer.
+        buffer_hint: usize,
     },
     #[cfg(feature = "parquet")]
     Parquet {
         reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
         rows_read: usize,
     },
+}
+
+/// Reads CSV records straight into a batch's bytes. A line without quotes
+/// (nor a carriage return inside it) is split at its commas directly; any
+/// other record goes through csv-core (quoted fields, doubled quotes,
+/// newlines inside quotes, CR, LF or CRLF). Either way the fields are
+/// those the csv crate reads. Never an error but I/O: a malformed row reads
+/// as some row, then checked field by field.
+pub(crate) struct RecordReader {
+    core: csv_core::Reader,
+    file: File,
+    /// Input read from the file and not yet consumed: `input[pos..end]`.
+    input: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// Field starts and ends of the last record, relative to its start.
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+    /// Bytes of the input consumed.
+    bytes: u64,
+}
+
+impl RecordReader {
+    fn new(file: File) -> RecordReader {
+        RecordReader {
+            core: csv_core::Reader::new(),
+            file,
+            input: vec![0; 1 << 16],
+            pos: 0,
+            end: 0,
+            eof: false,
+            starts: vec![0; 64],
+            ends: vec![0; 64],
+            bytes: 0,
+        }
+    }
+
+    /// Reads more of the file, keeping the unconsumed input; false at the end.
+    fn fill(&mut self) -> std::io::Result<bool> {
+        use std::io::Read;
+        if self.eof {
+            return Ok(false);
+        }
+        self.input.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
+        self.pos = 0;
+        if self.end == self.input.len() {
+            self.input.resize(self.input.len() * 2, 0);
+        }
+        loop {
+            match self.file.read(&mut self.input[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Writes the next record's field bytes into `out` from `*used` on
+    /// (growing `out`, whose length is only room), moves `*used` past them,
+    /// and returns its number of fields, or `None` at the end of the input.
+    fn read(&mut self, out: &mut Vec<u8>, used: &mut usize) -> std::io::Result<Option<usize>> {
+        loop {
+            let pending = &self.input[self.pos..self.end];
+            let Some(nl) = memchr::memchr(b'\n', pending) else {
+                if self.fill()? {
+                    continue;
+                }
+                if self.pos == self.end {
+                    return Ok(None);
+                }
+                // The last line, without a newline.
+                return self.read_slow(out, used);
+            };
+            let mut line = &pending[..nl];
+            if let Some(l) = line.strip_suffix(b"\r") {
+                line = l;
+            }
+            if memchr::memchr2(b'"', b'\r', line).is_some() {
+                return self.read_slow(out, used);
+            }
+            // The line is copied once; fields are the spans between commas.
+            if out.len() - *used < line.len() {
+                out.resize((out.len() * 2).max(*used + line.len()), 0);
+            }
+            out[*used..*used + line.len()].copy_from_slice(line);
+            let mut n = 0;
+            let mut from = 0;
+            for e in memchr::memchr_iter(b',', line).chain(std::iter::once(line.len())) {
+                if n == self.ends.len() {
+                    self.ends.resize(2 * n, 0);
+                    self.starts.resize(2 * n, 0);
+                }
+                self.starts[n] = from;
+                self.ends[n] = e;
+                n += 1;
+                from = e + 1;
+            }
+            *used += line.len();
+            self.pos += nl + 1;
+            self.bytes += (nl + 1) as u64;
+            return Ok(Some(n));
+        }
+    }
+
+    /// One record through csv-core.
+    fn read_slow(&mut self, out: &mut Vec<u8>, used: &mut usize) -> std::io::Result<Option<usize>> {
+        let start = *used;
+        let mut nends = 0;
+        loop {
+            if out.len() - *used < 1024 {
+                out.resize((out.len() * 2).max(*used + 4096), 0);
+            }
+            let (result, nin, nout, nend) = self.core.read_record(
+                &self.input[self.pos..self.end],
+                &mut out[*used..],
+                &mut self.ends[nends..],
+            );
+            self.pos += nin;
+            self.bytes += nin as u64;
+            *used += nout;
+            nends += nend;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty => {
+                    // At the end of the file, csv-core is given no input and
+                    // ends the record.
+                    self.fill()?;
+                }
+                csv_core::ReadRecordResult::OutputFull => {}
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    self.ends.resize(self.ends.len() * 2, 0);
+                    self.starts.resize(self.ends.len(), 0);
+                }
+                csv_core::ReadRecordResult::Record => {
+                    // Fields are back to back in csv-core's output.
+                    for i in 0..nends {
+                        self.starts[i] = if i == 0 { 0 } else { self.ends[i - 1] };
+                    }
+                    return Ok(Some(nends));
+                }
+                csv_core::ReadRecordResult::End => {
+                    *used = start;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// Where field `i` of the last record (which starts at `start` in the
+    /// buffer) is.
+    fn span(&self, start: usize, i: usize) -> (usize, usize) {
+        (start + self.starts[i], start + self.ends[i])
+    }
+
+    /// Field `i` of the last record, which starts at `start` in `buf`.
+    fn field<'b>(&self, buf: &'b [u8], start: usize, i: usize) -> &'b [u8] {
+        let (a, b) = self.span(start, i);
+        &buf[a..b]
+    }
 }
 
 /// A batch as read, before decoding (which runs on the workers).
@@ -810,23 +978,32 @@ impl Source {
         match FileFormat::of(path) {
             FileFormat::Csv => {
                 let total_bytes = file.metadata().ok().map(|m| m.len()).filter(|&n| n > 0);
-                // Fields are trimmed of spaces as they are copied (only the
-                // needed ones); the header here.
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(true)
-                    .flexible(true)
-                    .trim(csv::Trim::Headers)
-                    .from_reader(file);
-                let header: Vec<String> = reader
-                    .headers()
-                    .map_err(|source| Error::Csv {
-                        path: path.to_path_buf(),
-                        line: Some(1),
-                        source,
-                    })?
-                    .iter()
-                    .map(|h| h.trim_start_matches('\u{feff}').to_string())
-                    .collect();
+                let mut reader = RecordReader::new(file);
+                let mut first = Vec::new();
+                let mut used = 0;
+                let header: Vec<String> =
+                    match reader.read(&mut first, &mut used).map_err(io_err(path))? {
+                        None => Vec::new(),
+                        Some(n) => (0..n)
+                            .map(|i| {
+                                let mut f = reader.field(&first, 0, i).trim_ascii();
+                                if i == 0 {
+                                    f = f.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(f);
+                                }
+                                std::str::from_utf8(f).map(str::to_string).map_err(|_| {
+                                    Error::InvalidParameter {
+                                        name: "header".into(),
+                                        value: String::from_utf8_lossy(f).into_owned(),
+                                        reason: format!(
+                                            "column {} of the header of {} is not valid UTF-8",
+                                            i + 1,
+                                            path.display()
+                                        ),
+                                    }
+                                })
+                            })
+                            .collect::<Result<_>>()?,
+                    };
                 let mut seen = std::collections::HashSet::new();
                 for h in &header {
                     if !seen.insert(h.as_str()) {
@@ -851,9 +1028,9 @@ impl Source {
                         reader,
                         header,
                         positions,
-                        record: csv::ByteRecord::new(),
                         rows_read: 0,
                         batch_rows,
+                        buffer_hint: 1 << 16,
                     },
                     path: path.to_path_buf(),
                     total_bytes,
@@ -920,39 +1097,37 @@ impl Source {
                 reader,
                 header,
                 positions,
-                record,
                 rows_read,
                 batch_rows,
+                buffer_hint,
             } => {
                 let width = header.len();
                 let first_row = *rows_read + 1;
-                let mut buf = Vec::new();
+                let mut buf = vec![0u8; *buffer_hint];
+                let mut used = 0;
                 let mut spans = Vec::with_capacity(*batch_rows * positions.len());
                 let mut ragged = Vec::new();
                 let mut rows = 0;
                 while rows < *batch_rows {
-                    let more = reader
-                        .read_byte_record(record)
-                        .map_err(|source| Error::Csv {
-                            path: self.path.clone(),
-                            line: source.position().map(|p| p.line()),
-                            source,
-                        })?;
-                    if !more {
+                    let start = used;
+                    let Some(n) = reader
+                        .read(&mut buf, &mut used)
+                        .map_err(io_err(&self.path))?
+                    else {
                         break;
-                    }
-                    if record.len() != width {
+                    };
+                    if n != width {
                         // A blank line reads as one empty field: not a row.
-                        if record.len() == 1
-                            && record.get(0).is_some_and(|f| f.trim_ascii().is_empty())
-                        {
+                        if n == 1 && reader.field(&buf, start, 0).trim_ascii().is_empty() {
+                            used = start;
                             continue;
                         }
                         *rows_read += 1;
                         rows += 1;
-                        let fields: Vec<String> = record
-                            .iter()
-                            .map(|f| String::from_utf8_lossy(f).into_owned())
+                        let fields: Vec<String> = (0..n)
+                            .map(|i| {
+                                String::from_utf8_lossy(reader.field(&buf, start, i)).into_owned()
+                            })
                             .collect();
                         let mut value = fields.join(",");
                         if value.len() > 200 {
@@ -967,40 +1142,35 @@ impl Source {
                             row: *rows_read,
                             column: String::new(),
                             value,
-                            reason: format!(
-                                "the row has {} field(s), the header has {width}",
-                                record.len()
-                            ),
+                            reason: format!("the row has {n} field(s), the header has {width}"),
                         });
                         spans.extend(std::iter::repeat_n((0, 0), positions.len()));
                         continue;
                     }
                     *rows_read += 1;
                     rows += 1;
-                    // The whole record is copied once; each needed field
-                    // is kept as its span, trimmed of spaces.
-                    let base = buf.len();
-                    let fields = record.as_slice();
-                    buf.extend_from_slice(fields);
+                    // Each needed field is kept as its span in the batch's
+                    // bytes, trimmed of spaces.
                     for &p in positions.iter() {
-                        let range = record.range(p).unwrap_or(0..0);
-                        let field = &fields[range.clone()];
-                        let start = field.len() - field.trim_ascii_start().len();
-                        let end = field.trim_ascii_end().len().max(start);
-                        spans.push((base + range.start + start, base + range.start + end));
+                        let (a, b) = reader.span(start, p);
+                        let field = &buf[a..b];
+                        let lead = field.len() - field.trim_ascii_start().len();
+                        let end = field.trim_ascii_end().len().max(lead);
+                        spans.push((a + lead, a + end));
                     }
                 }
                 if rows == 0 {
                     return Ok(None);
                 }
-                let bytes = reader.position().byte();
+                buf.truncate(used);
+                *buffer_hint = used + used / 8 + 4096;
                 Ok(Some(RawBatch::Csv {
                     first_row,
                     rows,
                     buf,
                     spans,
                     ragged,
-                    bytes,
+                    bytes: reader.bytes,
                 }))
             }
             #[cfg(feature = "parquet")]

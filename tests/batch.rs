@@ -529,3 +529,90 @@ fn qualify_streams_and_decides_as_on_the_whole_file() {
     assert!(!dir.join("strict.jsonl").exists());
     assert!(files_starting(&dir, ".strict").is_empty());
 }
+
+#[test]
+fn csv_edge_cases_read_as_the_csv_crate_reads_them() {
+    let dir = temp_dir("batch-csv-edges");
+    let (model, leads) = setup(&dir, 400);
+    // Quoted fields (a comma, a doubled quote, a newline inside quotes),
+    // CRLF line ends, a byte-order mark, spaces around fields, a blank line
+    // and no newline at the end.
+    let mut text = String::from("\u{feff}");
+    let names = leads.column_names().to_vec();
+    text.push_str(&names.join(","));
+    text.push_str("\r\n");
+    for r in 0..leads.n_rows() {
+        let fields: Vec<String> = names
+            .iter()
+            .map(|c| {
+                let v = leads
+                    .cell(r, c)
+                    .unwrap()
+                    .map(|s| s.into_owned())
+                    .unwrap_or_default();
+                match (r % 5, c.as_str()) {
+                    (0, "deal_id") => format!("\"{v},x\""),
+                    (1, "deal_id") => format!("\"{v} \"\"quoted\"\"\""),
+                    (2, "deal_id") => format!("\"{v}\nline\""),
+                    (3, "industry") => format!("  {v} "),
+                    _ => v,
+                }
+            })
+            .collect();
+        text.push_str(&fields.join(","));
+        if r == 200 {
+            text.push_str("\r\n");
+        }
+        if r + 1 < leads.n_rows() {
+            text.push_str(if r % 2 == 0 { "\r\n" } else { "\n" });
+        }
+    }
+    std::fs::write(dir.join("edges.csv"), &text).unwrap();
+    let err = succeeded(&run_cli(
+        &[
+            "score",
+            "edges.csv",
+            "--model",
+            "model.json",
+            "--out",
+            "s.csv",
+            "--batch-rows",
+            "33",
+        ],
+        &dir,
+    ));
+    assert!(err.contains("400 read = 400 scored + 0 rejected"), "{err}");
+    // The same file read whole by the csv crate, scored by the library.
+    let table = Table::from_csv_path(dir.join("edges.csv")).unwrap();
+    assert_eq!(table.n_rows(), 400);
+    let expected = model.score(&table).unwrap();
+    let rows = read_csv_rows(&dir.join("s.csv"));
+    assert_eq!(rows.len(), 401);
+    for (i, row) in rows[1..].iter().enumerate() {
+        assert_eq!(
+            Some(&row[0]),
+            expected.ids.as_ref().unwrap()[i].as_ref(),
+            "row {i}"
+        );
+        assert_eq!(
+            row[1].parse::<f64>().unwrap(),
+            expected.probability[i],
+            "row {i}"
+        );
+    }
+    assert_eq!(
+        rows[1][0],
+        format!(
+            "{},x",
+            table
+                .cell(0, "deal_id")
+                .unwrap()
+                .unwrap()
+                .split(',')
+                .next()
+                .unwrap()
+        )
+    );
+    assert!(rows[2][0].ends_with(" \"quoted\""), "{:?}", rows[2][0]);
+    assert!(rows[3][0].ends_with("\nline"), "{:?}", rows[3][0]);
+}
