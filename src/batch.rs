@@ -763,7 +763,7 @@ enum SourceKind {
     },
     #[cfg(feature = "parquet")]
     Parquet {
-        reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+        reader: Box<parquet::arrow::arrow_reader::ParquetRecordBatchReader>,
         rows_read: usize,
     },
 }
@@ -1072,7 +1072,7 @@ impl Source {
                 Ok(Source {
                     columns: available,
                     kind: SourceKind::Parquet {
-                        reader,
+                        reader: Box::new(reader),
                         rows_read: 0,
                     },
                     path: path.to_path_buf(),
