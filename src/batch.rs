@@ -753,7 +753,7 @@ pub(crate) struct Source {
 
 enum SourceKind {
     Csv {
-        reader: RecordReader,
+        reader: Box<RecordReader>,
         header: Vec<String>,
         positions: Vec<usize>,
         rows_read: usize,
@@ -763,7 +763,7 @@ enum SourceKind {
     },
     #[cfg(feature = "parquet")]
     Parquet {
-        reader: Box<parquet::arrow::arrow_reader::ParquetRecordBatchReader>,
+        reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
         rows_read: usize,
     },
 }
@@ -978,7 +978,7 @@ impl Source {
         match FileFormat::of(path) {
             FileFormat::Csv => {
                 let total_bytes = file.metadata().ok().map(|m| m.len()).filter(|&n| n > 0);
-                let mut reader = RecordReader::new(file);
+                let mut reader = Box::new(RecordReader::new(file));
                 let mut first = Vec::new();
                 let mut used = 0;
                 let header: Vec<String> =
@@ -1072,7 +1072,7 @@ impl Source {
                 Ok(Source {
                     columns: available,
                     kind: SourceKind::Parquet {
-                        reader: Box::new(reader),
+                        reader,
                         rows_read: 0,
                     },
                     path: path.to_path_buf(),
