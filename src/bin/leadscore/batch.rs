@@ -81,14 +81,17 @@ impl Bar {
     pub fn update(&self, p: &Progress) {
         let Some(bar) = &self.bar else { return };
         let bar = bar.lock().unwrap_or_else(|e| e.into_inner());
+        // Jobs that read the input twice (qualify) fill the bar over both passes.
+        let passes = p.passes.max(1) as u64;
+        let done = p.pass.saturating_sub(1) as u64;
         match (p.total_bytes, p.total_rows) {
             (Some(total), _) => {
-                bar.set_length(total);
-                bar.set_position(p.bytes);
+                bar.set_length(total * passes);
+                bar.set_position(done * total + p.bytes);
             }
             (None, Some(total)) => {
-                bar.set_length(total as u64);
-                bar.set_position(p.rows as u64);
+                bar.set_length(total as u64 * passes);
+                bar.set_position(done * total as u64 + p.rows as u64);
             }
             (None, None) => {}
         }
