@@ -1403,52 +1403,38 @@ impl Chunk {
     pub(crate) fn encode(columns: Vec<(String, OutValues)>, format: FileFormat) -> Result<Chunk> {
         match format {
             FileFormat::Csv => {
+                // Written by hand (the hot loop of a rescoring job): numbers
+                // straight into the buffer, text quoted as the csv crate
+                // quotes it (only when it holds a comma, a quote or a line
+                // break; quotes doubled).
+                use std::io::Write;
                 let n = columns.first().map(|(_, v)| v.len()).unwrap_or(0);
-                let mut w = csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(Vec::with_capacity(n * 32));
-                let mut record = csv::ByteRecord::new();
-                let mut text = String::new();
-                let csv_err = |source| Error::Csv {
-                    path: PathBuf::from("<output>"),
-                    line: None,
-                    source,
-                };
+                let mut bytes: Vec<u8> = Vec::with_capacity(n * 48);
                 for r in 0..n {
-                    record.clear();
-                    for (_, values) in &columns {
-                        text.clear();
-                        match values {
-                            OutValues::Text(v) => text.push_str(v[r].as_deref().unwrap_or("")),
-                            OutValues::Float(v) => {
-                                use std::fmt::Write;
-                                let _ = write!(text, "{}", v[r]);
-                            }
-                            OutValues::Fixed2(v) => {
-                                use std::fmt::Write;
-                                let _ = write!(text, "{:.2}", v[r]);
-                            }
-                            OutValues::OptFixed2(v) => {
-                                if let Some(x) = v[r] {
-                                    use std::fmt::Write;
-                                    let _ = write!(text, "{x:.2}");
-                                }
-                            }
-                            OutValues::Int(v) => {
-                                if let Some(x) = v[r] {
-                                    use std::fmt::Write;
-                                    let _ = write!(text, "{x}");
-                                }
-                            }
+                    for (c, (_, values)) in columns.iter().enumerate() {
+                        if c > 0 {
+                            bytes.push(b',');
                         }
-                        record.push_field(text.as_bytes());
+                        // Writing to a Vec cannot fail.
+                        let _ = match values {
+                            OutValues::Text(v) => {
+                                write_csv_text(&mut bytes, v[r].as_deref().unwrap_or(""));
+                                Ok(())
+                            }
+                            OutValues::Float(v) => write!(bytes, "{}", v[r]),
+                            OutValues::Fixed2(v) => write!(bytes, "{:.2}", v[r]),
+                            OutValues::OptFixed2(v) => match v[r] {
+                                Some(x) => write!(bytes, "{x:.2}"),
+                                None => Ok(()),
+                            },
+                            OutValues::Int(v) => match v[r] {
+                                Some(x) => write!(bytes, "{x}"),
+                                None => Ok(()),
+                            },
+                        };
                     }
-                    w.write_byte_record(&record).map_err(csv_err)?;
+                    bytes.push(b'\n');
                 }
-                let bytes = w.into_inner().map_err(|e| Error::Io {
-                    path: PathBuf::from("<output>"),
-                    source: e.into_error(),
-                })?;
                 Ok(Chunk::Csv(bytes))
             }
             #[cfg(feature = "parquet")]
@@ -1502,6 +1488,24 @@ fn no_parquet() -> Error {
         name: "file".into(),
         value: "*.parquet".into(),
         reason: "this build of leadscore has no Parquet support (feature \"parquet\")".into(),
+    }
+}
+
+/// Appends a CSV text field, quoted only when it holds a comma, a quote or
+/// a line break (quotes doubled), as the csv crate writes it.
+fn write_csv_text(out: &mut Vec<u8>, text: &str) {
+    let b = text.as_bytes();
+    if b.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for &c in b {
+            if c == b'"' {
+                out.push(b'"');
+            }
+            out.push(c);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(b);
     }
 }
 
