@@ -1683,16 +1683,10 @@ where
                     .into_iter()
                     .par_bridge()
                     .for_each_with(done_tx, |tx, (seq, batch)| {
-                        let result = if stop.load(Ordering::Relaxed) {
-                            Err(Error::InvalidParameter {
-                                name: "job".into(),
-                                value: "stopped".into(),
-                                reason: "an earlier batch failed".into(),
-                            })
-                        } else {
-                            process(batch)
-                        };
-                        let _ = tx.send((seq, result));
+                        // After a failure nobody waits for more results.
+                        if !stop.load(Ordering::Relaxed) {
+                            let _ = tx.send((seq, process(batch)));
+                        }
                     })
             })
         });
