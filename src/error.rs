@@ -15,7 +15,8 @@ pub const SHOWN_ROW_ERRORS: usize = 20;
 /// One bad cell: where it is, what it holds and why it was refused.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowError {
-    /// 1-based data row (the header is not counted; the CSV line is `row + 1`).
+    /// 1-based data row: records after the header, blank lines not counted
+    /// (a quoted field over several lines is one row); 0 for the header.
     pub row: usize,
     /// Column name.
     pub column: String,
@@ -118,7 +119,7 @@ pub enum Error {
     },
     /// A batch job set aside more bad rows than it was allowed to.
     #[error(
-        "{rejected} row(s) rejected after reading {read}, more than the {max} allowed (--max-rejected); \
+        "{rejected} row(s) rejected after reading {read}, more than the {max} allowed; \
          no output written{}{}",
         match rejected_file { Some(p) => format!("; the rejected rows are in {}", p.display()), None => String::new() },
         show_row_errors(errors, *cells)
@@ -165,7 +166,9 @@ pub enum Error {
     /// A document (model or policy file) is of another format or version.
     #[error("unsupported {what}: found {found}, this leadscore reads {supported}")]
     UnsupportedFormat {
-        /// What kind of document.
+        /// Which kind of document.
+        document: Document,
+        /// What kind of document, in words.
         what: String,
         /// The format or version found.
         found: String,
@@ -234,6 +237,22 @@ pub enum Error {
         /// What the Parquet library reported.
         message: String,
     },
+    /// The input changed while a job read it more than once (e.g. between
+    /// the two passes of a qualification).
+    #[error("{}: the file changed while it was being read: {reason}", path.display())]
+    InputChanged {
+        /// The file.
+        path: PathBuf,
+        /// What differed.
+        reason: String,
+    },
+    /// Something failed inside leadscore (a worker thread, the thread pool,
+    /// building an output batch): not the input's fault.
+    #[error("internal error: {what}")]
+    Internal {
+        /// What failed.
+        what: String,
+    },
     /// A JSON document could not be parsed.
     #[error("{}: line {}, column {}: {source}", path.display(), source.line(), source.column())]
     Json {
@@ -243,6 +262,67 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+}
+
+/// The kinds of document leadscore reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// A model file (`leadscore.model`).
+    Model,
+    /// A policy file (`leadscore.policy`).
+    Policy,
+}
+
+/// What an [`Error`] is about, for callers that branch on it (the Python
+/// binding maps its exception classes from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad input data: cells, rows, columns (names row, column and value).
+    Data,
+    /// A column's type cannot be read.
+    ColumnType,
+    /// A parameter out of range or inconsistent.
+    Parameter,
+    /// Training refused or failed.
+    Training,
+    /// A model document of another format or version, or inconsistent.
+    ModelFormat,
+    /// A policy document with problems.
+    Policy,
+    /// Reading or writing a file.
+    Io,
+    /// A failure inside leadscore.
+    Internal,
+}
+
+impl Error {
+    /// What the error is about.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidRows { .. }
+            | Error::MissingColumn { .. }
+            | Error::DuplicateColumn { .. }
+            | Error::RaggedRow { .. }
+            | Error::TooManyRejected { .. }
+            | Error::Csv { .. }
+            | Error::Parquet { .. }
+            | Error::InputChanged { .. } => ErrorKind::Data,
+            Error::UnsupportedColumnType { .. } => ErrorKind::ColumnType,
+            Error::InvalidParameter { .. } => ErrorKind::Parameter,
+            Error::NotEnoughOutcomes { .. } | Error::Training { .. } => ErrorKind::Training,
+            Error::UnsupportedFormat {
+                document: Document::Policy,
+                ..
+            }
+            | Error::Policy { .. }
+            | Error::Toml { .. } => ErrorKind::Policy,
+            Error::UnsupportedFormat { .. } | Error::InvalidModel { .. } | Error::Json { .. } => {
+                ErrorKind::ModelFormat
+            }
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Internal { .. } => ErrorKind::Internal,
+        }
+    }
 }
 
 fn show_problems(problems: &[PolicyProblem]) -> String {
@@ -310,4 +390,21 @@ impl RowErrors {
             })
         }
     }
+}
+
+/// Sorts bad cells by row and column, keeping one per cell (the first).
+pub(crate) fn sort_row_errors(errors: &mut Vec<RowError>) {
+    errors.sort_by(|a, b| a.row.cmp(&b.row).then_with(|| a.column.cmp(&b.column)));
+    errors.dedup_by(|a, b| a.row == b.row && a.column == b.column);
+}
+
+/// `Err(Error::InvalidRows)` with the first bad cells (by row and column,
+/// one per cell) and their count, when there are any.
+pub(crate) fn fail_on_rows(mut errors: Vec<RowError>) -> Result<()> {
+    sort_row_errors(&mut errors);
+    let mut out = RowErrors::default();
+    for e in errors {
+        out.push(e.row, &e.column, &e.value, e.reason);
+    }
+    out.into_result()
 }

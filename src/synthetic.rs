@@ -26,7 +26,8 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::table::{Table, Values};
+use crate::data::{Table, Values};
+use crate::util::time::date_from_days;
 
 /// The true effect (log-odds) of one categorical value, relative to the
 /// column's reference value (whose effect is 0).
@@ -145,12 +146,6 @@ fn employees_effect(employees: f64) -> f64 {
     } else {
         0.5
     }
-}
-
-/// `YYYY-MM-DD` of a day count since 1970-01-01.
-pub(crate) fn date_from_days(days: i64) -> String {
-    let (y, m, d) = crate::civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Generates `n` deals from `seed`: the same seed always gives the same deals.

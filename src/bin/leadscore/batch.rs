@@ -1,5 +1,6 @@
-//! What `score` and `qualify` share as batch jobs: the flags, the progress
-//! bar, the interrupt handler and the closing account of rows.
+//! The batch jobs: `score`, and what `score` and `qualify` share: the
+//! flags, the progress bar, the interrupt handler and the closing account
+//! of rows.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use leadscore::batch::{BatchOptions, MaxRejected, Progress};
-use leadscore::Result;
+use leadscore::{Model, Result};
 
 /// Flags of a batch job.
 #[derive(Args, Debug)]
@@ -118,14 +119,12 @@ impl Bar {
 /// exit with 130, so an interrupted job leaves no partial file behind.
 pub fn remove_partial_output_on_interrupt() -> Result<()> {
     ctrlc::set_handler(|| {
-        leadscore::io::remove_temporary_files();
+        leadscore::data::files::remove_temporary_files();
         eprintln!("interrupted: no output written");
         std::process::exit(130);
     })
-    .map_err(|e| leadscore::Error::InvalidParameter {
-        name: "signal handler".into(),
-        value: "SIGINT/SIGTERM".into(),
-        reason: e.to_string(),
+    .map_err(|e| leadscore::Error::Internal {
+        what: format!("setting the SIGINT/SIGTERM handler: {e}"),
     })
 }
 
@@ -158,3 +157,54 @@ pub fn print_summary(
         eprintln!("-> {}", out.display());
     }
 }
+
+#[derive(Args)]
+pub struct ScoreArgs {
+    /// Leads to score: CSV with a header row, or Parquet (.parquet, .pq).
+    leads: PathBuf,
+    /// The model file.
+    #[arg(long)]
+    model: PathBuf,
+    /// Where to write the scores, CSV or Parquet by extension: id (when the model has one), probability, points. Rows in input order.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    batch: BatchArgs,
+}
+
+/// Fewest scored leads for which `score` warns about drift.
+const MIN_DRIFT_ROWS: usize = 200;
+
+/// Runs `leadscore score`.
+pub fn score(a: ScoreArgs) -> Result<()> {
+    let model = Model::load(&a.model)?;
+    remove_partial_output_on_interrupt()?;
+    let bar = Bar::new(a.batch.quiet, "scoring");
+    let progress = |p: &leadscore::batch::Progress| bar.update(p);
+    let options = a.batch.options(&progress);
+    let result = leadscore::batch::score_file(&model, &a.leads, &a.out, &options);
+    bar.finish();
+    let summary = result?;
+    if let Some(drift) = &summary.drift {
+        for f in &drift.features {
+            if f.unseen_rows > 0 {
+                eprintln!(
+                    "warning: column {:?}: {} of {} leads hold values not seen in training (e.g. {}); scored as (other)",
+                    f.column,
+                    f.unseen_rows,
+                    summary.written,
+                    f.unseen_examples.join(", ")
+                );
+            }
+        }
+        // Shares of a handful of leads say nothing about drift.
+        if summary.written >= MIN_DRIFT_ROWS {
+            for w in drift.warnings() {
+                eprintln!("warning: {w} (leadscore drift for details)");
+            }
+        }
+    }
+    print_summary(&summary, &a.out, &a.batch);
+    Ok(())
+}
+

@@ -1,13 +1,12 @@
 //! `leadscore qualify` and `leadscore policy init|check`.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use leadscore::io::AtomicFile;
-use leadscore::qualification::{training_points_quantiles, CapacityReport, Decision, TierCount};
-use leadscore::{Error, Model, Policy, Result, Severity, Table};
+use leadscore::data::files::{read_to_string, write_atomic, AtomicFile};
+use leadscore::policy::{CapacityReport, Decision, TierCount};
+use leadscore::{DecisionLog, Error, Model, Policy, Result, Severity, Table};
 
 /// Arguments of `leadscore qualify`.
 #[derive(Args)]
@@ -87,7 +86,7 @@ pub fn policy(a: PolicyArgs) -> Result<()> {
 
 fn check(a: PolicyCheckArgs) -> Result<()> {
     let model = a.model.as_ref().map(Model::load).transpose()?;
-    let text = leadscore::io::read_to_string(&a.policy)?;
+    let text = read_to_string(&a.policy)?;
     let problems = Policy::check_toml_str(&text, &a.policy, model.as_ref())?;
     if problems.iter().any(|p| p.severity == Severity::Error) {
         return Err(Error::Policy {
@@ -102,9 +101,9 @@ fn check(a: PolicyCheckArgs) -> Result<()> {
     println!(
         "{}: OK: {} tier(s), {} must-have rule(s), {} disqualify rule(s){}{}",
         a.policy.display(),
-        policy.tiers.len(),
-        policy.must_have.len(),
-        policy.disqualify.len(),
+        policy.tiers().len(),
+        policy.must_have().len(),
+        policy.disqualify().len(),
         if model.is_some() {
             ", checked against the model"
         } else {
@@ -125,7 +124,7 @@ fn check(a: PolicyCheckArgs) -> Result<()> {
 pub fn qualify(a: QualifyArgs) -> Result<()> {
     let model = Model::load(&a.model)?;
     let policy = Policy::load(&a.policy)?;
-    if let Some(c) = &policy.leads.created_at {
+    if let Some(c) = &policy.leads().created_at {
         if !leadscore::batch::column_names(&a.leads)?.contains(c) {
             eprintln!(
                 "warning: the policy reads created-at from column {c:?}, which {} lacks; sla_due is left empty",
@@ -139,10 +138,14 @@ pub fn qualify(a: QualifyArgs) -> Result<()> {
         Some(path) => Some((AtomicFile::create(log_staging_path(path))?, path)),
         None => None,
     };
-    let time = now_rfc3339();
+    let lines = DecisionLog::new(
+        a.leads.display().to_string(),
+        a.model.display().to_string(),
+        a.policy.display().to_string(),
+    );
     let mut write_log = |leads: &Table, decisions: &[Decision]| -> Result<()> {
         if let Some((file, path)) = log.as_mut() {
-            let buf = log_lines(&a, &model, &policy, &time, leads, decisions, path)?;
+            let buf = lines.lines(&model, &policy, leads, decisions)?;
             file.write_all(&buf).map_err(io_err(path))?;
         }
         Ok(())
@@ -193,80 +196,6 @@ fn append_staged_log(staged: AtomicFile, log: &Path) -> Result<()> {
     std::fs::remove_file(&staging).map_err(io_err(&staging))
 }
 
-#[derive(serde::Serialize)]
-struct LogLine<'a> {
-    time: &'a str,
-    leadscore_version: &'a str,
-    leads_file: String,
-    model_file: String,
-    model_created_at: &'a str,
-    policy_file: String,
-    policy_name: Option<&'a str>,
-    inputs: BTreeMap<&'a str, Option<String>>,
-    #[serde(flatten)]
-    decision: &'a Decision,
-}
-
-/// One JSON line per decision, with the inputs it was made from.
-fn log_lines(
-    a: &QualifyArgs,
-    model: &Model,
-    policy: &Policy,
-    time: &str,
-    leads: &Table,
-    decisions: &[Decision],
-    path: &Path,
-) -> Result<Vec<u8>> {
-    let mut columns: Vec<String> = Vec::new();
-    if let Some(id) = model.id_column() {
-        columns.push(id.to_string());
-    }
-    columns.extend(model.feature_columns().iter().map(|s| s.to_string()));
-    for c in policy.columns() {
-        if !columns.contains(&c) {
-            columns.push(c);
-        }
-    }
-    let present: Vec<(&str, &leadscore::Values)> = columns
-        .iter()
-        .filter_map(|c| leads.column(c).map(|v| (c.as_str(), v)))
-        .collect();
-    let mut buf: Vec<u8> = Vec::new();
-    for d in decisions {
-        // Decisions carry source row numbers; the batch starts at first_row.
-        let r = d.row - leads.first_row();
-        let line = LogLine {
-            time,
-            leadscore_version: env!("CARGO_PKG_VERSION"),
-            leads_file: a.leads.display().to_string(),
-            model_file: a.model.display().to_string(),
-            model_created_at: model.created_at(),
-            policy_file: a.policy.display().to_string(),
-            policy_name: policy.name.as_deref(),
-            inputs: present
-                .iter()
-                .map(|(c, v)| (*c, v.text(r).map(|s| s.into_owned())))
-                .collect(),
-            decision: d,
-        };
-        serde_json::to_writer(&mut buf, &line).map_err(|source| Error::Json {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        buf.push(b'\n');
-    }
-    Ok(buf)
-}
-
-/// The current time as RFC 3339 UTC, to the second.
-fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    leadscore::qualification::format_timestamp(secs)
-}
-
 fn print_summary(tiers: &[TierCount], capacity: Option<&CapacityReport>, policy: &Policy) {
     for t in tiers {
         let threshold = match t.threshold {
@@ -280,7 +209,7 @@ fn print_summary(tiers: &[TierCount], capacity: Option<&CapacityReport>, policy:
             t.leads
         );
     }
-    if let (Some(c), Some(cap)) = (capacity, policy.capacity) {
+    if let (Some(c), Some(cap)) = (capacity, policy.capacity()) {
         let cut = match c.cut_points {
             Some(x) => format!("{x:.1} points"),
             None => "none".to_string(),
@@ -302,25 +231,9 @@ fn print_summary(tiers: &[TierCount], capacity: Option<&CapacityReport>, policy:
     }
 }
 
-/// Column names `policy init` recognises as created-at and deal value.
-const CREATED_NAMES: [&str; 5] = [
-    "created_at",
-    "created",
-    "created_date",
-    "createdate",
-    "lead_created_at",
-];
-const VALUE_NAMES: [&str; 5] = [
-    "deal_value",
-    "amount",
-    "deal_amount",
-    "value",
-    "expected_value",
-];
-
 fn init(a: PolicyInitArgs) -> Result<()> {
     let model = Model::load(&a.model)?;
-    let text = starter_policy(&model, a.capacity);
+    let text = Policy::starter(&model, a.capacity);
     // The starter must be a valid policy for this model.
     let problems = Policy::check_toml_str(&text, &a.out, Some(&model))?;
     if problems.iter().any(|p| p.severity == Severity::Error) {
@@ -329,7 +242,7 @@ fn init(a: PolicyInitArgs) -> Result<()> {
             problems,
         });
     }
-    leadscore::io::write_atomic(&a.out, text.as_bytes())?;
+    write_atomic(&a.out, text.as_bytes())?;
     eprintln!(
         "starter policy -> {} (check it with: leadscore policy check {} --model {})",
         a.out.display(),
@@ -337,271 +250,4 @@ fn init(a: PolicyInitArgs) -> Result<()> {
         a.model.display()
     );
     Ok(())
-}
-
-fn starter_policy(model: &Model, capacity: Option<u32>) -> String {
-    let s = model.summary();
-    let known: Vec<&str> = model
-        .feature_columns()
-        .into_iter()
-        .chain(model.id_column())
-        .chain(s.columns_excluded.iter().map(|c| c.as_str()))
-        .collect();
-    let find = |names: &[&str]| {
-        names
-            .iter()
-            .find(|n| known.contains(n))
-            .map(|n| n.to_string())
-    };
-    let created = find(&CREATED_NAMES);
-    let value = find(&VALUE_NAMES);
-    let (lo, hi) = leadscore::qualification::points_range(model);
-    let q = training_points_quantiles(model, &[0.05, 0.20, 0.50]);
-    // Whole points, strictly decreasing, inside the model's range.
-    let mut t: Vec<f64> = Vec::new();
-    for x in q {
-        let mut v = x.floor().min(hi.floor());
-        if let Some(prev) = t.last() {
-            v = v.min(prev - 1.0);
-        }
-        if v > lo {
-            t.push(v);
-        }
-    }
-    let mut out = String::new();
-    let w = |out: &mut String, s: &str| {
-        out.push_str(s);
-        out.push('\n');
-    };
-    w(
-        &mut out,
-        "# Lead qualification policy: which leads go to sales, which to the SDRs,",
-    );
-    w(
-        &mut out,
-        "# which to marketing nurture, and how fast each must be contacted.",
-    );
-    w(
-        &mut out,
-        "# Starter written by `leadscore policy init`; edit it, then run",
-    );
-    w(
-        &mut out,
-        "#   leadscore policy check THIS_FILE --model MODEL.json",
-    );
-    w(
-        &mut out,
-        &format!(
-            "# Model {} (trained on {} deals: {} won, {} lost).",
-            model.fingerprint(),
-            s.rows,
-            s.won,
-            s.lost
-        ),
-    );
-    w(&mut out, "#");
-    w(
-        &mut out,
-        "# How the suggested thresholds were found: the model's points for each",
-    );
-    w(
-        &mut out,
-        "# attribute were combined with how often that attribute occurred among the",
-    );
-    w(
-        &mut out,
-        "# training deals (columns taken as independent), giving the spread of points",
-    );
-    w(
-        &mut out,
-        "# a typical lead gets. The thresholds are the points reached by the top 5 %,",
-    );
-    w(
-        &mut out,
-        &format!(
-            "# 20 % and 50 % of that spread. The model gives between {lo:.1} and {hi:.1} points."
-        ),
-    );
-    w(&mut out, "");
-    w(&mut out, "# Document type and version: leave as is.");
-    w(&mut out, "format = \"leadscore.policy\"");
-    w(&mut out, "format_version = \"1.0\"");
-    w(
-        &mut out,
-        "# Your name and version for this policy; every decision records the version.",
-    );
-    w(&mut out, "name = \"Starter qualification policy\"");
-    w(&mut out, "version = \"1\"");
-    w(&mut out, "");
-    w(
-        &mut out,
-        "# Lead columns the policy reads besides the model's.",
-    );
-    w(&mut out, "[leads]");
-    w(
-        &mut out,
-        "# When the lead was created (YYYY-MM-DD or 2024-05-01T09:30:00Z): SLAs count from it.",
-    );
-    match &created {
-        Some(c) => w(&mut out, &format!("created_at = {c:?}")),
-        None => w(&mut out, "# created_at = \"created_at\""),
-    }
-    w(
-        &mut out,
-        "# Expected deal value: leads in a tier are worked by P(win) x value.",
-    );
-    match &value {
-        Some(c) => w(&mut out, &format!("deal_value = {c:?}")),
-        None => w(&mut out, "# deal_value = \"deal_value\""),
-    }
-    w(&mut out, "");
-    if let Some(n) = capacity {
-        w(
-            &mut out,
-            "# Sales capacity per period: reps x leads_per_rep leads go to sales, the best first.",
-        );
-        w(
-            &mut out,
-            &format!("# You asked for {n} leads per period; split it as your team is (e.g. 5 reps x 40)."),
-        );
-        w(&mut out, "[capacity]");
-        w(&mut out, "reps = 1");
-        w(&mut out, &format!("leads_per_rep = {}", n.max(1)));
-        w(&mut out, "period = \"1w\"");
-        w(&mut out, "");
-    }
-    w(
-        &mut out,
-        "# Tiers, best first: a lead takes the first tier whose condition it meets.",
-    );
-    w(
-        &mut out,
-        "# Conditions: min_points = N, top_share = 0.05 (top 5 % of the leads qualified",
-    );
-    w(
-        &mut out,
-        "# together), capacity = true, or none (every other lead; the last tier).",
-    );
-    w(
-        &mut out,
-        "# route: sales, sdr, nurture or disqualified. owner: the team. sla: time to",
-    );
-    w(&mut out, "# first contact (15m, 4h, 2d, 1w).");
-    let mut tiers: Vec<(String, String, &str, &str, &str)> = Vec::new();
-    let names = ["A", "B", "C", "D", "E"];
-    if capacity.is_some() {
-        tiers.push((
-            "capacity = true".into(),
-            "The best leads, as many as sales can take".into(),
-            "sales",
-            "Account Executives",
-            "4h",
-        ));
-        if let Some(x) = t.get(2).or(t.last()) {
-            tiers.push((
-                format!("min_points = {x}"),
-                "Promising: the SDRs qualify them by phone".into(),
-                "sdr",
-                "SDR team",
-                "2d",
-            ));
-        }
-    } else {
-        let specs = [
-            (
-                "Top 5 %: ready for a sales conversation",
-                "sales",
-                "Account Executives",
-                "4h",
-            ),
-            (
-                "Top 20 %: worth a fast sales call",
-                "sales",
-                "Account Executives",
-                "1d",
-            ),
-            (
-                "Top 50 %: the SDRs qualify them by phone",
-                "sdr",
-                "SDR team",
-                "2d",
-            ),
-        ];
-        for (x, (about, route, owner, sla)) in t.iter().zip(specs) {
-            tiers.push((format!("min_points = {x}"), about.into(), route, owner, sla));
-        }
-    }
-    for (i, (cond, about, route, owner, sla)) in tiers.iter().enumerate() {
-        w(&mut out, "");
-        w(&mut out, &format!("# {about}."));
-        w(&mut out, "[[tier]]");
-        w(&mut out, &format!("name = {:?}", names[i]));
-        w(&mut out, cond);
-        w(&mut out, &format!("route = {route:?}"));
-        w(&mut out, &format!("owner = {owner:?}"));
-        w(&mut out, &format!("sla = {sla:?}"));
-    }
-    w(&mut out, "");
-    w(&mut out, "# Every other lead: marketing keeps in touch.");
-    w(&mut out, "[[tier]]");
-    w(&mut out, &format!("name = {:?}", names[tiers.len()]));
-    w(&mut out, "route = \"nurture\"");
-    w(&mut out, "owner = \"Marketing\"");
-    w(&mut out, "sla = \"1w\"");
-    w(&mut out, "");
-    w(
-        &mut out,
-        "# Must-have rules: a lead failing one never goes to sales, whatever its points;",
-    );
-    w(
-        &mut out,
-        "# it takes the best tier below that does not route to sales.",
-    );
-    w(
-        &mut out,
-        "# Disqualify rules: a lead matching one is disqualified.",
-    );
-    w(
-        &mut out,
-        "# Operators: in, not_in (lists), ==, !=, >=, >, <=, <. missing = \"fail\" or",
-    );
-    w(
-        &mut out,
-        "# \"pass\" says what an empty value does (default: fail for must-have, pass",
-    );
-    w(
-        &mut out,
-        "# for disqualify). A column the model does not know needs external = true.",
-    );
-    w(&mut out, "# Examples, to adapt and uncomment:");
-    let mut example = false;
-    for f in model.features() {
-        match &f.encoding {
-            leadscore::Encoding::Categorical { levels } if !example && !levels.is_empty() => {
-                let shown: Vec<String> = levels.iter().take(3).map(|l| format!("{l:?}")).collect();
-                w(&mut out, "#");
-                w(&mut out, "# [[must_have]]");
-                w(&mut out, &format!("# name = \"Target {}\"", f.column));
-                w(&mut out, &format!("# column = {:?}", f.column));
-                w(&mut out, &format!("# in = [{}]", shown.join(", ")));
-                w(&mut out, "# missing = \"fail\"");
-                example = true;
-            }
-            _ => {}
-        }
-    }
-    if let Some(f) = model
-        .features()
-        .iter()
-        .find(|f| matches!(f.encoding, leadscore::Encoding::Numeric { .. }))
-    {
-        w(&mut out, "#");
-        w(&mut out, "# [[disqualify]]");
-        w(&mut out, &format!("# name = \"No {}\"", f.column));
-        w(&mut out, &format!("# column = {:?}", f.column));
-        w(&mut out, "# op = \"<=\"");
-        w(&mut out, "# value = 0");
-        w(&mut out, "# missing = \"pass\"");
-    }
-    out
 }

@@ -1,0 +1,24 @@
+//! The evidence layer: what the points are worth and what they do. Held-out
+//! evaluation ([`evaluate`]), a policy's cut on held-out deals
+//! ([`policy_metrics`]), conversion by column ([`conversion`]), the leakage
+//! audit ([`audit`]), marketing's points sheet against the learned points
+//! ([`points_sheet`]), drift ([`drift`]), model diff ([`diff`]) and the
+//! [`report`] with its text, Markdown, HTML and SVG renderings.
+
+pub mod audit;
+pub mod conversion;
+pub mod diff;
+pub mod drift;
+pub mod evaluate;
+pub mod points_sheet;
+pub mod policy_metrics;
+pub mod report;
+
+pub use audit::{audit, Audit, AuditOptions};
+pub use conversion::{conversion_by, Conversion};
+pub use diff::{diff, ModelDiff};
+pub use drift::{drift, Drift};
+pub use evaluate::{evaluate, Evaluation, EvaluationOptions, Split};
+pub use points_sheet::{HandsetComparison, PointsSheet};
+pub use policy_metrics::{policy_metrics, PolicyMetrics};
+pub use report::{Report, ReportOptions};

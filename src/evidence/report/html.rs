@@ -1,0 +1,244 @@
+//! The report as one self-contained HTML page.
+
+use std::fmt::Write as _;
+
+use super::svg::{svg_calibration, svg_conversion, svg_gains, svg_lift};
+use super::{esc, f, pct, verdict, Report};
+use crate::evidence::drift::Band;
+
+const CSS: &str = "body{font-family:-apple-system,system-ui,Segoe UI,Roboto,sans-serif;margin:0;padding:12px;color:#111827;background:#fff;line-height:1.4}main{max-width:760px;margin:0 auto}h1{font-size:1.4em}h2{font-size:1.15em;border-bottom:1px solid #e5e7eb;padding-bottom:4px;margin-top:1.6em}.chart{width:100%;max-width:420px;height:auto;display:block;margin:8px 0}.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:0.85em;min-width:100%}th,td{padding:3px 6px;border-bottom:1px solid #e5e7eb;text-align:left;white-space:nowrap}td.n,th.n{text-align:right}.cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #e5e7eb;border-radius:6px;padding:6px 10px;min-width:130px}.card b{display:block;font-size:1.2em}.warn{color:#b91c1c}.ok{color:#15803d}.muted{color:#6b7280;font-size:0.85em}";
+
+impl Report {
+    /// The report as one self-contained HTML page.
+    pub fn to_html(&self) -> String {
+        let e = &self.evaluation;
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body><main><h1>{}</h1><p class=\"muted\">Generated {}. Model {} trained {} on {} deals ({} won).</p>",
+            esc(&self.title),
+            esc(&self.title),
+            esc(&self.generated_at),
+            esc(&self.model.fingerprint),
+            esc(&self.model.created_at),
+            self.model.training_rows,
+            self.model.training_won
+        );
+        // Headline.
+        let _ = write!(
+            s,
+            "<h2>Held-out figures</h2><p>{}: {} deals, {} won. {}.</p><div class=\"cards\">",
+            esc(&e.protocol),
+            e.test_rows,
+            e.test_won,
+            esc(&e.interval_method)
+        );
+        let verdict = verdict(e);
+        let _ = write!(s, "<p><b>{}</b></p>", esc(&verdict));
+        for (name, est, d) in [
+            ("AUC", e.auc, 3),
+            ("log loss", e.log_loss, 4),
+            ("Brier", e.brier, 4),
+        ] {
+            let _ = write!(
+                s,
+                "<div class=\"card\">{name}<b>{}</b><span class=\"muted\">95 %: {} to {}</span></div>",
+                f(est.value, d),
+                f(est.low, d),
+                f(est.high, d)
+            );
+        }
+        let _ = write!(
+            s,
+            "<div class=\"card\">base-rate log loss<b>{}</b><span class=\"muted\">win rate {}</span></div><div class=\"card\">calibration error<b>{}</b><span class=\"muted\">expected (ECE)</span></div>",
+            f(e.base_log_loss, 4),
+            pct(e.base_rate),
+            f(e.expected_calibration_error, 4)
+        );
+        if let Some(c) = &e.cut {
+            let _ = write!(
+                s,
+                "<div class=\"card\">at {} points<b>precision {}</b><span class=\"muted\">recall {}, {} qualified</span></div>",
+                f(c.cut_points, 1),
+                pct(c.precision),
+                pct(c.recall),
+                pct(c.qualified_share)
+            );
+        }
+        s.push_str("</div>");
+        if let Some(p) = &e.policy {
+            let _ = write!(
+                s,
+                "<h2>Qualification policy</h2><p>Policy {} routes {} of {} deals to sales: precision <b>{}</b>, recall <b>{}</b>.</p><div class=\"scroll\"><table><tr><th>tier</th><th>route</th><th class=\"n\">deals</th><th class=\"n\">win rate</th><th class=\"n\">95 % interval</th></tr>",
+                esc(&p.policy_version),
+                p.qualified,
+                p.deals,
+                pct(p.precision),
+                pct(p.recall)
+            );
+            for t in &p.tiers {
+                let _ = write!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td></tr>",
+                    esc(&t.tier),
+                    esc(&t.route),
+                    t.leads,
+                    pct(t.rate),
+                    pct(t.rate_low),
+                    pct(t.rate_high)
+                );
+            }
+            s.push_str("</table></div>");
+        }
+        // Calibration.
+        s.push_str("<h2>Calibration</h2><p class=\"muted\">Each dot is a band of predicted probability; on the dashed line the predictions come true as often as they say. Dot size: deals.</p>");
+        s.push_str(&svg_calibration(e));
+        s.push_str("<div class=\"scroll\"><table><tr><th>predicted</th><th class=\"n\">deals</th><th class=\"n\">won</th><th class=\"n\">mean predicted</th><th class=\"n\">observed</th></tr>");
+        for b in e.calibration.iter().filter(|b| b.deals > 0) {
+            let _ = write!(
+                s,
+                "<tr><td>{:.1}–{:.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                b.lower,
+                b.upper,
+                b.deals,
+                b.won,
+                pct(b.mean_predicted),
+                pct(b.observed_rate)
+            );
+        }
+        s.push_str("</table></div>");
+        // Lift.
+        let hs = self.handset.as_ref().map(|h| h.handset_deciles.as_slice());
+        s.push_str("<h2>Lift and cumulative gains</h2><p class=\"muted\">Deals ranked by score in ten equal groups; lift is a group's win rate over the average.</p>");
+        s.push_str(&svg_lift(&e.deciles, hs));
+        s.push_str(&svg_gains(&e.deciles, hs));
+        s.push_str("<div class=\"scroll\"><table><tr><th>decile</th><th class=\"n\">deals</th><th class=\"n\">won</th><th class=\"n\">win rate</th><th class=\"n\">lift</th><th class=\"n\">cumulative gain</th></tr>");
+        for d in &e.deciles {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td class=\"n\">{:.0}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                d.decile,
+                d.deals,
+                d.won,
+                pct(d.rate),
+                f(d.lift, 2),
+                pct(d.cumulative_gain)
+            );
+        }
+        s.push_str("</table></div>");
+        // Conversion.
+        for (i, c) in self.conversion.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<h2>Conversion by {}</h2>{}<div class=\"scroll\"><table><tr><th>{}</th><th class=\"n\">leads</th><th class=\"n\">won</th><th class=\"n\">rate</th><th class=\"n\">95 % interval</th><th class=\"n\">learned points</th></tr>",
+                esc(&c.column),
+                svg_conversion(c, i),
+                esc(&c.column)
+            );
+            for r in &c.rows {
+                let _ = write!(
+                    s,
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td><td class=\"n\">{}</td></tr>",
+                    esc(&r.value),
+                    r.leads,
+                    r.won,
+                    pct(r.rate),
+                    pct(r.rate_low),
+                    pct(r.rate_high),
+                    r.learned_points.map_or("–".into(), |p| format!("{p:+.1}"))
+                );
+            }
+            s.push_str("</table></div>");
+        }
+        // Hand-set.
+        if let Some(h) = &self.handset {
+            let (hl, ll) = h.top_decile_lift();
+            let _ = write!(
+                s,
+                "<h2>Hand-set against learned points</h2><p>On the same {} deals: hand-set AUC <b>{}</b>, top-decile lift <b>{}</b>; learned AUC <b>{}</b>, top-decile lift <b>{}</b>. The lift chart above shows both (orange: hand-set).</p><div class=\"scroll\"><table><tr><th>column</th><th>value or range</th><th class=\"n\">hand-set</th><th class=\"n\">learned</th><th class=\"n\">deals</th><th class=\"n\">win rate</th></tr>",
+                h.deals,
+                f(h.handset_auc, 3),
+                f(hl, 2),
+                f(h.learned_auc, 3),
+                f(ll, 2)
+            );
+            for r in &h.rules {
+                let _ = write!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    esc(&r.column),
+                    esc(&r.value),
+                    r.handset_points,
+                    r.learned_points.map_or("–".into(), |p| format!("{p:+.1}")),
+                    r.deals,
+                    pct(r.rate)
+                );
+            }
+            s.push_str("</table></div>");
+        }
+        // Scorecard.
+        let _ = write!(
+            s,
+            "<h2>Scorecard</h2><p>Base points {:.1}; {} points = even odds, +{} points doubles the odds of winning.</p><div class=\"scroll\"><table><tr><th>column</th><th>attribute</th><th class=\"n\">points</th><th class=\"n\">training deals</th><th class=\"n\">won</th></tr>",
+            self.scorecard.base_points,
+            self.scorecard.scale.base_points,
+            self.scorecard.scale.points_to_double_odds
+        );
+        for r in &self.scorecard.rows {
+            if r.training_rows == 0 {
+                continue;
+            }
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&r.column),
+                esc(&r.attribute),
+                r.points,
+                r.training_rows,
+                pct(r.training_won as f64 / r.training_rows as f64)
+            );
+        }
+        s.push_str("</table></div>");
+        // Leakage.
+        s.push_str("<h2>Leakage audit</h2>");
+        if self.audit.findings.is_empty() {
+            s.push_str("<p class=\"ok\">No column looks filled in after the outcome.</p>");
+        } else {
+            s.push_str("<p class=\"warn\">These columns may be filled in after the outcome; a model must not learn from them.</p><div class=\"scroll\"><table><tr><th>column</th><th>reason</th><th class=\"n\">figure</th><th>detail</th></tr>");
+            for x in &self.audit.findings {
+                let _ = write!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    esc(&x.column),
+                    x.reason,
+                    f(x.figure, 3),
+                    esc(&x.detail)
+                );
+            }
+            s.push_str("</table></div>");
+        }
+        for w in &self.model.warnings {
+            let _ = write!(s, "<p class=\"muted\">Training warning: {}</p>", esc(w));
+        }
+        // Drift.
+        let _ = write!(
+            s,
+            "<h2>Drift</h2><p class=\"muted\">Population stability index of each feature between the {} training deals and these {} deals: below 0.10 stable, 0.10–0.25 moderate, 0.25 and above major.</p><div class=\"scroll\"><table><tr><th>column</th><th class=\"n\">PSI</th><th>band</th><th class=\"n\">unseen values</th></tr>",
+            self.drift.training_rows, self.drift.rows
+        );
+        for d in &self.drift.features {
+            let class = if d.band == Band::Stable { "ok" } else { "warn" };
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td class=\"n\">{:.3}</td><td class=\"{class}\">{:?}</td><td class=\"n\">{}</td></tr>",
+                esc(&d.column),
+                d.psi,
+                d.band,
+                pct(d.unseen_share)
+            );
+        }
+        s.push_str("</table></div></main></body></html>\n");
+        s
+    }
+
+}

@@ -1,0 +1,152 @@
+//! Decoding: a table's feature cells become attribute indices ("slots"),
+//! once per table, shared by scoring, explanations, drift, the points-sheet
+//! comparison, batch jobs and training.
+
+use ndarray::Array2;
+
+use super::encoding::Slot;
+use super::{sigmoid, Model, Scores, UnseenValues};
+use crate::data::{Table, Values};
+use crate::error::{Result, RowError, RowErrors};
+
+/// Slots per feature and lead, unseen values per column, and every bad cell.
+pub(crate) type CheckedSlots = (Vec<Vec<u32>>, Vec<UnseenValues>, Vec<RowError>);
+
+impl Model {
+    /// For each lead and feature, the index of its attribute within that
+    /// feature. Bad values are collected into one error naming rows, columns
+    /// and values; a feature column absent from `leads` is an error naming it.
+    pub(crate) fn slots(&self, leads: &Table) -> Result<(Vec<Vec<u32>>, Vec<UnseenValues>)> {
+        let (slots, unseen, bad) = self.slots_checked(leads)?;
+        let mut errors = RowErrors::default();
+        for e in bad {
+            errors.push(e.row, &e.column, &e.value, e.reason);
+        }
+        errors.into_result()?;
+        Ok((slots, unseen))
+    }
+
+    /// As [`Model::slots`], but bad cells do not fail: every one is returned
+    /// (uncapped, in row order) and its slot is 0.
+    pub(crate) fn slots_checked(&self, leads: &Table) -> Result<CheckedSlots> {
+        let mut columns: Vec<&Values> = Vec::with_capacity(self.features.len());
+        for f in &self.features {
+            columns.push(leads.require(&f.column)?);
+        }
+        let n = leads.n_rows();
+        let mut errors: Vec<RowError> = Vec::new();
+        let mut unseen = Vec::new();
+        let mut slots = Vec::with_capacity(self.features.len());
+        for ((f, lookup), values) in self.features.iter().zip(&self.cache.lookups).zip(columns) {
+            let mut s = Vec::with_capacity(n);
+            let mut unseen_rows = 0;
+            let mut examples: Vec<String> = Vec::new();
+            // A dictionary column is looked up once per distinct value.
+            let per_value: Option<(Vec<_>, _)> = match values {
+                Values::Dictionary { values: dict, .. } => Some((
+                    dict.iter()
+                        .map(|v| lookup.slot_text(&f.encoding, Some(v), &self.missing))
+                        .collect(),
+                    lookup.slot_text(&f.encoding, None, &self.missing),
+                )),
+                _ => None,
+            };
+            for r in 0..n {
+                let computed;
+                let slot = match (&per_value, values) {
+                    (Some((per, none)), Values::Dictionary { codes, .. }) => match codes[r] {
+                        Some(c) => &per[c as usize],
+                        None => none,
+                    },
+                    _ => {
+                        computed = lookup.slot(&f.encoding, values, r, &self.missing);
+                        &computed
+                    }
+                };
+                match slot {
+                    Ok(Slot::Known(i)) => s.push(*i as u32),
+                    Ok(Slot::Unseen(i)) => {
+                        unseen_rows += 1;
+                        if examples.len() < 5 {
+                            if let Some(v) = values.text(r) {
+                                if !examples.iter().any(|e| e == v.as_ref()) {
+                                    examples.push(v.into_owned());
+                                }
+                            }
+                        }
+                        s.push(*i as u32)
+                    }
+                    Err(v) => {
+                        errors.push(RowError {
+                            row: leads.first_row() + r,
+                            column: f.column.clone(),
+                            value: v.to_string(),
+                            reason: "not a number".into(),
+                        });
+                        s.push(0)
+                    }
+                }
+            }
+            if unseen_rows > 0 {
+                unseen.push(UnseenValues {
+                    column: f.column.clone(),
+                    rows: unseen_rows,
+                    examples,
+                });
+            }
+            slots.push(s);
+        }
+        errors.sort_by_key(|e| e.row);
+        Ok((slots, unseen, errors))
+    }
+
+
+    /// Log-odds of `n` leads from their slots.
+    pub(crate) fn logits(&self, slots: &[Vec<u32>], n: usize) -> Vec<f64> {
+        let mut logit = vec![self.intercept; n];
+        for (f, s) in self.features.iter().zip(slots) {
+            for (z, &i) in logit.iter_mut().zip(s) {
+                *z += f.weights[i as usize];
+            }
+        }
+        logit
+    }
+
+    /// Scores of `leads` from their slots (decoded once by [`Model::slots`]).
+    pub(crate) fn scores_of(
+        &self,
+        leads: &Table,
+        slots: &[Vec<u32>],
+        unseen: Vec<UnseenValues>,
+    ) -> Scores {
+        let n = leads.n_rows();
+        let logit = self.logits(slots, n);
+        let ids = self.id_column.as_ref().and_then(|c| {
+            leads.column(c).map(|v| {
+                (0..n)
+                    .map(|r| v.text(r).map(|s| s.into_owned()))
+                    .collect::<Vec<_>>()
+            })
+        });
+        Scores {
+            ids,
+            probability: logit.iter().map(|&z| sigmoid(z)).collect(),
+            points: logit.iter().map(|&z| self.scale.points(z)).collect(),
+            unseen,
+        }
+    }
+
+}
+
+/// One-hot rows of decoded leads: one column per attribute of the model.
+pub(crate) fn one_hot(model: &Model, slots: &[Vec<u32>], n: usize) -> Array2<f64> {
+    let mut x = Array2::zeros((n, model.n_attributes()));
+    let mut offset = 0;
+    for (f, s) in model.features().iter().zip(slots) {
+        for (r, &i) in s.iter().enumerate() {
+            x[[r, offset + i as usize]] = 1.0;
+        }
+        offset += f.encoding.n_attributes();
+    }
+    x
+}

@@ -1,0 +1,135 @@
+//! [`Explanation`]: why a lead has its points, attribute by attribute.
+
+use serde::{Deserialize, Serialize};
+
+use super::Model;
+use crate::data::Table;
+use crate::error::Result;
+
+/// The points one attribute adds to (or takes from) a lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// Column name.
+    pub column: String,
+    /// The lead's attribute in that column.
+    pub attribute: String,
+    /// Its points on the scorecard.
+    pub points: f64,
+}
+
+/// A lead's points as base points plus one contribution per column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The lead id, when the model has an id column.
+    pub id: Option<String>,
+    /// The lead's points.
+    pub points: f64,
+    /// Its probability of winning.
+    pub probability: f64,
+    /// Points every lead starts from.
+    pub base_points: f64,
+    /// Every column's contribution: the `top` largest positive first, then
+    /// the `top` largest negative, then the rest by size. `base_points` plus
+    /// the sum of all of them equals `points`.
+    pub contributions: Vec<Contribution>,
+}
+
+impl Explanation {
+    /// The `top` contributions that raise the score most, then the `top`
+    /// that lower it most.
+    pub fn top(&self, top: usize) -> (Vec<&Contribution>, Vec<&Contribution>) {
+        top_of(&self.contributions, top)
+    }
+}
+
+impl Contribution {
+    /// `column = attribute (+1.2)`, as reasons print it.
+    pub fn reason(&self) -> String {
+        format!("{} = {} ({:+.1})", self.column, self.attribute, self.points)
+    }
+}
+
+/// The `top` reasons for and against in one line, `for: ...; against: ...`
+/// (parts left out when empty).
+pub fn reasons_line(up: &[&Contribution], down: &[&Contribution], sep: &str) -> Vec<String> {
+    let fmt = |cs: &[&Contribution]| cs.iter().map(|c| c.reason()).collect::<Vec<_>>().join(sep);
+    let mut parts = Vec::new();
+    if !up.is_empty() {
+        parts.push(format!("for: {}", fmt(up)));
+    }
+    if !down.is_empty() {
+        parts.push(format!("against: {}", fmt(down)));
+    }
+    parts
+}
+
+/// The `top` largest positive contributions (largest first) and the `top`
+/// largest negative ones (most negative first).
+pub(crate) fn top_of(contributions: &[Contribution], top: usize) -> (Vec<&Contribution>, Vec<&Contribution>) {
+    let mut up: Vec<&Contribution> = contributions.iter().filter(|c| c.points > 0.0).collect();
+    let mut down: Vec<&Contribution> = contributions.iter().filter(|c| c.points < 0.0).collect();
+    up.sort_by(|a, b| b.points.total_cmp(&a.points));
+    down.sort_by(|a, b| a.points.total_cmp(&b.points));
+    up.truncate(top);
+    down.truncate(top);
+    (up, down)
+}
+
+impl Model {
+    /// Explains each lead's points: base points plus one contribution per
+    /// column, ordered with the `top` strongest reasons for and against first
+    /// (none is dropped, so they always add up to the points).
+    pub fn explain(&self, leads: &Table, top: usize) -> Result<Vec<Explanation>> {
+        // The leads are decoded once, for the scores and the reasons.
+        let (slots, unseen) = self.slots(leads)?;
+        let scores = self.scores_of(leads, &slots, unseen);
+        let mut out = Vec::with_capacity(leads.n_rows());
+        for r in 0..leads.n_rows() {
+            let mut contributions: Vec<Contribution> = self
+                .features()
+                .iter()
+                .enumerate()
+                .map(|(j, f)| {
+                    let i = slots[j][r] as usize;
+                    Contribution {
+                        column: f.column.clone(),
+                        attribute: self.cache.labels[j][i].clone(),
+                        points: self.cache.points[j][i],
+                    }
+                })
+                .collect();
+            order_contributions(&mut contributions, top);
+            out.push(Explanation {
+                id: scores.ids.as_ref().and_then(|ids| ids[r].clone()),
+                points: scores.points[r],
+                probability: scores.probability[r],
+                base_points: self.cache.base_points,
+                contributions,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Orders contributions: the `top` largest positive, the `top` largest
+/// negative, then the rest by absolute size.
+fn order_contributions(c: &mut [Contribution], top: usize) {
+    c.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+    let rank = |x: &Contribution, pos_seen: &mut usize, neg_seen: &mut usize| {
+        if x.points > 0.0 && *pos_seen < top {
+            *pos_seen += 1;
+            0
+        } else if x.points < 0.0 && *neg_seen < top {
+            *neg_seen += 1;
+            1
+        } else {
+            2
+        }
+    };
+    let (mut p, mut n) = (0, 0);
+    let ranks: Vec<u8> = c.iter().map(|x| rank(x, &mut p, &mut n)).collect();
+    let mut idx: Vec<usize> = (0..c.len()).collect();
+    idx.sort_by_key(|&i| ranks[i]);
+    let sorted: Vec<Contribution> = idx.iter().map(|&i| c[i].clone()).collect();
+    c.clone_from_slice(&sorted);
+}

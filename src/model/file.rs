@@ -1,0 +1,340 @@
+//! The model file: a JSON document, its format envelope first
+//! (`format`, `format_version`, `leadscore_version`), then the model. A
+//! model is checked whenever it is made or read (serde included): an
+//! inconsistent document never becomes a [`Model`].
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::encoding::{Encoding, Lookup};
+use super::{Cache, Feature, Model, Scale, TrainingSummary};
+use crate::data::Target;
+use crate::error::{Document, Error, Result};
+
+/// The `format` field of a model file.
+pub const MODEL_FORMAT: &str = "leadscore.model";
+/// The version of the model file this crate writes: (major, minor). It
+/// reads files of the same major and an equal or older minor.
+pub const MODEL_FORMAT_VERSION: (u32, u32) = (1, 0);
+
+/// The model document as written: the envelope, then the model's fields.
+#[derive(Serialize)]
+struct DocumentRef<'a> {
+    format: &'a str,
+    format_version: String,
+    leadscore_version: &'a str,
+    created_at: &'a str,
+    target: &'a Target,
+    id_column: &'a Option<String>,
+    missing: &'a [String],
+    scale: &'a Scale,
+    intercept: f64,
+    features: &'a [Feature],
+    summary: &'a TrainingSummary,
+}
+
+/// The model document as read (the envelope is checked first, apart).
+#[derive(Deserialize)]
+struct ModelDocument {
+    created_at: String,
+    target: Target,
+    id_column: Option<String>,
+    missing: Vec<String>,
+    scale: Scale,
+    intercept: f64,
+    features: Vec<Feature>,
+    summary: TrainingSummary,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    format: Option<String>,
+    format_version: Option<String>,
+}
+
+impl TryFrom<ModelDocument> for Model {
+    type Error = Error;
+
+    fn try_from(d: ModelDocument) -> Result<Model> {
+        let mut model = Model {
+            created_at: d.created_at,
+            target: d.target,
+            id_column: d.id_column,
+            missing: d.missing,
+            scale: d.scale,
+            intercept: d.intercept,
+            features: d.features,
+            summary: d.summary,
+            cache: Cache::default(),
+        };
+        model.validate()?;
+        Ok(model)
+    }
+}
+
+impl Serialize for Model {
+    /// The model document, envelope first, as [`Model::to_json_string`].
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.document().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Model {
+    /// Reads a model document, envelope and checks included, as
+    /// [`Model::from_json_str`]: an inconsistent model is an error.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Model, D::Error> {
+        use serde::de::Error as _;
+        let value = serde_json::Value::deserialize(d)?;
+        let envelope: Envelope = serde_json::from_value(value.clone()).map_err(D::Error::custom)?;
+        check_envelope(
+            Document::Model,
+            "model file",
+            MODEL_FORMAT,
+            envelope.format.as_deref(),
+            envelope.format_version.as_deref(),
+            MODEL_FORMAT_VERSION,
+        )
+        .map_err(D::Error::custom)?;
+        let doc: ModelDocument = serde_json::from_value(value).map_err(D::Error::custom)?;
+        Model::try_from(doc).map_err(D::Error::custom)
+    }
+}
+
+impl Cache {
+    /// Everything a model computes once: lookups, labels, scorecard points,
+    /// base points and the fingerprint.
+    pub(crate) fn of(m: &Model) -> Cache {
+        let factor = m.scale.factor();
+        let centers: Vec<f64> = m.features.iter().map(|f| f.center()).collect();
+        let points = m
+            .features
+            .iter()
+            .zip(&centers)
+            .map(|(f, &c)| f.weights.iter().map(|&w| super::scorecard::points(factor, w, c)).collect())
+            .collect();
+        Cache {
+            lookups: m.features.iter().map(|f| Lookup::new(&f.encoding)).collect(),
+            labels: m.features.iter().map(|f| f.encoding.labels()).collect(),
+            points,
+            base_points: m.scale.points(m.intercept + centers.iter().sum::<f64>()),
+            fingerprint: crate::util::fingerprint::fingerprint(&(
+                &m.target,
+                &m.id_column,
+                &m.missing,
+                &m.scale,
+                m.intercept,
+                &m.features,
+            )),
+        }
+    }
+}
+
+impl Model {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        target: Target,
+        id_column: Option<String>,
+        missing: Vec<String>,
+        scale: Scale,
+        intercept: f64,
+        features: Vec<Feature>,
+        summary: TrainingSummary,
+    ) -> Result<Model> {
+        let mut model = Model {
+            created_at: crate::util::time::now_rfc3339(),
+            target,
+            id_column,
+            missing,
+            scale,
+            intercept,
+            features,
+            summary,
+            cache: Cache::default(),
+        };
+        model.validate()?;
+        Ok(model)
+    }
+
+    fn document(&self) -> DocumentRef<'_> {
+        DocumentRef {
+            format: MODEL_FORMAT,
+            format_version: format!("{}.{}", MODEL_FORMAT_VERSION.0, MODEL_FORMAT_VERSION.1),
+            leadscore_version: env!("CARGO_PKG_VERSION"),
+            created_at: &self.created_at,
+            target: &self.target,
+            id_column: &self.id_column,
+            missing: &self.missing,
+            scale: &self.scale,
+            intercept: self.intercept,
+            features: &self.features,
+            summary: &self.summary,
+        }
+    }
+
+    /// finite, ranges increasing, levels distinct) and builds lookups.
+    fn validate(&mut self) -> Result<()> {
+        let bad = |reason: String| Err(Error::InvalidModel { reason });
+        if !self.intercept.is_finite() {
+            return bad(format!("intercept is {}", self.intercept));
+        }
+        let s = self.scale;
+        if !(s.base_points.is_finite()
+            && s.base_odds.is_finite()
+            && s.base_odds > 0.0
+            && s.points_to_double_odds.is_finite()
+            && s.points_to_double_odds > 0.0)
+        {
+            return bad(format!(
+                "scale {s:?} must be finite with positive odds and points_to_double_odds"
+            ));
+        }
+        let mut columns = std::collections::HashSet::new();
+        for f in &self.features {
+            if !columns.insert(f.column.as_str()) {
+                return bad(format!("column {:?} appears twice", f.column));
+            }
+            let n = f.encoding.n_attributes();
+            for (name, len) in [
+                ("weights", f.weights.len()),
+                ("training_rows", f.training_rows.len()),
+                ("training_won", f.training_won.len()),
+            ] {
+                if len != n {
+                    return bad(format!(
+                        "column {:?} has {n} attributes but {len} {name}",
+                        f.column
+                    ));
+                }
+            }
+            if let Some(w) = f.weights.iter().find(|w| !w.is_finite()) {
+                return bad(format!("column {:?} has a weight of {w}", f.column));
+            }
+            match &f.encoding {
+                Encoding::Categorical { levels } => {
+                    let mut seen = std::collections::HashSet::new();
+                    for l in levels {
+                        if !seen.insert(l) {
+                            return bad(format!("column {:?} lists level {l:?} twice", f.column));
+                        }
+                    }
+                }
+                Encoding::Numeric {
+                    edges,
+                    special_values,
+                } => {
+                    if edges.iter().chain(special_values).any(|e| !e.is_finite())
+                        || edges.windows(2).any(|w| w[0] >= w[1])
+                    {
+                        return bad(format!(
+                            "column {:?} has range edges {edges:?} / special values {special_values:?} that are not finite and increasing",
+                            f.column
+                        ));
+                    }
+                }
+            }
+        }
+        self.cache = Cache::of(self);
+        Ok(())
+    }
+
+
+    /// Reads a model file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Model> {
+        let path = path.as_ref();
+        let text = crate::data::files::read_to_string(path)?;
+        Self::from_json_str_at(&text, path)
+    }
+
+    /// Parses a model document.
+    pub fn from_json_str(text: &str) -> Result<Model> {
+        Self::from_json_str_at(text, Path::new("<string>"))
+    }
+
+    fn from_json_str_at(text: &str, path: &Path) -> Result<Model> {
+        let json_err = |source| Error::Json {
+            path: path.to_path_buf(),
+            source,
+        };
+        let envelope: Envelope = serde_json::from_str(text).map_err(json_err)?;
+        check_envelope(
+            Document::Model,
+            "model file",
+            MODEL_FORMAT,
+            envelope.format.as_deref(),
+            envelope.format_version.as_deref(),
+            MODEL_FORMAT_VERSION,
+        )?;
+        let doc: ModelDocument = serde_json::from_str(text).map_err(json_err)?;
+        Model::try_from(doc)
+    }
+
+    /// The model document (format envelope first).
+    pub fn to_json_string(&self, pretty: bool) -> String {
+        let doc = self.document();
+        let out = if pretty {
+            serde_json::to_string_pretty(&doc)
+        } else {
+            serde_json::to_string(&doc)
+        };
+        // Plain data (strings, finite numbers, vectors) always serializes.
+        out.unwrap_or_default()
+    }
+
+    /// Writes the model file atomically (temporary file + rename).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let mut text = self.to_json_string(true);
+        text.push('\n');
+        crate::data::files::write_atomic(path, text.as_bytes())
+    }
+
+}
+
+/// Checks a document's `format` and `format_version` against what this
+/// crate reads: same major, equal or older minor.
+pub(crate) fn check_envelope(
+    document: Document,
+    what: &str,
+    expected_format: &str,
+    format: Option<&str>,
+    version: Option<&str>,
+    supported: (u32, u32),
+) -> Result<()> {
+    let supported_text = format!(
+        "{expected_format} {}.0 to {}.{}",
+        supported.0, supported.0, supported.1
+    );
+    match format {
+        Some(f) if f == expected_format => {}
+        other => {
+            return Err(Error::UnsupportedFormat {
+                document,
+                what: what.to_string(),
+                found: format!("format {:?}", other.unwrap_or("(none)")),
+                supported: supported_text,
+            })
+        }
+    }
+    let version = version.unwrap_or("(none)");
+    let parsed = version.split_once('.').and_then(|(a, b)| Some((number(a)?, number(b)?)));
+    match parsed {
+        Some((major, minor)) if major == supported.0 && minor <= supported.1 => Ok(()),
+        _ => Err(Error::UnsupportedFormat {
+            document,
+            what: what.to_string(),
+            found: format!("format_version {version}"),
+            supported: supported_text,
+        }),
+    }
+}
+
+/// A version number as written `MAJOR.MINOR`: digits only, no sign, no
+/// leading zero (but `0` itself).
+fn number(s: &str) -> Option<u32> {
+    let plain = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    if plain {
+        s.parse().ok()
+    } else {
+        None
+    }
+}

@@ -1,0 +1,417 @@
+//! The per-column leak screen: columns that know the outcome because they
+//! were filled in after it. Per column, from closed deals alone:
+//!
+//! - **out-of-fold univariate AUC**: each column alone, its values (numeric
+//!   and date columns cut into up to 20 quantile ranges, missing its own
+//!   value) scored by their win rate in the other folds (5 stratified folds),
+//!   so an identifier with a new value per deal scores 0.5, not 1;
+//! - **filled only for won (or only for lost)**: the non-missing share among
+//!   won deals against among lost deals, e.g. a contract date that only a
+//!   won deal has;
+//! - **near-perfect separators**: the share of deals whose value is 98 % or
+//!   more one outcome (values held by at least 10 deals, where that purity
+//!   would be a surprise at the base rate), or an out-of-fold AUC of 0.95 or
+//!   more;
+//! - **dates after the outcome**: with the outcome's date column named, the
+//!   share of deals whose date in the column is later.
+//!
+//! Findings are ranked most severe first, each with its reason and figure.
+//! [`crate::ModelParams::fit`] runs the screen on the feature columns and
+//! adds a warning per finding (or, with [`crate::ModelParams::drop_leaks`],
+//! leaves the columns out); [`crate::evidence::audit`] runs it on every
+//! column of a deals file.
+
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::split::stratified_folds;
+use crate::data::{Table, Values};
+use crate::metrics::{as_f64, auc};
+use crate::util::is_missing_token;
+use crate::util::time::parse_timestamp;
+
+
+/// Why a column is flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeakReason {
+    /// Its dates fall after the outcome's date.
+    DateAfterOutcome,
+    /// Filled (not missing) for won deals, (nearly) never for lost ones.
+    FilledOnlyForWon,
+    /// Filled for lost deals, (nearly) never for won ones.
+    FilledOnlyForLost,
+    /// Values that (nearly) decide the outcome on their own.
+    NearPerfectSeparator,
+    /// Alone it ranks deals far better than a lead-time column usually does.
+    SuspiciouslyPredictive,
+}
+
+impl LeakReason {
+    /// The reason as written in findings (`filled_only_for_won`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LeakReason::DateAfterOutcome => "date_after_outcome",
+            LeakReason::FilledOnlyForWon => "filled_only_for_won",
+            LeakReason::FilledOnlyForLost => "filled_only_for_lost",
+            LeakReason::NearPerfectSeparator => "near_perfect_separator",
+            LeakReason::SuspiciouslyPredictive => "suspiciously_predictive",
+        }
+    }
+}
+
+impl std::fmt::Display for LeakReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Thresholds and columns of an audit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditOptions {
+    /// The outcome column.
+    pub target: String,
+    /// Won values (empty: defaults, as in training).
+    pub positive: Vec<String>,
+    /// Lost values (empty: inferred, as in training).
+    pub negative: Vec<String>,
+    /// Columns not audited (id, ignored, ...).
+    pub skip: Vec<String>,
+    /// Extra tokens that mean missing.
+    pub missing: Vec<String>,
+    /// The date the outcome became known (e.g. `closed_at`), to find dates after it.
+    pub outcome_date: Option<String>,
+    /// Folds of the out-of-fold AUC. Default 5.
+    pub folds: usize,
+    /// Seed of the folds.
+    pub seed: u64,
+    /// Out-of-fold AUC from which a column is suspiciously predictive. Default 0.85.
+    pub suspicious_auc: f64,
+    /// Out-of-fold AUC from which a column is a near-perfect separator. Default 0.95.
+    pub separator_auc: f64,
+    /// Share of deals in (nearly) pure values from which a column is a
+    /// near-perfect separator. Default 0.05.
+    pub separator_share: f64,
+    /// Smallest gap in filled share between won and lost to flag "filled
+    /// only for ...". Default 0.5 (with the other side at most 0.1).
+    pub fill_gap: f64,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            target: String::new(),
+            positive: Vec::new(),
+            negative: Vec::new(),
+            skip: Vec::new(),
+            missing: Vec::new(),
+            outcome_date: None,
+            folds: 5,
+            seed: 0,
+            suspicious_auc: 0.85,
+            separator_auc: 0.95,
+            separator_share: 0.05,
+            fill_gap: 0.5,
+        }
+    }
+}
+
+/// The figures of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnAudit {
+    /// Column name.
+    pub column: String,
+    /// `categorical`, `numeric` or `date`.
+    pub kind: String,
+    /// Out-of-fold univariate AUC.
+    pub oof_auc: f64,
+    /// Share of won deals with a value.
+    pub filled_won: f64,
+    /// Share of lost deals with a value.
+    pub filled_lost: f64,
+    /// Share of deals whose value is at least 98 % one outcome.
+    pub pure_share: f64,
+    /// Share of deals (with both dates) dated after the outcome, when the
+    /// outcome date is known and the column holds dates.
+    pub after_outcome_share: Option<f64>,
+}
+
+/// One flagged column: its most severe reason first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Column name.
+    pub column: String,
+    /// The most severe reason.
+    pub reason: LeakReason,
+    /// The figure behind the reason (see `figure_name`).
+    pub figure: f64,
+    /// What `figure` measures.
+    pub figure_name: String,
+    /// 0 to 1; findings are sorted by it.
+    pub severity: f64,
+    /// The finding in words.
+    pub detail: String,
+    /// Other reasons the column is flagged for.
+    pub other_reasons: Vec<LeakReason>,
+    /// The column's figures.
+    pub figures: ColumnAudit,
+}
+
+
+/// Findings on the feature columns for training: (column, detail), most severe first.
+pub(crate) fn training_findings(
+    deals: &Table,
+    y: &[bool],
+    features: &[String],
+    missing: &[String],
+    seed: u64,
+) -> Vec<(String, String)> {
+    let options = AuditOptions {
+        missing: missing.to_vec(),
+        seed,
+        ..Default::default()
+    };
+    let mut findings: Vec<Finding> = features
+        .iter()
+        .filter_map(|c| {
+            let v = deals.column(c)?;
+            judge(&audit_column(c, v, y, missing, None, &options), &options)
+        })
+        .collect();
+    findings.sort_by(|a, b| b.severity.total_cmp(&a.severity));
+    findings.into_iter().map(|f| (f.column, f.detail)).collect()
+}
+
+/// A date as days since 1970-01-01 (with the time of day as a fraction).
+pub(crate) fn date_value(text: &str) -> Option<f64> {
+    parse_timestamp(text).map(|s| s as f64 / 86_400.0)
+}
+
+enum Kind {
+    Categorical,
+    Numeric(Vec<Option<f64>>),
+}
+
+pub(crate) fn audit_column(
+    column: &str,
+    values: &Values,
+    y: &[bool],
+    missing: &[String],
+    outcome_days: Option<&[Option<f64>]>,
+    options: &AuditOptions,
+) -> ColumnAudit {
+    let n = y.len();
+    let text: Vec<Option<String>> = (0..n)
+        .map(|r| {
+            values
+                .text(r)
+                .filter(|v| !is_missing_token(missing, v.as_ref()))
+                .map(|v| v.into_owned())
+        })
+        .collect();
+    let present = text.iter().flatten().count();
+    // Kind: numeric when every value is a number, date when nearly every one is a date.
+    let numbers: Vec<Option<f64>> = text
+        .iter()
+        .map(|t| t.as_deref().and_then(|s| s.parse::<f64>().ok()))
+        .collect();
+    let dates: Vec<Option<f64>> = text
+        .iter()
+        .map(|t| t.as_deref().and_then(date_value))
+        .collect();
+    let n_num = numbers.iter().flatten().filter(|x| x.is_finite()).count();
+    let n_date = dates.iter().flatten().count();
+    let (kind_name, kind) = if present > 0 && n_num == present {
+        ("numeric", Kind::Numeric(numbers))
+    } else if present > 0 && n_date as f64 >= 0.95 * present as f64 {
+        ("date", Kind::Numeric(dates.clone()))
+    } else {
+        ("categorical", Kind::Categorical)
+    };
+    // Keys: 0 = missing, then one per value or range.
+    let keys: Vec<u32> = match &kind {
+        Kind::Categorical => {
+            let mut ids: HashMap<&str, u32> = HashMap::new();
+            text.iter()
+                .map(|t| match t {
+                    None => 0,
+                    Some(v) => {
+                        let next = ids.len() as u32 + 1;
+                        *ids.entry(v.as_str()).or_insert(next)
+                    }
+                })
+                .collect()
+        }
+        Kind::Numeric(xs) => {
+            let mut sorted: Vec<f64> = xs.iter().flatten().copied().collect();
+            sorted.sort_by(|a, b| a.total_cmp(b));
+            let mut edges: Vec<f64> = Vec::new();
+            let bins = 20.min(sorted.len() / 10).max(1);
+            for i in 1..bins {
+                let e = sorted[i * sorted.len() / bins];
+                if e > sorted[0] && edges.last().is_none_or(|l| e > *l) {
+                    edges.push(e);
+                }
+            }
+            xs.iter()
+                .map(|x| match x {
+                    None => 0,
+                    Some(x) => 1 + edges.partition_point(|e| e <= x) as u32,
+                })
+                .collect()
+        }
+    };
+    let n_keys = keys.iter().copied().max().unwrap_or(0) as usize + 1;
+    // Out-of-fold target encoding.
+    let folds = stratified_folds(y, options.folds, options.seed);
+    let mut rows = vec![vec![0u32; n_keys]; options.folds];
+    let mut won = vec![vec![0u32; n_keys]; options.folds];
+    for r in 0..n {
+        rows[folds[r]][keys[r] as usize] += 1;
+        won[folds[r]][keys[r] as usize] += u32::from(y[r]);
+    }
+    let all_rows: Vec<u32> = (0..n_keys)
+        .map(|k| rows.iter().map(|f| f[k]).sum())
+        .collect();
+    let all_won: Vec<u32> = (0..n_keys)
+        .map(|k| won.iter().map(|f| f[k]).sum())
+        .collect();
+    let fold_n: Vec<usize> = (0..options.folds)
+        .map(|f| folds.iter().filter(|&&x| x == f).count())
+        .collect();
+    let fold_won: Vec<usize> = (0..options.folds)
+        .map(|f| (0..n).filter(|&r| folds[r] == f && y[r]).count())
+        .collect();
+    let total_won = y.iter().filter(|w| **w).count();
+    let oof: Vec<f64> = (0..n)
+        .map(|r| {
+            let f = folds[r];
+            let k = keys[r] as usize;
+            let prior = (total_won - fold_won[f]) as f64 / (n - fold_n[f]).max(1) as f64;
+            let kn = f64::from(all_rows[k] - rows[f][k]);
+            let kw = f64::from(all_won[k] - won[f][k]);
+            (kw + prior) / (kn + 1.0)
+        })
+        .collect();
+    let oof_auc = auc(&as_f64(y), &oof);
+    // Filled share by outcome.
+    let lost_n = n - total_won;
+    let filled_won =
+        (0..n).filter(|&r| y[r] && keys[r] != 0).count() as f64 / total_won.max(1) as f64;
+    let filled_lost =
+        (0..n).filter(|&r| !y[r] && keys[r] != 0).count() as f64 / lost_n.max(1) as f64;
+    // Pure values.
+    let base = total_won as f64 / n.max(1) as f64;
+    let mut pure = 0u32;
+    for k in 0..n_keys {
+        let kn = f64::from(all_rows[k]);
+        if all_rows[k] < 10 {
+            continue;
+        }
+        let rate = f64::from(all_won[k]) / kn;
+        if (rate >= 0.98 && kn * (1.0 - base) >= 5.0) || (rate <= 0.02 && kn * base >= 5.0) {
+            pure += all_rows[k];
+        }
+    }
+    let after_outcome_share = match (outcome_days, kind_name) {
+        (Some(od), "date") => {
+            let mut both = 0usize;
+            let mut after = 0usize;
+            for r in 0..n {
+                if let (Some(d), Some(o)) = (dates[r], od[r]) {
+                    both += 1;
+                    after += usize::from(d > o);
+                }
+            }
+            (both > 0).then(|| after as f64 / both as f64)
+        }
+        _ => None,
+    };
+    ColumnAudit {
+        column: column.to_string(),
+        kind: kind_name.to_string(),
+        oof_auc,
+        filled_won,
+        filled_lost,
+        pure_share: f64::from(pure) / n.max(1) as f64,
+        after_outcome_share,
+    }
+}
+
+/// The reasons a column is flagged for, most severe first.
+pub(crate) fn judge(a: &ColumnAudit, o: &AuditOptions) -> Option<Finding> {
+    let pct = |x: f64| format!("{:.0} %", 100.0 * x);
+    let mut reasons: Vec<(LeakReason, f64, f64, String, String)> = Vec::new();
+    if let Some(s) = a.after_outcome_share.filter(|s| *s >= 0.1) {
+        reasons.push((
+            LeakReason::DateAfterOutcome,
+            s,
+            s,
+            "share of deals dated after the outcome".into(),
+            format!("{} of deals are dated after the outcome", pct(s)),
+        ));
+    }
+    let gap = a.filled_won - a.filled_lost;
+    if gap >= o.fill_gap && a.filled_lost <= 0.1 {
+        reasons.push((
+            LeakReason::FilledOnlyForWon,
+            gap,
+            gap,
+            "filled share among won minus among lost".into(),
+            format!(
+                "filled for {} of won deals but {} of lost deals",
+                pct(a.filled_won),
+                pct(a.filled_lost)
+            ),
+        ));
+    } else if -gap >= o.fill_gap && a.filled_won <= 0.1 {
+        reasons.push((
+            LeakReason::FilledOnlyForLost,
+            -gap,
+            -gap,
+            "filled share among lost minus among won".into(),
+            format!(
+                "filled for {} of lost deals but {} of won deals",
+                pct(a.filled_lost),
+                pct(a.filled_won)
+            ),
+        ));
+    }
+    let gini = (2.0 * (a.oof_auc - 0.5)).max(0.0);
+    if a.pure_share >= o.separator_share || a.oof_auc >= o.separator_auc {
+        reasons.push((
+            LeakReason::NearPerfectSeparator,
+            gini.max(a.pure_share),
+            a.oof_auc,
+            "out-of-fold AUC".into(),
+            format!(
+                "out-of-fold AUC {:.3} on its own; {} of deals hold a value that is 98 % or more one outcome",
+                a.oof_auc,
+                pct(a.pure_share)
+            ),
+        ));
+    } else if a.oof_auc >= o.suspicious_auc {
+        reasons.push((
+            LeakReason::SuspiciouslyPredictive,
+            gini,
+            a.oof_auc,
+            "out-of-fold AUC".into(),
+            format!("out-of-fold AUC {:.3} on its own", a.oof_auc),
+        ));
+    }
+    reasons.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    let mut it = reasons.into_iter();
+    let (reason, severity, figure, figure_name, detail) = it.next()?;
+    Some(Finding {
+        column: a.column.clone(),
+        reason,
+        figure,
+        figure_name,
+        severity,
+        detail: format!("{reason}: {detail}"),
+        other_reasons: it.map(|r| r.0).collect(),
+        figures: a.clone(),
+    })
+}

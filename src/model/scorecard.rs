@@ -1,0 +1,163 @@
+//! [`Scorecard`]: the model as points per attribute, readable by sales and
+//! marketing alike.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Feature, Model, Scale};
+
+/// One attribute's points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScorecardRow {
+    /// Column name.
+    pub column: String,
+    /// The attribute: a value, a range, `(other)` or `(missing)`.
+    pub attribute: String,
+    /// Points a lead gets for this attribute, relative to the average lead
+    /// on this column.
+    pub points: f64,
+    /// The learned log-odds weight behind the points.
+    pub weight: f64,
+    /// Training deals with this attribute.
+    pub training_rows: u64,
+    /// Won training deals with this attribute.
+    pub training_won: u64,
+}
+
+/// Points per attribute. A lead's points are `base_points` plus the points of
+/// its one attribute in each column, and map one-to-one to a probability of
+/// winning through [`Scale`].
+///
+/// ```
+/// use leadscore::{synthetic, Model};
+/// let deals = synthetic::deals(2_000, 3);
+/// let model = Model::params().target("outcome").id("deal_id")
+///     .ignore(["created_at", "closed_at"]).l2(3.0).fit(&deals.table).unwrap();
+/// let card = model.scorecard();
+/// let demo = card.rows.iter().find(|r| r.column == "demo_requested" && r.attribute == "yes").unwrap();
+/// assert!(demo.points > 0.0);
+/// println!("{card}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    /// Points every lead starts from (an average lead on every column scores this).
+    pub base_points: f64,
+    /// How points map to odds.
+    pub scale: Scale,
+    /// Every attribute, column by column.
+    pub rows: Vec<ScorecardRow>,
+}
+
+impl Model {
+    /// The model as points per attribute; see [`Scorecard`].
+    pub fn scorecard(&self) -> Scorecard {
+        let mut rows = Vec::new();
+        for (j, f) in self.features().iter().enumerate() {
+            for (i, label) in self.cache.labels[j].iter().enumerate() {
+                rows.push(ScorecardRow {
+                    column: f.column.clone(),
+                    attribute: label.clone(),
+                    points: self.cache.points[j][i],
+                    weight: f.weights[i],
+                    training_rows: f.training_rows[i],
+                    training_won: f.training_won[i],
+                });
+            }
+        }
+        Scorecard {
+            base_points: self.cache.base_points,
+            scale: *self.scale(),
+            rows,
+        }
+    }
+}
+
+impl Scorecard {
+    /// The rows of one column.
+    pub fn column(&self, column: &str) -> Vec<&ScorecardRow> {
+        self.rows.iter().filter(|r| r.column == column).collect()
+    }
+
+    /// Writes the scorecard as CSV: column, attribute, points, weight,
+    /// training_rows, training_won.
+    pub fn write_csv<W: std::io::Write>(&self, mut writer: W) -> crate::Result<()> {
+        let header = [
+            "column",
+            "attribute",
+            "points",
+            "weight",
+            "training_rows",
+            "training_won",
+        ];
+        let rows = self.rows.iter().map(|r| {
+            vec![
+                r.column.clone(),
+                r.attribute.clone(),
+                format!("{:.2}", r.points),
+                format!("{:.6}", r.weight),
+                r.training_rows.to_string(),
+                r.training_won.to_string(),
+            ]
+        });
+        let bytes = crate::data::csv::to_csv(&header, rows);
+        let err = |source| crate::Error::Io {
+            path: "<scorecard>".into(),
+            source,
+        };
+        writer.write_all(&bytes).map_err(err)?;
+        writer.flush().map_err(err)
+    }
+}
+
+impl fmt::Display for Scorecard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Base points {:.1}; {} points = even odds (50 %), +{} points doubles the odds of winning.",
+            self.base_points, self.scale.base_points, self.scale.points_to_double_odds
+        )?;
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.attribute.chars().count())
+            .max()
+            .unwrap_or(10)
+            .clamp(10, 48);
+        let mut last = "";
+        for r in &self.rows {
+            if r.column != last {
+                writeln!(f, "\n{}", r.column)?;
+                last = &r.column;
+            }
+            let rate = if r.training_rows > 0 {
+                format!(
+                    "{:5.1} %",
+                    100.0 * r.training_won as f64 / r.training_rows as f64
+                )
+            } else {
+                "    -  ".to_string()
+            };
+            let label: String = r.attribute.chars().take(width).collect();
+            writeln!(
+                f,
+                "  {label:<width$} {:>+7.1} pts   {:>7} deals, won {rate}",
+                r.points, r.training_rows
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// THE points formula: an attribute's points are its weight's distance from
+/// its column's center (the training-weighted mean weight), in points.
+pub(crate) fn points(factor: f64, weight: f64, center: f64) -> f64 {
+    factor * (weight - center)
+}
+
+impl Feature {
+    /// The scorecard points of attribute `i` on `scale`.
+    pub fn points(&self, i: usize, scale: &Scale) -> f64 {
+        points(scale.factor(), self.weights[i], self.center())
+    }
+}

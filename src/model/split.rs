@@ -1,0 +1,66 @@
+//! How deals are split: stratified folds, a stratified hold-out, and time
+//! order on a date column.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+use crate::data::Table;
+use crate::error::{Result, RowErrors};
+use crate::util::time::{parse_timestamp, DATE_GRAMMAR};
+
+/// Row indices sorted by the date in `column` (stable for equal dates).
+pub fn time_order(table: &Table, column: &str) -> Result<Vec<usize>> {
+    let values = table.require(column)?;
+    let mut errors = RowErrors::default();
+    let mut keys = Vec::with_capacity(table.n_rows());
+    for r in 0..table.n_rows() {
+        let text = values.text(r);
+        match text.as_deref().and_then(parse_timestamp) {
+            Some(k) => keys.push(k),
+            None => {
+                errors.push(
+                    table.first_row() + r,
+                    column,
+                    text.as_deref().unwrap_or(""),
+                    format!("not a date ({DATE_GRAMMAR})"),
+                );
+                keys.push(0);
+            }
+        }
+    }
+    errors.into_result()?;
+    let mut order: Vec<usize> = (0..table.n_rows()).collect();
+    order.sort_by_key(|&r| keys[r]);
+    Ok(order)
+}
+
+
+/// Assigns each row a fold in `0..k`, stratified by outcome, shuffled with `seed`.
+pub fn stratified_folds(y: &[bool], k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut folds = vec![0; y.len()];
+    for class in [true, false] {
+        let mut rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
+        rows.shuffle(&mut rng);
+        for (j, r) in rows.into_iter().enumerate() {
+            folds[r] = j % k;
+        }
+    }
+    folds
+}
+
+
+/// A stratified random hold-out: `test_share` of the won and of the lost
+/// rows (rounded), drawn with `seed`; the held-out rows in row order.
+pub fn stratified_holdout(y: &[bool], test_share: f64, seed: u64) -> Vec<usize> {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut test = Vec::new();
+    for class in [true, false] {
+        let mut rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
+        rows.shuffle(&mut rng);
+        let k = (rows.len() as f64 * test_share).round() as usize;
+        test.extend_from_slice(&rows[..k]);
+    }
+    test.sort_unstable();
+    test
+}

@@ -1,0 +1,388 @@
+//! Passes 1 and 2 of a qualification in batches: [`Policy::assess`] reads
+//! each batch into a few numbers per lead, [`Policy::plan`] cuts the tiers
+//! and ranks the leads of the whole period.
+
+use super::decide::{CapacityReport, TierCount};
+use super::{Policy, Route, TierCondition, DISQUALIFIED_TIER};
+use crate::data::Table;
+use crate::error::{Result, RowError};
+use crate::model::Model;
+
+impl Policy {
+    /// Pass 1 of a qualification in batches: the [`LeadFacts`] of every lead
+    /// of `leads` whose cells can all be read, in input order, and every bad
+    /// cell.
+    ///
+    /// Bad cells are feature values the model cannot read (see
+    /// [`Model::score_checked`]), cells of a rule column that needs a number
+    /// and holds something else, deal values that are not numbers and
+    /// created-at values that are not dates. Every one is in
+    /// [`Assessment::errors`], uncapped, one per cell (the first reason
+    /// found), sorted by row and column, with its row numbered from
+    /// [`Table::first_row`]. A lead with any bad cell gets no facts: it is
+    /// left out of the plan and gets no decision.
+    ///
+    /// Errors only for what is not one row's fault: a column the model, a
+    /// rule or the deal value needs that `leads` lacks
+    /// ([`Error::MissingColumn`](crate::Error::MissingColumn)).
+    pub fn assess(&self, model: &Model, leads: &Table) -> Result<Assessment> {
+        let (scores, mut errors) = model.score_checked(leads)?;
+        let first = leads.first_row();
+        let inputs = self.read_inputs(leads, model.missing_tokens(), &|r| first + r, false)?;
+        errors.extend(inputs.errors);
+        crate::error::sort_row_errors(&mut errors);
+        let n = leads.n_rows();
+        let mut bad = vec![false; n];
+        for e in &errors {
+            if let Some(b) = e.row.checked_sub(first).and_then(|r| bad.get_mut(r)) {
+                *b = true;
+            }
+        }
+        let facts = (0..n)
+            .filter(|&r| !bad[r])
+            .map(|r| {
+                let probability = scores.probability[r];
+                LeadFacts {
+                    row: first + r,
+                    points: scores.points[r],
+                    probability,
+                    key: match &inputs.deal_values {
+                        Some(v) => probability * v[r],
+                        None => probability,
+                    },
+                    disqualified: inputs.disqualified[r],
+                    must_failed: inputs.must_failed[r],
+                }
+            })
+            .collect();
+        Ok(Assessment { facts, errors })
+    }
+
+    /// Pass 2 of a qualification in batches: from the facts of all the
+    /// period's leads (every batch's [`Assessment::facts`], concatenated),
+    /// the tier thresholds, each lead's tier and rank, the leads per tier
+    /// and the capacity report.
+    ///
+    /// The leads are taken in row order (facts may come in any order; a
+    /// batch read from the middle of a file must carry its row numbers, see
+    /// [`Table::first_row`]). Top shares and the capacity cut are computed
+    /// over these leads only: a lead left out in pass 1 for a bad cell does
+    /// not count. On one table this is exactly what
+    /// [`Policy::qualify_batch`] does.
+    ///
+    /// Memory: the facts, then three numbers per lead in the plan.
+    ///
+    /// ```
+    /// use leadscore::{synthetic, Model, Policy};
+    /// let deals = synthetic::deals(2_000, 7).table;
+    /// let model = Model::params().target("outcome").id("deal_id")
+    ///     .ignore(["created_at", "closed_at", "deal_value"]).l2(3.0)
+    ///     .fit(&deals).unwrap();
+    /// let policy = Policy::from_toml_str(r#"
+    ///     format = "leadscore.policy"
+    ///     format_version = "1.0"
+    ///     version = "1"
+    ///     [[tier]]
+    ///     name = "A"
+    ///     top_share = 0.1
+    ///     route = "sales"
+    ///     owner = "Account Executives"
+    ///     sla = "4h"
+    ///     [[tier]]
+    ///     name = "B"
+    ///     route = "nurture"
+    /// "#).unwrap();
+    /// // Two batches, numbered as in the whole table.
+    /// let batches = [
+    ///     deals.take_rows(&(0..700).collect::<Vec<_>>()),
+    ///     deals.take_rows(&(700..2_000).collect::<Vec<_>>()).with_first_row(701),
+    /// ];
+    /// let mut facts = Vec::new();
+    /// for b in &batches {
+    ///     let a = policy.assess(&model, b).unwrap();
+    ///     assert!(a.errors.is_empty());
+    ///     facts.extend(a.facts);
+    /// }
+    /// let plan = policy.plan(facts);
+    /// let mut decisions = Vec::new();
+    /// for b in &batches {
+    ///     decisions.extend(policy.decide(&model, b, &plan).unwrap());
+    /// }
+    /// assert_eq!(decisions, policy.qualify(&model, &deals).unwrap());
+    /// assert_eq!(plan.tier_counts()[0].leads, 200);
+    /// ```
+    pub fn plan(&self, mut facts: Vec<LeadFacts>) -> Plan {
+        if !facts.windows(2).all(|w| w[0].row <= w[1].row) {
+            facts.sort_by_key(|f| f.row);
+        }
+        let duplicate_rows = facts.windows(2).filter(|w| w[0].row == w[1].row).count();
+        let n = facts.len();
+        let eligible = |f: &LeadFacts| !f.disqualified && !f.must_failed;
+        let capacity_cut = self.capacity.map(|c| {
+            let xs: Vec<f64> = facts
+                .iter()
+                .filter(|f| eligible(f))
+                .map(|f| f.points)
+                .collect();
+            if xs.is_empty() {
+                f64::INFINITY
+            } else if xs.len() <= c.leads() {
+                f64::NEG_INFINITY
+            } else {
+                kth_highest(xs, c.leads())
+            }
+        });
+        let thresholds: Vec<Option<f64>> = self
+            .tiers
+            .iter()
+            .map(|t| match t.condition {
+                TierCondition::MinPoints(m) => Some(m),
+                TierCondition::TopShare(s) => {
+                    let k = ((s * n as f64) - 1e-9).ceil().max(1.0) as usize;
+                    Some(if n == 0 {
+                        f64::INFINITY
+                    } else {
+                        kth_highest(facts.iter().map(|f| f.points).collect(), k)
+                    })
+                }
+                TierCondition::Capacity => Some(capacity_cut.unwrap_or(f64::INFINITY)),
+                TierCondition::CatchAll => None,
+            })
+            .collect();
+        let holds = |t: usize, p: f64| thresholds[t].is_none_or(|c| p >= c);
+        let first_disqualified = self
+            .tiers
+            .iter()
+            .position(|t| t.route == Route::Disqualified);
+        // Tier of each lead: an index into the policy's tiers, or
+        // `self.tiers.len()` for the built-in disqualified tier.
+        let builtin = self.tiers.len();
+        let tier_of: Vec<usize> = facts
+            .iter()
+            .map(|f| {
+                let tier = if f.disqualified {
+                    first_disqualified
+                } else {
+                    (0..self.tiers.len())
+                        .find(|&t| {
+                            !(f.must_failed && self.tiers[t].route == Route::Sales)
+                                && holds(t, f.points)
+                        })
+                        .or(first_disqualified)
+                };
+                tier.unwrap_or(builtin)
+            })
+            .collect();
+        // Ranks inside tiers: by key, ties in row order.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by(|&a, &b| facts[b].key.total_cmp(&facts[a].key).then(a.cmp(&b)));
+        let mut rank = vec![0usize; n];
+        let mut counts = vec![0usize; builtin + 1];
+        for &i in &order {
+            counts[tier_of[i]] += 1;
+            rank[i] = counts[tier_of[i]];
+        }
+        drop(order);
+        let mut tiers: Vec<TierCount> = self
+            .tiers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TierCount {
+                tier: t.name.clone(),
+                route: t.route,
+                threshold: thresholds[i].filter(|c| c.is_finite()),
+                leads: counts[i],
+            })
+            .collect();
+        if counts[builtin] > 0 {
+            tiers.push(TierCount {
+                tier: DISQUALIFIED_TIER.to_string(),
+                route: Route::Disqualified,
+                threshold: None,
+                leads: counts[builtin],
+            });
+        }
+        let to_sales = |i: usize| {
+            self.tiers
+                .get(tier_of[i])
+                .is_some_and(|t| t.route == Route::Sales)
+        };
+        let capacity = self.capacity.map(|c| {
+            let (mut eligible_leads, mut lowest) = (0usize, f64::INFINITY);
+            let (mut sales_leads, mut expected_wins, mut pipeline) = (0usize, 0.0, 0.0);
+            for (i, f) in facts.iter().enumerate() {
+                if eligible(f) {
+                    eligible_leads += 1;
+                    lowest = lowest.min(f.points);
+                }
+                if to_sales(i) {
+                    sales_leads += 1;
+                    expected_wins += f.probability;
+                    pipeline += f.key;
+                }
+            }
+            CapacityReport {
+                capacity: c.leads(),
+                eligible: eligible_leads,
+                cut_points: capacity_cut.and_then(|cut| {
+                    if cut.is_finite() {
+                        Some(cut)
+                    } else if cut == f64::NEG_INFINITY && eligible_leads > 0 {
+                        Some(lowest)
+                    } else {
+                        None
+                    }
+                }),
+                sales_leads,
+                expected_wins,
+                expected_pipeline: self.leads.deal_value.as_ref().map(|_| pipeline),
+            }
+        });
+        let placed = facts
+            .iter()
+            .zip(tier_of)
+            .zip(rank)
+            .map(|((f, tier), rank)| Placed {
+                row: f.row,
+                tier: u32::try_from(tier).unwrap_or(u32::MAX),
+                rank,
+            })
+            .collect();
+        Plan {
+            policy_fingerprint: self.fingerprint(),
+            thresholds,
+            placed,
+            duplicate_rows,
+            tiers,
+            capacity,
+        }
+    }
+}
+
+/// What the first pass ([`Policy::assess`]) learns about one lead: enough
+/// for [`Policy::plan`] to cut tiers and rank.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeadFacts {
+    /// 1-based row of the lead in its source (see [`Table::first_row`]).
+    pub row: usize,
+    /// Points.
+    pub points: f64,
+    /// Probability of a win (the capacity report adds it up into the
+    /// expected wins).
+    pub probability: f64,
+    /// What leads are ranked by inside a tier: P(win) × deal value when the
+    /// policy names a deal-value column, else P(win).
+    pub key: f64,
+    /// The lead matches a disqualify rule.
+    pub disqualified: bool,
+    /// The lead fails a must-have rule.
+    pub must_failed: bool,
+}
+
+/// The first pass over one batch of leads (see [`Policy::assess`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assessment {
+    /// Facts of every lead whose cells can all be read, in input order.
+    pub facts: Vec<LeadFacts>,
+    /// Every bad cell, sorted by row and column, one per cell; a row named
+    /// here has no facts.
+    pub errors: Vec<RowError>,
+}
+
+/// Where a lead of a [`Plan`] lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Placed {
+    /// 1-based row.
+    pub(crate) row: usize,
+    /// Index of its tier in the policy; past the policy's tiers for the
+    /// built-in disqualified tier.
+    pub(crate) tier: u32,
+    /// Rank inside the tier.
+    pub(crate) rank: usize,
+}
+
+/// A period's leads planned by [`Policy::plan`]: tier thresholds, each
+/// lead's tier and rank, leads per tier and the capacity report.
+/// [`Policy::decide`] turns it into decisions batch by batch; it can be
+/// shared between threads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub(crate) policy_fingerprint: String,
+    /// The points each policy tier's condition needs (`None` for a
+    /// catch-all; infinite for a cut no lead can reach or every lead does).
+    pub(crate) thresholds: Vec<Option<f64>>,
+    /// In row order.
+    pub(crate) placed: Vec<Placed>,
+    pub(crate) duplicate_rows: usize,
+    pub(crate) tiers: Vec<TierCount>,
+    pub(crate) capacity: Option<CapacityReport>,
+}
+
+impl Plan {
+    /// Leads in the plan.
+    pub fn len(&self) -> usize {
+        self.placed.len()
+    }
+
+    /// True when the plan has no lead.
+    pub fn is_empty(&self) -> bool {
+        self.placed.is_empty()
+    }
+
+    /// Leads per tier, in policy order (the built-in `disqualified` tier
+    /// last, when used), with each tier's threshold: as
+    /// [`Qualification::tiers`](super::Qualification::tiers).
+    pub fn tier_counts(&self) -> &[TierCount] {
+        &self.tiers
+    }
+
+    /// The capacity cut and what it is expected to bring, when the policy
+    /// has a capacity: as [`Qualification::capacity`](super::Qualification::capacity).
+    pub fn capacity_report(&self) -> Option<&CapacityReport> {
+        self.capacity.as_ref()
+    }
+
+    /// The points a lead needed for each policy tier's condition, in policy
+    /// order (`None` for a catch-all or a cut no lead could reach): the
+    /// thresholds of [`Plan::tier_counts`].
+    pub fn thresholds(&self) -> Vec<Option<f64>> {
+        self.thresholds
+            .iter()
+            .map(|t| t.filter(|c| c.is_finite()))
+            .collect()
+    }
+
+    /// Whether the lead of 1-based `row` is in the plan.
+    pub fn contains(&self, row: usize) -> bool {
+        self.find(row).is_some()
+    }
+
+    /// The tier name and the rank inside it of the lead of 1-based `row`,
+    /// when it is in the plan.
+    pub fn tier_and_rank(&self, row: usize) -> Option<(&str, usize)> {
+        let p = self.find(row)?;
+        let name = match self.tiers.get(p.tier as usize) {
+            Some(t) => t.tier.as_str(),
+            None => DISQUALIFIED_TIER,
+        };
+        Some((name, p.rank))
+    }
+
+    pub(crate) fn find(&self, row: usize) -> Option<&Placed> {
+        let i = self.placed.partition_point(|p| p.row < row);
+        self.placed.get(i).filter(|p| p.row == row)
+    }
+}
+
+
+/// infinite for `k = 0`).
+fn kth_highest(mut xs: Vec<f64>, k: usize) -> f64 {
+    if k == 0 {
+        return f64::INFINITY;
+    }
+    if xs.len() <= k {
+        return xs.iter().copied().fold(f64::INFINITY, f64::min);
+    }
+    *xs.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a)).1
+}
+
