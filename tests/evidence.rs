@@ -306,9 +306,8 @@ fn left_joined(n: usize, seed: u64) -> Table {
         .map(|r| t.cell(r, "closed_at").unwrap().map(|s| s.into_owned()))
         .collect();
     let later = |d: &str, k: i64| {
-        let (days, _) = leadscore::schema::parse_date(d).unwrap();
-        let (yy, mm, dd) = civil(days + k);
-        format!("{yy:04}-{mm:02}-{dd:02}")
+        let date: jiff::civil::Date = d.parse().unwrap();
+        date.checked_add(jiff::Span::new().days(k)).unwrap().to_string()
     };
     let reasons = ["price", "champion", "fit", "timing"];
     let won_col = |f: &dyn Fn(usize) -> String| -> Values {
@@ -333,18 +332,6 @@ fn left_joined(n: usize, seed: u64) -> Table {
     t.set_column("loss_reason", loss_reason).unwrap();
     t.set_column("first_invoice_date", invoice).unwrap();
     t
-}
-
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 const HONEST: [&str; 13] = [

@@ -412,7 +412,7 @@ fn qualify_batch_refuses_bad_cells_naming_the_first_by_row() {
     // 150 bad deal values, then a bad date in an earlier row and a bad
     // feature cell: the error keeps the first 100 by row and counts all.
     let mut cells: Vec<(usize, &str, &str)> = (50..200).map(|r| (r, "deal_value", "x")).collect();
-    cells.push((2, "created_at", "03/06/2024"));
+    cells.push((2, "created_at", "2024-02-30"));
     cells.push((2, "email_clicks", "ten"));
     let leads = with_cells(deals(), &cells);
     match policy.qualify_batch(model, &leads).unwrap_err() {

@@ -392,3 +392,27 @@ pub fn decision_columns(
     ));
     cols
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gap_reads_like_a_sentence() {
+        let g = Gap {
+            tier: "A".into(),
+            points_short: Some(13.96),
+            failed_rules: vec![],
+        };
+        assert_eq!(g.to_string(), "14.0 points short of tier A");
+        let g = Gap {
+            tier: "A".into(),
+            points_short: None,
+            failed_rules: vec!["Target market".into()],
+        };
+        assert_eq!(
+            g.to_string(),
+            "held out of tier A by must-have \"Target market\""
+        );
+    }
+}

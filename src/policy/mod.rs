@@ -442,3 +442,23 @@ impl Policy {
 fn errors_only(problems: &[PolicyProblem]) -> bool {
     problems.iter().any(|p| p.severity == Severity::Error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sla_parses_units_and_rejects_others() {
+        assert_eq!(Sla::parse("15m").map(|s| s.seconds()), Some(900));
+        assert_eq!(Sla::parse("4h").map(|s| s.seconds()), Some(14_400));
+        assert_eq!(Sla::parse("2d").map(|s| s.seconds()), Some(172_800));
+        assert_eq!(Sla::parse("1w").map(|s| s.seconds()), Some(604_800));
+        for bad in ["4x", "h", "0h", "-1h", "1.5h", "", "4 h", "4H"] {
+            assert_eq!(Sla::parse(bad), None, "{bad}");
+        }
+        assert_eq!(
+            Sla::parse("120m").map(|s| s.to_string()).as_deref(),
+            Some("2h")
+        );
+    }
+}

@@ -346,3 +346,57 @@ pub(crate) struct LeadInputs {
     pub(crate) created: Vec<Option<i64>>,
     pub(crate) errors: Vec<RowError>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::TierCondition;
+
+    #[test]
+    fn rules_apply_missing_handling() {
+        let rule = Rule {
+            name: "size".into(),
+            column: "employees".into(),
+            condition: Condition::Ge(50.0),
+            missing: Missing::Fail,
+            external: false,
+            line: None,
+            description: None,
+        };
+        assert_eq!(rule.fails(RuleKind::MustHave, Some("80")), Ok(false));
+        assert_eq!(rule.fails(RuleKind::MustHave, Some("10")), Ok(true));
+        assert_eq!(rule.fails(RuleKind::MustHave, None), Ok(true));
+        assert_eq!(rule.fails(RuleKind::MustHave, Some("many")), Err(()));
+        assert_eq!(rule.fails(RuleKind::Disqualify, Some("80")), Ok(true));
+        let students = Rule {
+            condition: Condition::Eq(Scalar::Text("Student".into())),
+            missing: Missing::Pass,
+            ..rule
+        };
+        assert_eq!(
+            students.fails(RuleKind::Disqualify, Some("Student")),
+            Ok(true)
+        );
+        assert_eq!(students.fails(RuleKind::Disqualify, Some("VP")), Ok(false));
+        assert_eq!(students.fails(RuleKind::Disqualify, None), Ok(false));
+        let list = Condition::In(vec![Scalar::Text("US".into()), Scalar::Number(3.0)]);
+        assert_eq!(list.holds("3.0"), Ok(true));
+        assert_eq!(list.holds("US"), Ok(true));
+        assert_eq!(list.holds("us"), Ok(false));
+    }
+
+    #[test]
+    fn conditions_read_plainly() {
+        assert_eq!(
+            TierCondition::TopShare(0.07).to_string(),
+            "top 7 % of leads"
+        );
+        assert_eq!(
+            TierCondition::TopShare(0.125).to_string(),
+            "top 12.5 % of leads"
+        );
+        assert_eq!(TierCondition::MinPoints(60.0).to_string(), "points >= 60");
+        let c = Condition::In(vec![Scalar::Text("US".into()), Scalar::Number(3.0)]);
+        assert_eq!(c.to_string(), "in [\"US\", 3]");
+    }
+}
