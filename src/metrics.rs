@@ -299,8 +299,6 @@ pub struct Estimate {
     pub high: f64,
 }
 
-/// How held-out deals are chosen.
-
 /// Outcomes as 0/1.
 pub fn as_f64(y: &[bool]) -> Vec<f64> {
     y.iter().map(|&w| f64::from(u8::from(w))).collect()

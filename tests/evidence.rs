@@ -307,7 +307,9 @@ fn left_joined(n: usize, seed: u64) -> Table {
         .collect();
     let later = |d: &str, k: i64| {
         let date: jiff::civil::Date = d.parse().unwrap();
-        date.checked_add(jiff::Span::new().days(k)).unwrap().to_string()
+        date.checked_add(jiff::Span::new().days(k))
+            .unwrap()
+            .to_string()
     };
     let reasons = ["price", "champion", "fit", "timing"];
     let won_col = |f: &dyn Fn(usize) -> String| -> Values {

@@ -78,7 +78,9 @@ pub fn score_file(
         });
         let cols = score_columns(
             ids,
-            keep.iter().map(|&r| crate::model::sigmoid(logits[r])).collect(),
+            keep.iter()
+                .map(|&r| crate::model::sigmoid(logits[r]))
+                .collect(),
             keep.iter()
                 .map(|&r| model.scale().points(logits[r]))
                 .collect(),
@@ -125,16 +127,9 @@ pub fn score_file(
     })
 }
 
-
 /// A scored batch: output rows, which rows were kept, attribute counts
 /// and unseen values (for drift).
-type Scored = (
-    Chunk,
-    Accepted,
-    Vec<Vec<u64>>,
-    Vec<UnseenValues>,
-);
-
+type Scored = (Chunk, Accepted, Vec<Vec<u64>>, Vec<UnseenValues>);
 
 /// Qualifies every lead of `input` (CSV or Parquet) with `model` and
 /// `policy` and writes one decision per good row to `output` (CSV or

@@ -215,7 +215,6 @@ impl fmt::Display for BatchSummary {
     }
 }
 
-
 /// The column names of a CSV or Parquet file (its header or schema).
 pub fn column_names(path: &Path) -> Result<Vec<String>> {
     Ok(source::Source::open(path, &[], 1)?.header)

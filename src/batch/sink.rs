@@ -22,7 +22,9 @@ impl Chunk {
         match format {
             FileFormat::Csv => Ok(Chunk::Csv(encode_csv(&columns))),
             #[cfg(feature = "parquet")]
-            FileFormat::Parquet => Ok(Chunk::Arrow(crate::data::arrow::record_batch(columns, true)?)),
+            FileFormat::Parquet => Ok(Chunk::Arrow(crate::data::arrow::record_batch(
+                columns, true,
+            )?)),
             #[cfg(not(feature = "parquet"))]
             FileFormat::Parquet => Err(no_parquet()),
         }
@@ -75,12 +77,15 @@ impl Sink {
                     .set_compression(Compression::SNAPPY)
                     .set_max_row_group_row_count(Some(131_072))
                     .build();
-                let w =
-                    parquet::arrow::ArrowWriter::try_new(file, crate::data::arrow::schema_of(columns), Some(props))
-                        .map_err(|e| Error::Parquet {
-                            path: path.to_path_buf(),
-                            message: e.to_string(),
-                        })?;
+                let w = parquet::arrow::ArrowWriter::try_new(
+                    file,
+                    crate::data::arrow::schema_of(columns),
+                    Some(props),
+                )
+                .map_err(|e| Error::Parquet {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
                 Ok(Sink::Parquet(Box::new(w), path.to_path_buf()))
             }
             #[cfg(not(feature = "parquet"))]
@@ -122,4 +127,3 @@ impl Sink {
         }
     }
 }
-

@@ -13,9 +13,9 @@ use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, DictionaryArray, Float64Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
 
-use crate::error::{Error, Result};
 use crate::data::columns::{round2, Columns, Kind, OutValues};
 use crate::data::table::{Table, Values};
+use crate::error::{Error, Result};
 
 fn unsupported(column: &str, data_type: &DataType) -> Error {
     Error::UnsupportedColumnType {
@@ -146,9 +146,9 @@ pub fn record_batch(columns: Columns, round: bool) -> Result<RecordBatch> {
             match v {
                 OutValues::Text(v) => Arc::new(StringArray::from(v)),
                 OutValues::Float(v) => Arc::new(Float64Array::from(v)),
-                OutValues::Fixed2(v) => {
-                    Arc::new(Float64Array::from(v.into_iter().map(r).collect::<Vec<f64>>()))
-                }
+                OutValues::Fixed2(v) => Arc::new(Float64Array::from(
+                    v.into_iter().map(r).collect::<Vec<f64>>(),
+                )),
                 OutValues::OptFixed2(v) => Arc::new(Float64Array::from(
                     v.into_iter().map(|x| x.map(r)).collect::<Vec<_>>(),
                 )),

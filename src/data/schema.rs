@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result, RowErrors};
 use crate::data::table::{Table, Values};
+use crate::error::{Error, Result, RowErrors};
 use crate::util::is_missing_token;
 
 /// How a feature column is read.

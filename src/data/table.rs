@@ -102,7 +102,11 @@ impl Table {
                 });
             }
             if let Values::Dictionary { values, codes } = values {
-                if let Some(c) = codes.iter().flatten().find(|c| **c as usize >= values.len()) {
+                if let Some(c) = codes
+                    .iter()
+                    .flatten()
+                    .find(|c| **c as usize >= values.len())
+                {
                     return Err(Error::InvalidParameter {
                         name: format!("column {name:?}"),
                         value: format!("code {c}"),

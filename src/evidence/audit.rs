@@ -101,4 +101,3 @@ pub fn audit(deals: &Table, options: &AuditOptions) -> Result<Audit> {
         findings,
     })
 }
-

@@ -74,13 +74,15 @@ pub fn conversion_by(
             _ => MISSING.to_string(),
         };
         let slot = match (feature, model.zip(index)) {
-            (Some(f), Some((m, j))) => match m.cache.lookups[j].slot(&f.encoding, values, r, &model_missing) {
-                Ok(Slot::Known(i)) | Ok(Slot::Unseen(i)) => Some(i),
-                Err(v) => {
-                    errors.push(deals.first_row() + r, column, &v, "not a number");
-                    None
+            (Some(f), Some((m, j))) => {
+                match m.cache.lookups[j].slot(&f.encoding, values, r, &model_missing) {
+                    Ok(Slot::Known(i)) | Ok(Slot::Unseen(i)) => Some(i),
+                    Err(v) => {
+                        errors.push(deals.first_row() + r, column, &v, "not a number");
+                        None
+                    }
                 }
-            },
+            }
             _ => None,
         };
         let e = counts.entry(key).or_insert((0, 0, slot));

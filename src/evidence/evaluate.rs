@@ -161,8 +161,6 @@ pub struct HeldOutPrediction {
     pub points: f64,
 }
 
-/// Outcomes as 0/1.
-
 impl Evaluation {
     /// Figures of predictions `p` (and `points`) for held-out outcomes `y`;
     /// `base_rate` is the training win rate. Intervals by `options.bootstrap`

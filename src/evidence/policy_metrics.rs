@@ -9,7 +9,6 @@ use crate::metrics::wilson;
 use crate::model::Model;
 use crate::policy::{Policy, Route};
 
-
 /// Held-out outcomes of one tier of a qualification policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TierOutcome {

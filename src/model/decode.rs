@@ -100,7 +100,6 @@ impl Model {
         Ok((slots, unseen, errors))
     }
 
-
     /// Log-odds of `n` leads from their slots.
     pub(crate) fn logits(&self, slots: &[Vec<u32>], n: usize) -> Vec<f64> {
         let mut logit = vec![self.intercept; n];
@@ -135,7 +134,6 @@ impl Model {
             unseen,
         }
     }
-
 }
 
 /// One-hot rows of decoded leads: one column per attribute of the model.

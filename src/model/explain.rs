@@ -65,7 +65,10 @@ pub fn reasons_line(up: &[&Contribution], down: &[&Contribution], sep: &str) -> 
 
 /// The `top` largest positive contributions (largest first) and the `top`
 /// largest negative ones (most negative first).
-pub(crate) fn top_of(contributions: &[Contribution], top: usize) -> (Vec<&Contribution>, Vec<&Contribution>) {
+pub(crate) fn top_of(
+    contributions: &[Contribution],
+    top: usize,
+) -> (Vec<&Contribution>, Vec<&Contribution>) {
     let mut up: Vec<&Contribution> = contributions.iter().filter(|c| c.points > 0.0).collect();
     let mut down: Vec<&Contribution> = contributions.iter().filter(|c| c.points < 0.0).collect();
     up.sort_by(|a, b| b.points.total_cmp(&a.points));

@@ -111,10 +111,19 @@ impl Cache {
             .features
             .iter()
             .zip(&centers)
-            .map(|(f, &c)| f.weights.iter().map(|&w| super::scorecard::points(factor, w, c)).collect())
+            .map(|(f, &c)| {
+                f.weights
+                    .iter()
+                    .map(|&w| super::scorecard::points(factor, w, c))
+                    .collect()
+            })
             .collect();
         Cache {
-            lookups: m.features.iter().map(|f| Lookup::new(&f.encoding)).collect(),
+            lookups: m
+                .features
+                .iter()
+                .map(|f| Lookup::new(&f.encoding))
+                .collect(),
             labels: m.features.iter().map(|f| f.encoding.labels()).collect(),
             points,
             base_points: m.scale.points(m.intercept + centers.iter().sum::<f64>()),
@@ -238,7 +247,6 @@ impl Model {
         Ok(())
     }
 
-
     /// Reads a model file.
     pub fn load(path: impl AsRef<Path>) -> Result<Model> {
         let path = path.as_ref();
@@ -287,7 +295,6 @@ impl Model {
         text.push('\n');
         crate::data::files::write_atomic(path, text.as_bytes())
     }
-
 }
 
 /// Checks a document's `format` and `format_version` against what this
@@ -316,7 +323,9 @@ pub(crate) fn check_envelope(
         }
     }
     let version = version.unwrap_or("(none)");
-    let parsed = version.split_once('.').and_then(|(a, b)| Some((number(a)?, number(b)?)));
+    let parsed = version
+        .split_once('.')
+        .and_then(|(a, b)| Some((number(a)?, number(b)?)));
     match parsed {
         Some((major, minor)) if major == supported.0 && minor <= supported.1 => Ok(()),
         _ => Err(Error::UnsupportedFormat {
@@ -331,7 +340,8 @@ pub(crate) fn check_envelope(
 /// A version number as written `MAJOR.MINOR`: digits only, no sign, no
 /// leading zero (but `0` itself).
 fn number(s: &str) -> Option<u32> {
-    let plain = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    let plain =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
     if plain {
         s.parse().ok()
     } else {

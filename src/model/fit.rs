@@ -51,8 +51,7 @@ impl ModelParams {
         let mut schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
         // Leakage audit of the feature columns: warnings, or drop them.
         let feature_names: Vec<String> = schema.features.iter().map(|f| f.name.clone()).collect();
-        let leaks =
-            training_findings(deals, &y, &feature_names, &self.missing, self.seed);
+        let leaks = training_findings(deals, &y, &feature_names, &self.missing, self.seed);
         let leak_warnings: Vec<String> = if self.drop_leaks && !leaks.is_empty() {
             for (column, _) in &leaks {
                 excluded.push(column.clone());
@@ -392,7 +391,6 @@ fn empty_summary() -> TrainingSummary {
     }
 }
 
-
 /// The candidate a rule picks from cross-validation results.
 fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
     let best = grid
@@ -416,7 +414,6 @@ fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
         }
     }
 }
-
 
 /// Fits L2 logistic regression with linfa-logistic; returns weights and intercept.
 fn fit_logistic(

@@ -21,7 +21,6 @@
 //! leaves the columns out); [`crate::evidence::audit`] runs it on every
 //! column of a deals file.
 
-
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -31,7 +30,6 @@ use crate::data::{Table, Values};
 use crate::metrics::{as_f64, auc};
 use crate::util::is_missing_token;
 use crate::util::time::parse_timestamp;
-
 
 /// Why a column is flagged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -158,7 +156,6 @@ pub struct Finding {
     /// The column's figures.
     pub figures: ColumnAudit,
 }
-
 
 /// Findings on the feature columns for training: (column, detail), most severe first.
 pub(crate) fn training_findings(

@@ -273,9 +273,6 @@ impl Model {
             .collect()
     }
 
-    /// For each lead and feature, the index of its attribute within that
-    /// feature. Bad values are collected into one error naming rows, columns
-
     /// Scores leads: probability of a win and points, in input order. Other
     /// columns (the outcome, extra fields) are ignored.
     pub fn score(&self, leads: &Table) -> Result<Scores> {

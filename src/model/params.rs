@@ -8,7 +8,6 @@ use super::{L2Rule, Scale};
 use crate::data::ColumnKind;
 use crate::error::{Error, Result};
 
-
 /// Default minimum of won deals (and of lost deals) to train.
 pub const DEFAULT_MIN_OUTCOMES: usize = 20;
 
@@ -318,7 +317,6 @@ impl ModelParams {
         }
         Ok(target)
     }
-
 }
 
 /// The columns of a deals file: the outcome and how its values read, the

@@ -34,7 +34,6 @@ pub fn time_order(table: &Table, column: &str) -> Result<Vec<usize>> {
     Ok(order)
 }
 
-
 /// Assigns each row a fold in `0..k`, stratified by outcome, shuffled with `seed`.
 pub fn stratified_folds(y: &[bool], k: usize, seed: u64) -> Vec<usize> {
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -48,7 +47,6 @@ pub fn stratified_folds(y: &[bool], k: usize, seed: u64) -> Vec<usize> {
     }
     folds
 }
-
 
 /// A stratified random hold-out: `test_share` of the won and of the lost
 /// rows (rounded), drawn with `seed`; the held-out rows in row order.

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-
 /// How `l2` was set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,7 +93,6 @@ pub struct TrainingSummary {
     /// identifier-like columns, ...).
     pub warnings: Vec<String>,
 }
-
 
 impl std::fmt::Display for TrainingSummary {
     /// The summary in a few lines: deals, columns, the penalty and how it

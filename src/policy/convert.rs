@@ -397,4 +397,3 @@ pub(crate) fn convert(raw: RawPolicy, text: &str) -> (Policy, Vec<PolicyProblem>
     policy.fingerprint = crate::util::fingerprint::fingerprint(&policy);
     (policy, p.list)
 }
-

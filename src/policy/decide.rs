@@ -159,7 +159,6 @@ pub struct Qualification {
     pub capacity: Option<CapacityReport>,
 }
 
-
 impl Policy {
     /// Decides every lead: tier, route, SLA, rank and reasons, in input
     /// order. See [`Policy::qualify_batch`] for counts and the capacity cut.
@@ -385,7 +384,10 @@ pub fn decision_columns(
             )
         }),
     ));
-    cols.push(("policy_version".into(), text(&|x| Some(x.policy_version.clone()))));
+    cols.push((
+        "policy_version".into(),
+        text(&|x| Some(x.policy_version.clone())),
+    ));
     cols.push((
         "model_fingerprint".into(),
         text(&|x| Some(x.model_fingerprint.clone())),

@@ -12,7 +12,6 @@ use super::rules::{Missing, Scalar};
 use super::{Policy, Route, POLICY_FORMAT, POLICY_FORMAT_VERSION};
 use crate::error::{Document, Error, PolicyProblem, Result, Severity};
 
-
 #[derive(Deserialize)]
 struct Envelope {
     format: Option<String>,
@@ -148,7 +147,12 @@ impl Problems<'_> {
         Some(line_of(self.text, s.span().start))
     }
 
-    pub(crate) fn error(&mut self, line: Option<usize>, field: impl Into<String>, reason: impl Into<String>) {
+    pub(crate) fn error(
+        &mut self,
+        line: Option<usize>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
         self.list.push(PolicyProblem {
             severity: Severity::Error,
             line,
@@ -187,7 +191,6 @@ pub(crate) fn number(v: &toml::Value) -> Option<f64> {
         _ => None,
     }
 }
-
 
 pub(crate) fn parse_document(text: &str, path: &Path) -> Result<(Policy, Vec<PolicyProblem>)> {
     let envelope: Envelope = toml::from_str(text).map_err(|e| toml_error(text, path, e))?;
@@ -268,4 +271,3 @@ fn table_path(text: &str, line: usize, key: &str) -> String {
         None => key.to_string(),
     }
 }
-

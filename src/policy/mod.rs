@@ -78,7 +78,6 @@
 //! assert!((sum - d.points).abs() < 1e-9);
 //! ```
 
-
 use std::fmt;
 use std::path::Path;
 
@@ -313,7 +312,6 @@ pub struct Policy {
     pub(crate) fingerprint: String,
 }
 
-
 impl Policy {
     /// Reads a policy file. Every problem found is reported at once, each
     /// with its line and field, unknown fields included (see
@@ -370,7 +368,6 @@ impl Policy {
         Ok(problems)
     }
 
-
     /// A short stable hash of everything that decides a decision (not the
     /// comments, descriptions or the layout of the file), computed once.
     pub fn fingerprint(&self) -> String {
@@ -417,7 +414,6 @@ impl Policy {
     pub fn capacity(&self) -> Option<Capacity> {
         self.capacity
     }
-
 
     /// The lead columns the policy reads: rule columns, created-at and
     /// deal value, in that order, without repeats.

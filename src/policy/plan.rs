@@ -374,7 +374,6 @@ impl Plan {
     }
 }
 
-
 /// infinite for `k = 0`).
 fn kth_highest(mut xs: Vec<f64>, k: usize) -> f64 {
     if k == 0 {
@@ -385,4 +384,3 @@ fn kth_highest(mut xs: Vec<f64>, k: usize) -> f64 {
     }
     *xs.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a)).1
 }
-

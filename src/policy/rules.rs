@@ -171,7 +171,11 @@ impl Rule {
     /// Whether the lead "fails" the rule: for a must-have, the condition
     /// does not hold; for a disqualify rule, it holds. `Err` when the rule
     /// needs a number and the cell is not one.
-    pub(crate) fn fails(&self, kind: RuleKind, cell: Option<&str>) -> std::result::Result<bool, ()> {
+    pub(crate) fn fails(
+        &self,
+        kind: RuleKind,
+        cell: Option<&str>,
+    ) -> std::result::Result<bool, ()> {
         match cell {
             None => Ok(self.missing == Missing::Fail),
             Some(c) => {
@@ -214,7 +218,6 @@ impl fmt::Display for FailedRule {
 }
 
 impl Policy {
-
     /// Reads what the policy needs from each lead of `leads` besides its
     /// score: rule results, deal value, created-at. `row_of` gives the row
     /// number of a 0-based row, for errors. Failed rules are listed only

@@ -75,7 +75,6 @@ pub(crate) fn training_points_quantiles(model: &Model, top_shares: &[f64]) -> Ve
         .collect()
 }
 
-
 /// Column names `policy init` recognises as created-at and deal value.
 pub(crate) const CREATED_NAMES: [&str; 5] = [
     "created_at",

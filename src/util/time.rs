@@ -186,10 +186,7 @@ mod tests {
             t("2024-03-01T10:30").as_deref(),
             Some("2024-03-01T10:30:00Z")
         );
-        assert_eq!(
-            t("3/1/2024 10:30").as_deref(),
-            Some("2024-03-01T10:30:00Z")
-        );
+        assert_eq!(t("3/1/2024 10:30").as_deref(), Some("2024-03-01T10:30:00Z"));
         for bad in [
             "yesterday",
             "2024-03-01T25:00:00Z",

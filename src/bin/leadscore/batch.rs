@@ -207,4 +207,3 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     print_summary(&summary, &a.out, &a.batch);
     Ok(())
 }
-

@@ -106,9 +106,23 @@ fn hint(e: &Error) -> Option<String> {
         Error::InvalidParameter { name, .. } => {
             let flag = name.replace('_', "-");
             let known = [
-                "negative", "l2", "l2-grid", "l2-rule", "folds", "tolerance", "max-bins",
-                "special", "format", "test-share", "threads", "batch-rows", "ignore", "id",
-                "target", "max-rejected", "out",
+                "negative",
+                "l2",
+                "l2-grid",
+                "l2-rule",
+                "folds",
+                "tolerance",
+                "max-bins",
+                "special",
+                "format",
+                "test-share",
+                "threads",
+                "batch-rows",
+                "ignore",
+                "id",
+                "target",
+                "max-rejected",
+                "out",
             ];
             known
                 .contains(&flag.as_str())

@@ -108,7 +108,6 @@ pub struct SyntheticArgs {
     out: PathBuf,
 }
 
-
 /// Runs `leadscore train`.
 pub fn train(a: TrainArgs) -> Result<()> {
     let deals = Table::from_csv_path(&a.deals)?;
@@ -149,7 +148,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     }
     if !a.quiet {
         print(&format!(
-            "{}\nScorecard\n{}Model written to {}",
+            "{}\nScorecard\n{}\nModel written to {}",
             model.summary(),
             model.scorecard(),
             a.model.display()
@@ -167,7 +166,10 @@ pub fn scorecard(a: ScorecardArgs) -> Result<()> {
     let card = model.scorecard();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let f = format(&a.format, &[OutputFormat::Text, OutputFormat::Csv, OutputFormat::Json])?;
+    let f = format(
+        &a.format,
+        &[OutputFormat::Text, OutputFormat::Csv, OutputFormat::Json],
+    )?;
     match f {
         OutputFormat::Text => write!(out, "{card}").map_err(stdout_err),
         OutputFormat::Csv => card.write_csv(&mut out),

@@ -201,7 +201,10 @@ impl<R: Read> CsvReader<R> {
         let mut rows = 0;
         while rows < self.batch_rows {
             let start = used;
-            let Some(n) = reader.read(&mut buf, &mut used).map_err(io_err(&self.path))? else {
+            let Some(n) = reader
+                .read(&mut buf, &mut used)
+                .map_err(io_err(&self.path))?
+            else {
                 break;
             };
             if reader.blank {
@@ -367,4 +370,3 @@ impl Table {
         writer.flush().map_err(io_err(out))
     }
 }
-

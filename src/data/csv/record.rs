@@ -71,7 +71,11 @@ impl<R: Read> RecordReader<R> {
     /// Writes the next record's field bytes into `out` from `*used` on
     /// (growing `out`, whose length is only room), moves `*used` past them,
     /// and returns its number of fields, or `None` at the end of the input.
-    pub(crate) fn read(&mut self, out: &mut Vec<u8>, used: &mut usize) -> std::io::Result<Option<usize>> {
+    pub(crate) fn read(
+        &mut self,
+        out: &mut Vec<u8>,
+        used: &mut usize,
+    ) -> std::io::Result<Option<usize>> {
         loop {
             let pending = &self.input[self.pos..self.end];
             let Some(nl) = memchr::memchr(b'\n', pending) else {
@@ -175,4 +179,3 @@ impl<R: Read> RecordReader<R> {
         &buf[a..b]
     }
 }
-

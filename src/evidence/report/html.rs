@@ -240,5 +240,4 @@ impl Report {
         s.push_str("</table></div></main></body></html>\n");
         s
     }
-
 }

@@ -58,7 +58,11 @@ impl OutputFormat {
                 value: self.as_str().into(),
                 reason: format!(
                     "expected {}",
-                    allowed.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
+                    allowed
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })
         }
@@ -193,7 +197,9 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
         &options.evaluation,
     );
     if let Some(policy) = &options.evaluation.policy {
-        evaluation.policy = Some(super::policy_metrics::policy_metrics(policy, model, deals, &y)?);
+        evaluation.policy = Some(super::policy_metrics::policy_metrics(
+            policy, model, deals, &y,
+        )?);
     }
     let mut by = options.conversion_by.clone();
     if by.is_empty() {
@@ -210,7 +216,12 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
         by = model
             .features()
             .iter()
-            .filter(|f| matches!(f.encoding, crate::model::encoding::Encoding::Categorical { .. }))
+            .filter(|f| {
+                matches!(
+                    f.encoding,
+                    crate::model::encoding::Encoding::Categorical { .. }
+                )
+            })
             .take(3)
             .map(|f| f.column.clone())
             .collect();
@@ -268,7 +279,6 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
         drift,
     })
 }
-
 
 /// Escapes text for HTML.
 pub(crate) fn esc(s: &str) -> String {

@@ -279,7 +279,6 @@ pub(super) fn svg_conversion(c: &Conversion, index: usize) -> String {
     s
 }
 
-
 /// The opening tag of a chart: its class, id, view box and label.
 fn open(class: &str, id: &str, w: f64, h: f64, label: &str) -> String {
     format!(
