@@ -99,3 +99,15 @@ pub mod diff {
 pub mod report {
     pub use crate::evidence::report::*;
 }
+
+// Models, policies and plans are shared between threads (a service's
+// handlers, a batch job's workers): this fails to compile if one stops
+// being `Send + Sync`.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<Model>();
+    shared::<Policy>();
+    shared::<Plan>();
+    shared::<Scorecard>();
+    shared::<Error>();
+};

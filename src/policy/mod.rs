@@ -329,7 +329,8 @@ impl Policy {
         Self::from_toml_str_at(text, Path::new("<string>"))
     }
 
-    fn from_toml_str_at(text: &str, path: &Path) -> Result<Policy> {
+    /// Parses a policy document read from `path` (which names it in errors).
+    pub fn from_toml_str_at(text: &str, path: &Path) -> Result<Policy> {
         let (policy, problems) = document::parse_document(text, path)?;
         if errors_only(&problems) {
             return Err(Error::Policy {

@@ -1,8 +1,9 @@
-//! The one mapping from `leadscore::Error` to Python exceptions.
+//! The one mapping from `leadscore::Error` to Python exceptions, by
+//! [`leadscore::Error::kind`].
 
-use leadscore::Error;
+use leadscore::{Error, ErrorKind};
 use pyo3::exceptions::{
-    PyFileNotFoundError, PyOSError, PyPermissionError, PyTypeError, PyValueError,
+    PyFileNotFoundError, PyOSError, PyPermissionError, PyRuntimeError, PyTypeError,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -18,26 +19,19 @@ fn raise(py: Python<'_>, name: &str, message: String, kwargs: Option<Bound<'_, P
     made.unwrap_or_else(|e| e)
 }
 
-/// Converts a core error into the matching Python exception.
-pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
-    let message = err.to_string();
+/// The `DataError` attributes of a data error: the first bad cell's row,
+/// column and value, every bad cell kept, and their count.
+fn data_kwargs<'py>(py: Python<'py>, err: &Error) -> Bound<'py, PyDict> {
     let kwargs = PyDict::new(py);
     match err {
-        Error::Io { path, source } => {
-            let args = (
-                source.raw_os_error().unwrap_or(0),
-                source.to_string(),
-                path.display().to_string(),
-            );
-            match source.kind() {
-                std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(args),
-                std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(args),
-                _ => PyOSError::new_err(args),
-            }
-        }
-        Error::InvalidRows { errors, total } => {
+        Error::InvalidRows { errors, total }
+        | Error::TooManyRejected {
+            errors,
+            cells: total,
+            ..
+        } => {
             let list = PyList::empty(py);
-            for e in &errors {
+            for e in errors {
                 let d = PyDict::new(py);
                 let _ = d.set_item("row", e.row);
                 let _ = d.set_item("column", &e.column);
@@ -52,30 +46,50 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
             }
             let _ = kwargs.set_item("errors", list);
             let _ = kwargs.set_item("total", total);
-            raise(py, "DataError", message, Some(kwargs))
         }
         Error::MissingColumn { column, .. } | Error::DuplicateColumn { column } => {
             let _ = kwargs.set_item("column", column);
-            raise(py, "DataError", message, Some(kwargs))
         }
         Error::RaggedRow { row, .. } => {
             let _ = kwargs.set_item("row", row);
+        }
+        _ => {}
+    }
+    kwargs
+}
+
+/// Converts a core error into the matching Python exception.
+pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
+    let message = err.to_string();
+    match err.kind() {
+        ErrorKind::Io => match err {
+            Error::Io { path, source } => {
+                let args = (
+                    source.raw_os_error().unwrap_or(0),
+                    source.to_string(),
+                    path.display().to_string(),
+                );
+                match source.kind() {
+                    std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(args),
+                    std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(args),
+                    _ => PyOSError::new_err(args),
+                }
+            }
+            _ => PyOSError::new_err(message),
+        },
+        ErrorKind::Data => {
+            let kwargs = data_kwargs(py, &err);
             raise(py, "DataError", message, Some(kwargs))
         }
-        Error::Csv { .. } => raise(py, "DataError", message, None),
-        Error::UnsupportedColumnType { .. } => PyTypeError::new_err(message),
-        Error::InvalidParameter { .. } => raise(py, "ParameterError", message, None),
-        Error::NotEnoughOutcomes { .. } | Error::Training { .. } => {
-            raise(py, "TrainingError", message, None)
-        }
-        Error::Policy { .. } | Error::Toml { .. } => raise(py, "PolicyError", message, None),
-        Error::UnsupportedFormat { ref what, .. } if what.contains("policy") => {
-            raise(py, "PolicyError", message, None)
-        }
-        Error::UnsupportedFormat { .. } | Error::InvalidModel { .. } | Error::Json { .. } => {
-            raise(py, "ModelFormatError", message, None)
-        }
-        _ => PyValueError::new_err(message),
+        ErrorKind::ColumnType => PyTypeError::new_err(message),
+        ErrorKind::Parameter => raise(py, "ParameterError", message, None),
+        ErrorKind::Training => raise(py, "TrainingError", message, None),
+        ErrorKind::Policy => raise(py, "PolicyError", message, None),
+        ErrorKind::ModelFormat => raise(py, "ModelFormatError", message, None),
+        ErrorKind::Internal => PyRuntimeError::new_err(message),
+        // A kind added to the core later: a plain leadscore error.
+        #[allow(unreachable_patterns)]
+        _ => raise(py, "LeadscoreError", message, None),
     }
 }
 

@@ -1,22 +1,12 @@
 //! Evidence from Python: `leadscore.audit`, `leadscore.evaluate`, `Model.report`.
 
-use leadscore::audit::{audit as run_audit, AuditOptions};
-use leadscore::evaluation::{evaluate as run_evaluate, EvaluationOptions, Split};
+use leadscore::evidence::{audit as run_audit, evaluate as run_evaluate, EvaluationOptions, Split};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::frame::{table_from_py, to_frame, Column};
+use crate::args::deal_columns;
+use crate::frame::{deals_from_py, to_frame, Column};
 use crate::model::detached;
-
-fn strings(v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
-    match v {
-        None => Ok(Vec::new()),
-        Some(v) => match v.extract::<String>() {
-            Ok(s) => Ok(vec![s]),
-            Err(_) => v.extract::<Vec<String>>(),
-        },
-    }
-}
 
 fn json_to_py<'py>(py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.call_method1("loads", (text,))
@@ -40,19 +30,11 @@ pub fn audit<'py>(
     outcome_date: Option<String>,
     seed: u64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let table = table_from_py(deals, None)?;
-    let mut skip = ignore;
-    skip.extend(id);
-    let options = AuditOptions {
-        target,
-        positive: strings(positive)?,
-        negative: strings(negative)?,
-        skip,
-        missing,
-        outcome_date,
-        seed,
-        ..AuditOptions::default()
-    };
+    let (table, ignore) = deals_from_py(deals, ignore)?;
+    let columns = deal_columns(target, positive, negative, id, ignore, missing)?;
+    let mut options = columns.audit_options();
+    options.outcome_date = outcome_date;
+    options.seed = seed;
     let result = detached(py, move || run_audit(&table, &options))?;
     let f = &result.findings;
     let columns = vec![
@@ -111,27 +93,14 @@ pub fn evaluate<'py>(
     if time_column.is_some() && folds.is_some() {
         return Err(PyValueError::new_err("give time_column or folds, not both"));
     }
-    let table = table_from_py(deals, None)?;
-    let mut params = leadscore::Model::params()
-        .target(target)
-        .positive(strings(positive)?)
-        .negative(strings(negative)?)
-        .ignore(ignore)
-        .missing(missing)
-        .seed(seed);
-    if let Some(id) = id {
-        params = params.id(id);
-    }
+    let (table, ignore) = deals_from_py(deals, ignore)?;
+    let columns = deal_columns(target, positive, negative, id, ignore, missing)?;
+    let mut params = columns.params().seed(seed);
     if let Some(l2) = l2 {
         params = params.l2(l2);
     }
-    let split = match (time_column, folds) {
-        (Some(column), _) => Split::OutOfTime { column, test_share },
-        (None, Some(folds)) => Split::Folds { folds, seed },
-        (None, None) => Split::Stratified { test_share, seed },
-    };
     let options = EvaluationOptions {
-        split,
+        split: Split::choose(time_column.as_deref(), folds, test_share, seed),
         cut_points,
         ..EvaluationOptions::default()
     };

@@ -4,7 +4,7 @@
 
 use arrow_array::ArrayRef;
 use arrow_schema::DataType;
-use leadscore::arrow::values_from_arrow;
+use leadscore::data::arrow::values_from_arrow;
 use leadscore::{Table, Values};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -84,4 +84,56 @@ pub fn to_frame<'py>(
     }
     py.import("leadscore._frames")?
         .call_method1("to_frame", (dict, like, id))
+}
+
+/// Output columns of the core's schemas (scores, decisions) as a frame of
+/// the same kind as `like`, with `like`'s column `id` first when given.
+/// Numbers stay exact (files show points to 2 decimals; frames do not).
+pub fn columns_to_frame<'py>(
+    py: Python<'py>,
+    columns: leadscore::data::columns::Columns,
+    like: Option<&Bound<'py, PyAny>>,
+    id: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use leadscore::data::columns::OutValues;
+    let columns = columns
+        .into_iter()
+        .map(|(name, values)| {
+            let column = match values {
+                OutValues::Text(v) => Column::Text(v),
+                OutValues::Float(v) | OutValues::Fixed2(v) => Column::Float(v),
+                OutValues::OptFixed2(v) => {
+                    Column::Float(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+                }
+                OutValues::Int(v) => Column::Int(v.into_iter().map(|x| x.unwrap_or(0)).collect()),
+            };
+            (name, column)
+        })
+        .collect();
+    to_frame(py, columns, like, id)
+}
+
+/// The columns of `obj` but `ignore` (so a column left out of training is
+/// never converted, whatever its type).
+pub fn columns_except(obj: &Bound<'_, PyAny>, ignore: &[String]) -> PyResult<Vec<String>> {
+    let names: Vec<String> = obj
+        .py()
+        .import("leadscore._frames")?
+        .call_method1("column_names", (obj,))?
+        .extract()?;
+    Ok(names.into_iter().filter(|n| !ignore.contains(n)).collect())
+}
+
+/// Reads a deals frame without its ignored columns: the table, and the
+/// ignored names the frame does not have (still errors for the core, as a
+/// column that is not there).
+pub fn deals_from_py(
+    obj: &Bound<'_, PyAny>,
+    ignore: Vec<String>,
+) -> PyResult<(Table, Vec<String>)> {
+    let all = columns_except(obj, &[])?;
+    let (present, absent): (Vec<String>, Vec<String>) =
+        ignore.into_iter().partition(|c| all.contains(c));
+    let table = table_from_py(obj, Some(columns_except(obj, &present)?))?;
+    Ok((table, absent))
 }

@@ -1,5 +1,6 @@
 //! Python binding of leadscore: the native module `leadscore._leadscore`.
 
+mod args;
 mod error;
 mod evidence;
 mod frame;

@@ -7,8 +7,9 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
+use crate::args::deal_columns;
 use crate::error::IntoPyResult;
-use crate::frame::{table_from_py, to_frame, Column};
+use crate::frame::{columns_to_frame, deals_from_py, table_from_py, to_frame, Column};
 
 /// Runs `f` without the GIL and maps its error.
 pub fn detached<T: Send>(
@@ -64,28 +65,13 @@ impl PyModel {
         min_won: usize,
         min_lost: usize,
     ) -> PyResult<PyModel> {
-        let table = table_from_py(deals, None)?;
-        let values = |v: Option<Bound<'_, PyAny>>| -> PyResult<Vec<String>> {
-            match v {
-                None => Ok(Vec::new()),
-                Some(v) => match v.extract::<String>() {
-                    Ok(s) => Ok(vec![s]),
-                    Err(_) => v.extract::<Vec<String>>(),
-                },
-            }
-        };
-        let mut params = Model::params()
-            .target(target)
-            .positive(values(positive)?)
-            .negative(values(negative)?)
-            .ignore(ignore)
-            .missing(missing)
+        let (table, ignore) = deals_from_py(deals, ignore)?;
+        let columns = deal_columns(target, positive, negative, id, ignore, missing)?;
+        let mut params = columns
+            .params()
             .seed(seed)
             .folds(folds)
             .min_outcomes(min_won, min_lost);
-        if let Some(id) = id {
-            params = params.id(id);
-        }
         if let Some(l2) = l2 {
             params = params.l2(l2);
         }
@@ -119,11 +105,9 @@ impl PyModel {
         }
         let model = self.inner.clone();
         let scores = detached(py, move || model.score(&table))?;
-        let columns = vec![
-            ("probability".into(), Column::Float(scores.probability)),
-            ("points".into(), Column::Float(scores.points)),
-        ];
-        to_frame(py, columns, Some(leads), id)
+        // The id comes from the input frame; the rest of the score schema
+        // from the core.
+        columns_to_frame(py, scores.into_columns(None), Some(leads), id)
     }
 
     /// Explains each lead's points: one row per lead and column, the `top`
@@ -318,25 +302,20 @@ impl PyModel {
         title: Option<String>,
         conversion_by: Vec<String>,
     ) -> PyResult<String> {
-        if !matches!(format, "html" | "md" | "json") {
-            return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                "format must be 'html', 'md' or 'json', not {format:?}"
-            )));
-        }
+        use leadscore::evidence::report::OutputFormat;
+        let format = format
+            .parse::<OutputFormat>()
+            .and_then(|f| f.one_of(&[OutputFormat::Html, OutputFormat::Md, OutputFormat::Json]))
+            .py(py)?;
         let table = table_from_py(deals, None)?;
         let model = self.inner.clone();
-        let options = leadscore::report::ReportOptions {
+        let options = leadscore::evidence::ReportOptions {
             conversion_by,
             title,
             ..Default::default()
         };
-        let report = detached(py, move || {
-            leadscore::report::build(&model, &table, &options)
-        })?;
-        Ok(match format {
-            "html" => report.to_html(),
-            "md" => report.to_markdown(),
-            _ => report.to_json(),
+        detached(py, move || {
+            leadscore::evidence::report::build(&model, &table, &options)?.render(format)
         })
     }
 
