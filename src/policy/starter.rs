@@ -99,31 +99,24 @@ impl Policy {
     /// the usual names, and example rules to adapt. It is a valid policy for
     /// the model.
     pub fn starter(model: &Model, capacity: Option<u32>) -> String {
-        starter_policy(model, capacity)
+        let (lo, hi) = points_range(model);
+        let mut out = header(model, lo, hi);
+        out.push_str(&leads_section(model));
+        if let Some(n) = capacity {
+            out.push_str(&capacity_section(n));
+        }
+        out.push_str(&tiers_section(&thresholds(model, lo, hi), capacity.is_some()));
+        out.push_str(&rules_section(model));
+        out
     }
 }
 
-fn starter_policy(model: &Model, capacity: Option<u32>) -> String {
-    let s = model.summary();
-    let known: Vec<&str> = model
-        .feature_columns()
-        .into_iter()
-        .chain(model.id_column())
-        .chain(s.columns_excluded.iter().map(|c| c.as_str()))
-        .collect();
-    let find = |names: &[&str]| {
-        names
-            .iter()
-            .find(|n| known.contains(n))
-            .map(|n| n.to_string())
-    };
-    let created = find(&CREATED_NAMES);
-    let value = find(&VALUE_NAMES);
-    let (lo, hi) = points_range(model);
-    let q = training_points_quantiles(model, &[0.05, 0.20, 0.50]);
-    // Whole points, strictly decreasing, inside the model's range.
+/// Suggested tier thresholds: the points of the top 5 %, 20 % and 50 % of
+/// leads like the training deals, as whole points, strictly decreasing,
+/// inside the model's range.
+fn thresholds(model: &Model, lo: f64, hi: f64) -> Vec<f64> {
     let mut t: Vec<f64> = Vec::new();
-    for x in q {
+    for x in training_points_quantiles(model, &[0.05, 0.20, 0.50]) {
         let mut v = x.floor().min(hi.floor());
         if let Some(prev) = t.last() {
             v = v.min(prev - 1.0);
@@ -132,131 +125,103 @@ fn starter_policy(model: &Model, capacity: Option<u32>) -> String {
             t.push(v);
         }
     }
-    let mut out = String::new();
-    let w = |out: &mut String, s: &str| {
-        out.push_str(s);
-        out.push('\n');
+    t
+}
+
+fn header(model: &Model, lo: f64, hi: f64) -> String {
+    let s = model.summary();
+    format!(
+        "\
+# Lead qualification policy: which leads go to sales, which to the SDRs,
+# which to marketing nurture, and how fast each must be contacted.
+# Starter written by `leadscore policy init`; edit it, then run
+#   leadscore policy check THIS_FILE --model MODEL.json
+# Model {} (trained on {} deals: {} won, {} lost).
+#
+# How the suggested thresholds were found: the model's points for each
+# attribute were combined with how often that attribute occurred among the
+# training deals (columns taken as independent), giving the spread of points
+# a typical lead gets. The thresholds are the points reached by the top 5 %,
+# 20 % and 50 % of that spread. The model gives between {lo:.1} and {hi:.1} points.
+
+# Document type and version: leave as is.
+format = \"leadscore.policy\"
+format_version = \"1.0\"
+# Your name and version for this policy; every decision records the version.
+name = \"Starter qualification policy\"
+version = \"1\"
+
+",
+        model.fingerprint(),
+        s.rows,
+        s.won,
+        s.lost
+    )
+}
+
+/// The `[leads]` table: created-at and deal-value columns when the model
+/// knows a column of a usual name, else commented out.
+fn leads_section(model: &Model) -> String {
+    let s = model.summary();
+    let known: Vec<&str> = model
+        .feature_columns()
+        .into_iter()
+        .chain(model.id_column())
+        .chain(s.columns_excluded.iter().map(|c| c.as_str()))
+        .collect();
+    let line = |names: &[&str], key: &str, fallback: &str| {
+        match names.iter().find(|n| known.contains(n)) {
+            Some(c) => format!("{key} = {c:?}"),
+            None => format!("# {key} = {fallback:?}"),
+        }
     };
-    w(
-        &mut out,
-        "# Lead qualification policy: which leads go to sales, which to the SDRs,",
+    format!(
+        "\
+# Lead columns the policy reads besides the model's.
+[leads]
+# When the lead was created (YYYY-MM-DD or 2024-05-01T09:30:00Z): SLAs count from it.
+{}
+# Expected deal value: leads in a tier are worked by P(win) x value.
+{}
+
+",
+        line(&CREATED_NAMES, "created_at", "created_at"),
+        line(&VALUE_NAMES, "deal_value", "deal_value")
+    )
+}
+
+fn capacity_section(n: u32) -> String {
+    format!(
+        "\
+# Sales capacity per period: reps x leads_per_rep leads go to sales, the best first.
+# You asked for {n} leads per period; split it as your team is (e.g. 5 reps x 40).
+[capacity]
+reps = 1
+leads_per_rep = {}
+period = \"1w\"
+
+",
+        n.max(1)
+    )
+}
+
+/// The tiers: a capacity tier and an SDR tier, or up to three point tiers,
+/// then the catch-all nurture tier.
+fn tiers_section(t: &[f64], capacity: bool) -> String {
+    let mut out = String::from(
+        "\
+# Tiers, best first: a lead takes the first tier whose condition it meets.
+# Conditions: min_points = N, top_share = 0.05 (top 5 % of the leads qualified
+# together), capacity = true, or none (every other lead; the last tier).
+# route: sales, sdr, nurture or disqualified. owner: the team. sla: time to
+# first contact (15m, 4h, 2d, 1w).
+",
     );
-    w(
-        &mut out,
-        "# which to marketing nurture, and how fast each must be contacted.",
-    );
-    w(
-        &mut out,
-        "# Starter written by `leadscore policy init`; edit it, then run",
-    );
-    w(
-        &mut out,
-        "#   leadscore policy check THIS_FILE --model MODEL.json",
-    );
-    w(
-        &mut out,
-        &format!(
-            "# Model {} (trained on {} deals: {} won, {} lost).",
-            model.fingerprint(),
-            s.rows,
-            s.won,
-            s.lost
-        ),
-    );
-    w(&mut out, "#");
-    w(
-        &mut out,
-        "# How the suggested thresholds were found: the model's points for each",
-    );
-    w(
-        &mut out,
-        "# attribute were combined with how often that attribute occurred among the",
-    );
-    w(
-        &mut out,
-        "# training deals (columns taken as independent), giving the spread of points",
-    );
-    w(
-        &mut out,
-        "# a typical lead gets. The thresholds are the points reached by the top 5 %,",
-    );
-    w(
-        &mut out,
-        &format!(
-            "# 20 % and 50 % of that spread. The model gives between {lo:.1} and {hi:.1} points."
-        ),
-    );
-    w(&mut out, "");
-    w(&mut out, "# Document type and version: leave as is.");
-    w(&mut out, "format = \"leadscore.policy\"");
-    w(&mut out, "format_version = \"1.0\"");
-    w(
-        &mut out,
-        "# Your name and version for this policy; every decision records the version.",
-    );
-    w(&mut out, "name = \"Starter qualification policy\"");
-    w(&mut out, "version = \"1\"");
-    w(&mut out, "");
-    w(
-        &mut out,
-        "# Lead columns the policy reads besides the model's.",
-    );
-    w(&mut out, "[leads]");
-    w(
-        &mut out,
-        "# When the lead was created (YYYY-MM-DD or 2024-05-01T09:30:00Z): SLAs count from it.",
-    );
-    match &created {
-        Some(c) => w(&mut out, &format!("created_at = {c:?}")),
-        None => w(&mut out, "# created_at = \"created_at\""),
-    }
-    w(
-        &mut out,
-        "# Expected deal value: leads in a tier are worked by P(win) x value.",
-    );
-    match &value {
-        Some(c) => w(&mut out, &format!("deal_value = {c:?}")),
-        None => w(&mut out, "# deal_value = \"deal_value\""),
-    }
-    w(&mut out, "");
-    if let Some(n) = capacity {
-        w(
-            &mut out,
-            "# Sales capacity per period: reps x leads_per_rep leads go to sales, the best first.",
-        );
-        w(
-            &mut out,
-            &format!("# You asked for {n} leads per period; split it as your team is (e.g. 5 reps x 40)."),
-        );
-        w(&mut out, "[capacity]");
-        w(&mut out, "reps = 1");
-        w(&mut out, &format!("leads_per_rep = {}", n.max(1)));
-        w(&mut out, "period = \"1w\"");
-        w(&mut out, "");
-    }
-    w(
-        &mut out,
-        "# Tiers, best first: a lead takes the first tier whose condition it meets.",
-    );
-    w(
-        &mut out,
-        "# Conditions: min_points = N, top_share = 0.05 (top 5 % of the leads qualified",
-    );
-    w(
-        &mut out,
-        "# together), capacity = true, or none (every other lead; the last tier).",
-    );
-    w(
-        &mut out,
-        "# route: sales, sdr, nurture or disqualified. owner: the team. sla: time to",
-    );
-    w(&mut out, "# first contact (15m, 4h, 2d, 1w).");
-    let mut tiers: Vec<(String, String, &str, &str, &str)> = Vec::new();
-    let names = ["A", "B", "C", "D", "E"];
-    if capacity.is_some() {
+    let mut tiers: Vec<(String, &str, &str, &str, &str)> = Vec::new();
+    if capacity {
         tiers.push((
             "capacity = true".into(),
-            "The best leads, as many as sales can take".into(),
+            "The best leads, as many as sales can take",
             "sales",
             "Account Executives",
             "4h",
@@ -264,7 +229,7 @@ fn starter_policy(model: &Model, capacity: Option<u32>) -> String {
         if let Some(x) = t.get(2).or(t.last()) {
             tiers.push((
                 format!("min_points = {x}"),
-                "Promising: the SDRs qualify them by phone".into(),
+                "Promising: the SDRs qualify them by phone",
                 "sdr",
                 "SDR team",
                 "2d",
@@ -272,100 +237,64 @@ fn starter_policy(model: &Model, capacity: Option<u32>) -> String {
         }
     } else {
         let specs = [
-            (
-                "Top 5 %: ready for a sales conversation",
-                "sales",
-                "Account Executives",
-                "4h",
-            ),
-            (
-                "Top 20 %: worth a fast sales call",
-                "sales",
-                "Account Executives",
-                "1d",
-            ),
-            (
-                "Top 50 %: the SDRs qualify them by phone",
-                "sdr",
-                "SDR team",
-                "2d",
-            ),
+            ("Top 5 %: ready for a sales conversation", "sales", "Account Executives", "4h"),
+            ("Top 20 %: worth a fast sales call", "sales", "Account Executives", "1d"),
+            ("Top 50 %: the SDRs qualify them by phone", "sdr", "SDR team", "2d"),
         ];
         for (x, (about, route, owner, sla)) in t.iter().zip(specs) {
-            tiers.push((format!("min_points = {x}"), about.into(), route, owner, sla));
+            tiers.push((format!("min_points = {x}"), about, route, owner, sla));
         }
     }
+    let names = ["A", "B", "C", "D", "E"];
     for (i, (cond, about, route, owner, sla)) in tiers.iter().enumerate() {
-        w(&mut out, "");
-        w(&mut out, &format!("# {about}."));
-        w(&mut out, "[[tier]]");
-        w(&mut out, &format!("name = {:?}", names[i]));
-        w(&mut out, cond);
-        w(&mut out, &format!("route = {route:?}"));
-        w(&mut out, &format!("owner = {owner:?}"));
-        w(&mut out, &format!("sla = {sla:?}"));
+        out.push_str(&format!(
+            "\n# {about}.\n[[tier]]\nname = {:?}\n{cond}\nroute = {route:?}\nowner = {owner:?}\nsla = {sla:?}\n",
+            names[i]
+        ));
     }
-    w(&mut out, "");
-    w(&mut out, "# Every other lead: marketing keeps in touch.");
-    w(&mut out, "[[tier]]");
-    w(&mut out, &format!("name = {:?}", names[tiers.len()]));
-    w(&mut out, "route = \"nurture\"");
-    w(&mut out, "owner = \"Marketing\"");
-    w(&mut out, "sla = \"1w\"");
-    w(&mut out, "");
-    w(
-        &mut out,
-        "# Must-have rules: a lead failing one never goes to sales, whatever its points;",
+    out.push_str(&format!(
+        "\n# Every other lead: marketing keeps in touch.\n[[tier]]\nname = {:?}\nroute = \"nurture\"\nowner = \"Marketing\"\nsla = \"1w\"\n\n",
+        names[tiers.len()]
+    ));
+    out
+}
+
+/// Commented example rules: a must-have on the first categorical feature,
+/// a disqualify rule on the first numeric one.
+fn rules_section(model: &Model) -> String {
+    let mut out = String::from(
+        "\
+# Must-have rules: a lead failing one never goes to sales, whatever its points;
+# it takes the best tier below that does not route to sales.
+# Disqualify rules: a lead matching one is disqualified.
+# Operators: in, not_in (lists), ==, !=, >=, >, <=, <. missing = \"fail\" or
+# \"pass\" says what an empty value does (default: fail for must-have, pass
+# for disqualify). A column the model does not know needs external = true.
+# Examples, to adapt and uncomment:
+",
     );
-    w(
-        &mut out,
-        "# it takes the best tier below that does not route to sales.",
-    );
-    w(
-        &mut out,
-        "# Disqualify rules: a lead matching one is disqualified.",
-    );
-    w(
-        &mut out,
-        "# Operators: in, not_in (lists), ==, !=, >=, >, <=, <. missing = \"fail\" or",
-    );
-    w(
-        &mut out,
-        "# \"pass\" says what an empty value does (default: fail for must-have, pass",
-    );
-    w(
-        &mut out,
-        "# for disqualify). A column the model does not know needs external = true.",
-    );
-    w(&mut out, "# Examples, to adapt and uncomment:");
-    let mut example = false;
-    for f in model.features() {
-        match &f.encoding {
-            Encoding::Categorical { levels } if !example && !levels.is_empty() => {
-                let shown: Vec<String> = levels.iter().take(3).map(|l| format!("{l:?}")).collect();
-                w(&mut out, "#");
-                w(&mut out, "# [[must_have]]");
-                w(&mut out, &format!("# name = \"Target {}\"", f.column));
-                w(&mut out, &format!("# column = {:?}", f.column));
-                w(&mut out, &format!("# in = [{}]", shown.join(", ")));
-                w(&mut out, "# missing = \"fail\"");
-                example = true;
-            }
-            _ => {}
-        }
+    let categorical = model.features().iter().find_map(|f| match &f.encoding {
+        Encoding::Categorical { levels } if !levels.is_empty() => Some((f, levels)),
+        _ => None,
+    });
+    if let Some((f, levels)) = categorical {
+        let shown: Vec<String> = levels.iter().take(3).map(|l| format!("{l:?}")).collect();
+        out.push_str(&format!(
+            "#\n# [[must_have]]\n# name = \"Target {}\"\n# column = {:?}\n# in = [{}]\n# missing = \"fail\"\n",
+            f.column,
+            f.column,
+            shown.join(", ")
+        ));
     }
     if let Some(f) = model
         .features()
         .iter()
         .find(|f| matches!(f.encoding, Encoding::Numeric { .. }))
     {
-        w(&mut out, "#");
-        w(&mut out, "# [[disqualify]]");
-        w(&mut out, &format!("# name = \"No {}\"", f.column));
-        w(&mut out, &format!("# column = {:?}", f.column));
-        w(&mut out, "# op = \"<=\"");
-        w(&mut out, "# value = 0");
-        w(&mut out, "# missing = \"pass\"");
+        out.push_str(&format!(
+            "#\n# [[disqualify]]\n# name = \"No {}\"\n# column = {:?}\n# op = \"<=\"\n# value = 0\n# missing = \"pass\"\n",
+            f.column, f.column
+        ));
     }
     out
 }
