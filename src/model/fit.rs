@@ -24,7 +24,81 @@ impl ModelParams {
     pub fn fit(&self, deals: &Table) -> Result<Model> {
         let target_column = self.check()?;
         let (target, y) = Target::resolve(deals, &target_column, &self.positive, &self.negative)?;
-        let mut excluded = vec![target_column.clone()];
+        let (schema, excluded, mut warnings) = self.feature_columns(deals, &y, &target_column)?;
+        let won = y.iter().filter(|w| **w).count();
+        let lost = y.len() - won;
+        if won < self.min_won.max(1) || lost < self.min_lost.max(1) {
+            return Err(Error::NotEnoughOutcomes {
+                won,
+                lost,
+                required_won: self.min_won.max(1),
+                required_lost: self.min_lost.max(1),
+            });
+        }
+        // Decode the deals once into attributes, then one-hot rows.
+        let scaffold = Model::new(
+            target.clone(),
+            self.id.clone(),
+            self.missing.clone(),
+            self.scale,
+            0.0,
+            self.encode_features(deals, &schema)?,
+            empty_summary(),
+        )?;
+        let (slots, _) = scaffold.slots(deals)?;
+        let mut features = scaffold.features().to_vec();
+        count_attributes(&mut features, &slots, &y, &mut warnings);
+        let x = super::decode::one_hot(&scaffold, &slots, deals.n_rows());
+        let (l2, l2_choice, cross_validation) = self.choose_l2(deals, &x, &y, &mut warnings)?;
+        let (w, b) = match l2 {
+            Some(l2) => fit_logistic(&x, &y, l2, self.max_iterations, self.tolerance, None)?,
+            None => {
+                let rate = won as f64 / y.len() as f64;
+                (Array1::zeros(x.ncols()), (rate / (1.0 - rate)).ln())
+            }
+        };
+        let mut offset = 0;
+        for f in &mut features {
+            let n = f.encoding.n_attributes();
+            f.weights = w.slice(ndarray::s![offset..offset + n]).to_vec();
+            offset += n;
+        }
+        let yf: Vec<f64> = y.iter().map(|&w| f64::from(u8::from(w))).collect();
+        let train_p = (x.dot(&w) + b).mapv(sigmoid);
+        let summary = TrainingSummary {
+            rows: y.len(),
+            won,
+            lost,
+            columns_used: schema.features.iter().map(|f| f.name.clone()).collect(),
+            columns_excluded: excluded,
+            l2,
+            l2_choice,
+            cross_validation,
+            training_auc: auc(&yf, &train_p.to_vec()),
+            seed: self.seed,
+            warnings,
+        };
+        Model::new(
+            target,
+            self.id.clone(),
+            self.missing.clone(),
+            self.scale,
+            b,
+            features,
+            summary,
+        )
+    }
+
+    /// The feature columns (every column but the target, id, ignored and
+    /// time columns, and, with `drop_leaks`, the ones the leak screen
+    /// flags), the excluded columns, and a warning per leak found.
+    fn feature_columns(
+        &self,
+        deals: &Table,
+        y: &[bool],
+        target_column: &str,
+    ) -> Result<(Schema, Vec<String>, Vec<String>)> {
+        let mut excluded = vec![target_column.to_string()];
         if let Some(id) = &self.id {
             deals.require(id)?;
             excluded.push(id.clone());
@@ -34,6 +108,7 @@ impl ModelParams {
                 excluded.push(c.clone());
             }
         }
+        let mut kinds = self.kinds.clone();
         for c in self.special_values.keys() {
             deals.require(c)?;
             if self.kinds.get(c) == Some(&ColumnKind::Categorical) {
@@ -43,19 +118,13 @@ impl ModelParams {
                     reason: "special values apply to numeric columns".into(),
                 });
             }
-        }
-        let mut kinds = self.kinds.clone();
-        for c in self.special_values.keys() {
             kinds.entry(c.clone()).or_insert(ColumnKind::Numeric);
         }
         let mut schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
-        // Leakage audit of the feature columns: warnings, or drop them.
         let feature_names: Vec<String> = schema.features.iter().map(|f| f.name.clone()).collect();
-        let leaks = training_findings(deals, &y, &feature_names, &self.missing, self.seed);
-        let leak_warnings: Vec<String> = if self.drop_leaks && !leaks.is_empty() {
-            for (column, _) in &leaks {
-                excluded.push(column.clone());
-            }
+        let leaks = training_findings(deals, y, &feature_names, &self.missing, self.seed);
+        let warnings: Vec<String> = if self.drop_leaks && !leaks.is_empty() {
+            excluded.extend(leaks.iter().map(|(c, _)| c.clone()));
             schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
             leaks
                 .iter()
@@ -78,21 +147,14 @@ impl ModelParams {
                 reason: "no feature column is left to learn from".into(),
             });
         }
+        Ok((schema, excluded, warnings))
+    }
 
-        let won = y.iter().filter(|w| **w).count();
-        let lost = y.len() - won;
-        if won < self.min_won.max(1) || lost < self.min_lost.max(1) {
-            return Err(Error::NotEnoughOutcomes {
-                won,
-                lost,
-                required_won: self.min_won.max(1),
-                required_lost: self.min_lost.max(1),
-            });
-        }
-
-        // Encode.
+    /// Each feature's encoding learned from the deals, with zero weights and
+    /// counts; every bad cell is reported at once.
+    fn encode_features(&self, deals: &Table, schema: &Schema) -> Result<Vec<Feature>> {
         let mut errors = RowErrors::default();
-        let mut encodings = Vec::with_capacity(schema.features.len());
+        let mut features = Vec::with_capacity(schema.features.len());
         for fc in &schema.features {
             let values = deals.require(&fc.name)?;
             let specials = self
@@ -100,7 +162,7 @@ impl ModelParams {
                 .get(&fc.name)
                 .cloned()
                 .unwrap_or_default();
-            encodings.push(Encoding::fit(
+            let encoding = Encoding::fit(
                 values,
                 fc.kind,
                 &self.missing,
@@ -109,128 +171,51 @@ impl ModelParams {
                 &fc.name,
                 deals.first_row(),
                 &mut errors,
-            ));
+            );
+            let n = encoding.n_attributes();
+            features.push(Feature {
+                column: fc.name.clone(),
+                encoding,
+                weights: vec![0.0; n],
+                training_rows: vec![0; n],
+                training_won: vec![0; n],
+            });
         }
         errors.into_result()?;
-        let mut warnings = Vec::new();
-        warnings.extend(leak_warnings);
-        let zero_features: Vec<Feature> = schema
-            .features
-            .iter()
-            .zip(encodings)
-            .map(|(fc, encoding)| {
-                let n = encoding.n_attributes();
-                Feature {
-                    column: fc.name.clone(),
-                    encoding,
-                    weights: vec![0.0; n],
-                    training_rows: vec![0; n],
-                    training_won: vec![0; n],
-                }
-            })
-            .collect();
-        let scaffold = Model::new(
-            target.clone(),
-            self.id.clone(),
-            self.missing.clone(),
-            self.scale,
-            0.0,
-            zero_features,
-            empty_summary(),
-        )?;
-        let (slots, _) = scaffold.slots(deals)?;
-        let mut features = scaffold.features().to_vec();
-        for (f, s) in features.iter_mut().zip(&slots) {
-            for (&i, &w) in s.iter().zip(&y) {
-                f.training_rows[i as usize] += 1;
-                f.training_won[i as usize] += u64::from(w);
-            }
-            let used = f.training_rows.iter().filter(|c| **c > 0).count();
-            if used <= 1 {
-                warnings.push(format!(
-                    "column {:?} has a single value in training; it carries no signal",
-                    f.column
-                ));
-            }
-            if let Encoding::Categorical { levels } = &f.encoding {
-                let other = f.training_rows[levels.len()] as f64 / y.len() as f64;
-                if other > 0.5 {
-                    warnings.push(format!(
-                        "column {:?}: {:.0} % of rows hold values too rare to learn from (pooled as (other)); is it an identifier or free text?",
-                        f.column,
-                        other * 100.0
-                    ));
-                }
-            }
-        }
-        let x = super::decode::one_hot(&scaffold, &slots, deals.n_rows());
-        let yf: Array1<f64> = y.iter().map(|&w| f64::from(u8::from(w))).collect();
+        Ok(features)
+    }
 
-        // Choose l2.
-        let (l2, l2_choice, cross_validation) = match self.l2 {
-            Some(l2) => (Some(l2), L2Choice::Fixed, None),
-            None => {
-                let order = match &self.time_column {
-                    Some(c) => Some(time_order(deals, c)?),
-                    None => None,
-                };
-                let cv = self.cross_validate(&x, &y, order.as_deref())?;
-                let best = choose(&cv.grid, self.l2_rule);
-                let cv = CrossValidation {
-                    auc: best.auc,
-                    log_loss: best.log_loss,
-                    ..cv
-                };
-                match best.l2 {
-                    Some(l2) => (Some(l2), L2Choice::CrossValidation, Some(cv)),
-                    None => {
-                        warnings.push(
-                            "no column predicts the outcome better than the win rate in \
-                             cross-validation: every lead gets the training win rate"
-                                .to_string(),
-                        );
-                        (None, L2Choice::CrossValidation, Some(cv))
-                    }
-                }
-            }
-        };
-
-        let (w, b) = match l2 {
-            Some(l2) => fit_logistic(&x, &y, l2, self.max_iterations, self.tolerance, None)?,
-            None => {
-                let rate = won as f64 / y.len() as f64;
-                (Array1::zeros(x.ncols()), (rate / (1.0 - rate)).ln())
-            }
-        };
-        let mut offset = 0;
-        for f in &mut features {
-            let n = f.encoding.n_attributes();
-            f.weights = w.slice(ndarray::s![offset..offset + n]).to_vec();
-            offset += n;
+    /// The penalty: fixed, or chosen by cross-validation (in time order with
+    /// a time column); `None` when no column beats the win rate.
+    fn choose_l2(
+        &self,
+        deals: &Table,
+        x: &Array2<f64>,
+        y: &[bool],
+        warnings: &mut Vec<String>,
+    ) -> Result<(Option<f64>, L2Choice, Option<CrossValidation>)> {
+        if let Some(l2) = self.l2 {
+            return Ok((Some(l2), L2Choice::Fixed, None));
         }
-        let train_p = (x.dot(&w) + b).mapv(sigmoid);
-        let summary = TrainingSummary {
-            rows: y.len(),
-            won,
-            lost,
-            columns_used: schema.features.iter().map(|f| f.name.clone()).collect(),
-            columns_excluded: excluded,
-            l2,
-            l2_choice,
-            cross_validation,
-            training_auc: auc(&yf.to_vec(), &train_p.to_vec()),
-            seed: self.seed,
-            warnings,
+        let order = match &self.time_column {
+            Some(c) => Some(time_order(deals, c)?),
+            None => None,
         };
-        Model::new(
-            target,
-            self.id.clone(),
-            self.missing.clone(),
-            self.scale,
-            b,
-            features,
-            summary,
-        )
+        let cv = self.cross_validate(x, y, order.as_deref())?;
+        let best = choose(&cv.grid, self.l2_rule);
+        let cv = CrossValidation {
+            auc: best.auc,
+            log_loss: best.log_loss,
+            ..cv
+        };
+        if best.l2.is_none() {
+            warnings.push(
+                "no column predicts the outcome better than the win rate in \
+                 cross-validation: every lead gets the training win rate"
+                    .to_string(),
+            );
+        }
+        Ok((best.l2, L2Choice::CrossValidation, Some(cv)))
     }
 
     /// Out-of-fold log loss and AUC for every candidate `l2`. Folds are
@@ -365,6 +350,39 @@ impl ModelParams {
             time_column: self.time_column.clone(),
             grid: points,
         })
+    }
+}
+
+/// Counts the training deals and won deals of each attribute, and warns of
+/// single-value columns and columns of mostly rare values.
+fn count_attributes(
+    features: &mut [Feature],
+    slots: &[Vec<u32>],
+    y: &[bool],
+    warnings: &mut Vec<String>,
+) {
+    for (f, s) in features.iter_mut().zip(slots) {
+        for (&i, &w) in s.iter().zip(y) {
+            f.training_rows[i as usize] += 1;
+            f.training_won[i as usize] += u64::from(w);
+        }
+        let used = f.training_rows.iter().filter(|c| **c > 0).count();
+        if used <= 1 {
+            warnings.push(format!(
+                "column {:?} has a single value in training; it carries no signal",
+                f.column
+            ));
+        }
+        if let Encoding::Categorical { levels } = &f.encoding {
+            let other = f.training_rows[levels.len()] as f64 / y.len() as f64;
+            if other > 0.5 {
+                warnings.push(format!(
+                    "column {:?}: {:.0} % of rows hold values too rare to learn from (pooled as (other)); is it an identifier or free text?",
+                    f.column,
+                    other * 100.0
+                ));
+            }
+        }
     }
 }
 

@@ -105,7 +105,10 @@ impl Policy {
         if let Some(n) = capacity {
             out.push_str(&capacity_section(n));
         }
-        out.push_str(&tiers_section(&thresholds(model, lo, hi), capacity.is_some()));
+        out.push_str(&tiers_section(
+            &thresholds(model, lo, hi),
+            capacity.is_some(),
+        ));
         out.push_str(&rules_section(model));
         out
     }
@@ -169,11 +172,12 @@ fn leads_section(model: &Model) -> String {
         .chain(model.id_column())
         .chain(s.columns_excluded.iter().map(|c| c.as_str()))
         .collect();
-    let line = |names: &[&str], key: &str, fallback: &str| {
-        match names.iter().find(|n| known.contains(n)) {
-            Some(c) => format!("{key} = {c:?}"),
-            None => format!("# {key} = {fallback:?}"),
-        }
+    let line = |names: &[&str], key: &str, fallback: &str| match names
+        .iter()
+        .find(|n| known.contains(n))
+    {
+        Some(c) => format!("{key} = {c:?}"),
+        None => format!("# {key} = {fallback:?}"),
     };
     format!(
         "\
@@ -237,9 +241,24 @@ fn tiers_section(t: &[f64], capacity: bool) -> String {
         }
     } else {
         let specs = [
-            ("Top 5 %: ready for a sales conversation", "sales", "Account Executives", "4h"),
-            ("Top 20 %: worth a fast sales call", "sales", "Account Executives", "1d"),
-            ("Top 50 %: the SDRs qualify them by phone", "sdr", "SDR team", "2d"),
+            (
+                "Top 5 %: ready for a sales conversation",
+                "sales",
+                "Account Executives",
+                "4h",
+            ),
+            (
+                "Top 20 %: worth a fast sales call",
+                "sales",
+                "Account Executives",
+                "1d",
+            ),
+            (
+                "Top 50 %: the SDRs qualify them by phone",
+                "sdr",
+                "SDR team",
+                "2d",
+            ),
         ];
         for (x, (about, route, owner, sla)) in t.iter().zip(specs) {
             tiers.push((format!("min_points = {x}"), about, route, owner, sla));
