@@ -9,7 +9,10 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::{failed, read_csv_rows, run_cli, succeeded, synthetic_model, temp_dir};
+use common::{
+    assert_rejected, failed, policy_path, read_csv_rows, run_cli, succeeded, synthetic_model,
+    temp_dir,
+};
 use leadscore::{synthetic, Model, Policy, Table};
 
 /// A model saved as `model.json` and `n` leads written as `leads.csv` in `dir`.
@@ -158,10 +161,7 @@ fn every_row_read_is_scored_or_rejected_and_counted() {
         ],
         &dir,
     ));
-    assert!(
-        err.contains("1 row(s) rejected after reading 15, more than the 0 allowed"),
-        "{err}"
-    );
+    assert_rejected(&err, 1, 15, &[(10, "employees", "many")]);
     assert!(
         err.contains("row 10, column \"employees\", value \"many\": not a number"),
         "{err}"
@@ -415,51 +415,11 @@ fn a_job_killed_part_way_leaves_no_output() {
     }
 }
 
-const POLICY: &str = r#"
-format = "leadscore.policy"
-format_version = "1.0"
-version = "1"
-
-[leads]
-deal_value = "deal_value"
-default_deal_value = 10000
-
-[capacity]
-reps = 3
-leads_per_rep = 40
-
-[[disqualify]]
-name = "Student"
-column = "job_seniority"
-op = "=="
-value = "Student"
-
-[[tier]]
-name = "A"
-capacity = true
-route = "sales"
-owner = "Account Executives"
-sla = "4h"
-
-[[tier]]
-name = "B"
-top_share = 0.25
-route = "sdr"
-owner = "SDR team"
-sla = "2d"
-
-[[tier]]
-name = "C"
-route = "nurture"
-owner = "Marketing"
-sla = "1w"
-"#;
-
 #[test]
 fn qualify_streams_and_decides_as_on_the_whole_file() {
     let dir = temp_dir("batch-qualify");
     let (model, leads) = setup(&dir, 6_000);
-    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+    std::fs::copy(policy_path("capacity_top_share"), dir.join("policy.toml")).unwrap();
     let policy = Policy::load(dir.join("policy.toml")).unwrap();
     let base = [
         "qualify",

@@ -2,36 +2,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn leadscore(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leadscore"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("leadscore runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "expected exit 2: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{
+    assert_rejected, failed, run_cli, succeeded, succeeded_stdout, synthetic_csv, temp_dir,
+};
 
 const TRAIN: &[&str] = &[
     "train",
@@ -54,20 +27,9 @@ const TRAIN: &[&str] = &[
 
 #[test]
 fn train_then_score_writes_one_row_per_lead_in_input_order() {
-    let dir = common::temp_dir("cli-score");
-    ok(&leadscore(
-        &[
-            "synthetic",
-            "--rows",
-            "3000",
-            "--seed",
-            "4",
-            "--out",
-            "deals.csv",
-        ],
-        &dir,
-    ));
-    let stdout = ok(&leadscore(TRAIN, &dir));
+    let dir = temp_dir("cli-score");
+    synthetic_csv(&dir, 3000, 4, "deals.csv");
+    let stdout = succeeded_stdout(&run_cli(TRAIN, &dir));
     assert!(stdout.contains("Trained on 3000 closed deals"), "{stdout}");
     assert!(
         stdout.contains("Scorecard") && stdout.contains("demo_requested"),
@@ -75,19 +37,8 @@ fn train_then_score_writes_one_row_per_lead_in_input_order() {
     );
 
     // Leads: the same file shuffled, with the target and extra columns present.
-    ok(&leadscore(
-        &[
-            "synthetic",
-            "--rows",
-            "500",
-            "--seed",
-            "77",
-            "--out",
-            "leads.csv",
-        ],
-        &dir,
-    ));
-    ok(&leadscore(
+    synthetic_csv(&dir, 500, 77, "leads.csv");
+    succeeded(&run_cli(
         &[
             "score",
             "leads.csv",
@@ -120,26 +71,15 @@ fn train_then_score_writes_one_row_per_lead_in_input_order() {
 
 #[test]
 fn bad_leads_fail_naming_row_column_value_and_write_nothing() {
-    let dir = common::temp_dir("cli-bad");
-    ok(&leadscore(
-        &[
-            "synthetic",
-            "--rows",
-            "1500",
-            "--seed",
-            "5",
-            "--out",
-            "deals.csv",
-        ],
-        &dir,
-    ));
-    ok(&leadscore(TRAIN, &dir));
+    let dir = temp_dir("cli-bad");
+    synthetic_csv(&dir, 1500, 5, "deals.csv");
+    succeeded(&run_cli(TRAIN, &dir));
     let mut leads = String::from("deal_id,employees,industry,country,job_seniority,webinar_attended,pricing_page_visits,demo_requested,email_clicks,lead_source,channel,campaign,deal_value\n");
     leads.push_str("L1,120,Software,Germany,VP,yes,2,no,3,Referral,Web,Free Trial,20000\n");
     leads.push_str("L2,many,Software,Germany,VP,yes,2,no,3,Referral,Web,Free Trial,20000\n");
     leads.push_str("L3,50,Retail,India,Manager,no,x1,no,3,Event,Email,Free Trial,1000\n");
     std::fs::write(dir.join("leads.csv"), leads).unwrap();
-    let err = fails(&leadscore(
+    let err = failed(&run_cli(
         &[
             "score",
             "leads.csv",
@@ -150,23 +90,17 @@ fn bad_leads_fail_naming_row_column_value_and_write_nothing() {
         ],
         &dir,
     ));
-    assert!(
-        err.contains("2 row(s) rejected after reading 3, more than the 0 allowed"),
-        "{err}"
-    );
-    assert!(
-        err.contains("row 2, column \"employees\", value \"many\""),
-        "{err}"
-    );
-    assert!(
-        err.contains("row 3, column \"pricing_page_visits\", value \"x1\""),
-        "{err}"
+    assert_rejected(
+        &err,
+        2,
+        3,
+        &[(2, "employees", "many"), (3, "pricing_page_visits", "x1")],
     );
     assert!(!dir.join("scores.csv").exists());
 
     // A feature column missing from the leads is named.
     std::fs::write(dir.join("leads2.csv"), "deal_id,employees\nL1,5\n").unwrap();
-    let err = fails(&leadscore(
+    let err = failed(&run_cli(
         &[
             "score",
             "leads2.csv",
@@ -182,7 +116,7 @@ fn bad_leads_fail_naming_row_column_value_and_write_nothing() {
 
 #[test]
 fn bad_outcomes_show_the_first_twenty_and_the_total() {
-    let dir = common::temp_dir("cli-outcomes");
+    let dir = temp_dir("cli-outcomes");
     let mut deals = String::from("id,x,won\n");
     for i in 0..100 {
         let won = if i % 3 == 0 {
@@ -195,7 +129,7 @@ fn bad_outcomes_show_the_first_twenty_and_the_total() {
         deals.push_str(&format!("{i},{},{won}\n", i % 4));
     }
     std::fs::write(dir.join("deals.csv"), deals).unwrap();
-    let err = fails(&leadscore(
+    let err = failed(&run_cli(
         &["train", "deals.csv", "--target", "won", "--model", "m.json"],
         &dir,
     ));
@@ -210,20 +144,9 @@ fn bad_outcomes_show_the_first_twenty_and_the_total() {
 
 #[test]
 fn without_an_id_column_scores_have_probability_and_points_only() {
-    let dir = common::temp_dir("cli-noid");
-    ok(&leadscore(
-        &[
-            "synthetic",
-            "--rows",
-            "1500",
-            "--seed",
-            "6",
-            "--out",
-            "deals.csv",
-        ],
-        &dir,
-    ));
-    ok(&leadscore(
+    let dir = temp_dir("cli-noid");
+    synthetic_csv(&dir, 1500, 6, "deals.csv");
+    succeeded(&run_cli(
         &[
             "train",
             "deals.csv",
@@ -243,7 +166,7 @@ fn without_an_id_column_scores_have_probability_and_points_only() {
         ],
         &dir,
     ));
-    ok(&leadscore(
+    succeeded(&run_cli(
         &[
             "score",
             "deals.csv",
@@ -262,8 +185,8 @@ fn without_an_id_column_scores_have_probability_and_points_only() {
 
 #[test]
 fn demo_runs_the_whole_job_on_built_in_data() {
-    let dir = common::temp_dir("cli-demo");
-    let out = ok(&leadscore(
+    let dir = temp_dir("cli-demo");
+    let out = succeeded_stdout(&run_cli(
         &["demo", "--rows", "3000", "--out-dir", "out"],
         &dir,
     ));

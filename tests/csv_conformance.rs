@@ -8,13 +8,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::{read_csv_rows, run_cli, succeeded, temp_dir};
-use leadscore::{Model, Policy, Table};
+use common::{
+    fixture_dir, policy, policy_path, read_csv_rows, run_cli, succeeded, temp_dir,
+    train_synthetic_on,
+};
+use leadscore::{Model, Table};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quirky_deals.csv")
+    fixture_dir().join("quirky_deals.csv")
 }
 
 #[test]
@@ -44,26 +47,7 @@ fn train_score_qualify_and_evaluate_read_the_same_cells() {
     let dir = temp_dir("csv-conformance");
     let file = fixture();
     let file = file.to_str().unwrap();
-    succeeded(&run_cli(
-        &[
-            "train",
-            file,
-            "--target",
-            "outcome",
-            "--id",
-            "deal_id",
-            "--ignore",
-            "created_at",
-            "--ignore",
-            "closed_at",
-            "--l2",
-            "3",
-            "--model",
-            "m.json",
-            "--quiet",
-        ],
-        &dir,
-    ));
+    train_synthetic_on(&dir, file, "m.json", &[]);
     let model = Model::load(dir.join("m.json")).unwrap();
     let table = Table::from_csv_path(fixture()).unwrap();
     let expected = model.score(&table).unwrap();
@@ -89,10 +73,7 @@ fn train_score_qualify_and_evaluate_read_the_same_cells() {
     }
 
     // qualify: the decisions' points are the library's.
-    let policy = "format = \"leadscore.policy\"\nformat_version = \"1.0\"\nversion = \"1\"\n\
-        [[tier]]\nname = \"A\"\nmin_points = 50\nroute = \"sales\"\nowner = \"AE\"\nsla = \"4h\"\n\
-        [[tier]]\nname = \"B\"\nroute = \"nurture\"\n";
-    std::fs::write(dir.join("policy.toml"), policy).unwrap();
+    std::fs::copy(policy_path("sales_at_50"), dir.join("policy.toml")).unwrap();
     succeeded(&run_cli(
         &[
             "qualify",
@@ -106,10 +87,7 @@ fn train_score_qualify_and_evaluate_read_the_same_cells() {
         ],
         &dir,
     ));
-    let decided = Policy::from_toml_str(policy)
-        .unwrap()
-        .qualify(&model, &table)
-        .unwrap();
+    let decided = policy("sales_at_50").qualify(&model, &table).unwrap();
     let rows = read_csv_rows(&dir.join("d.csv"));
     assert_eq!(rows.len(), 601);
     for (row, d) in rows[1..].iter().zip(&decided) {

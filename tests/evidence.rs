@@ -660,10 +660,7 @@ fn evaluation_errors_name_the_row_of_the_input() {
 
 #[test]
 fn precision_and_recall_at_the_policy_cut() {
-    let policy = leadscore::qualification::Policy::load(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policy.toml"),
-    )
-    .unwrap();
+    let policy = leadscore::qualification::Policy::load(common::policy_path("example")).unwrap();
     let deals = synthetic::deals(3_000, 81).table;
     for split in [
         Split::Stratified {

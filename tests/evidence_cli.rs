@@ -4,27 +4,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+use common::{policy_path, run_cli, succeeded, succeeded_stdout, temp_dir, train_synthetic};
 use leadscore::{synthetic, Target, Values};
-
-fn leadscore(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leadscore"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("leadscore runs")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn write_deals(dir: &Path, name: &str, table: &leadscore::Table) {
     let mut f = std::fs::File::create(dir.join(name)).unwrap();
@@ -49,9 +32,9 @@ fn left_joined(n: usize, seed: u64) -> leadscore::Table {
 
 #[test]
 fn audit_json_lists_findings_most_severe_first_and_can_drop_them() {
-    let dir = common::temp_dir("ev-audit");
+    let dir = temp_dir("ev-audit");
     write_deals(&dir, "deals.csv", &left_joined(3_000, 5));
-    let out = ok(&leadscore(
+    let out = succeeded_stdout(&run_cli(
         &[
             "audit",
             "deals.csv",
@@ -88,28 +71,7 @@ fn audit_json_lists_findings_most_severe_first_and_can_drop_them() {
     assert!(clean.column("demo_requested").is_some());
 
     // train warns about the same columns.
-    let out = leadscore(
-        &[
-            "train",
-            "deals.csv",
-            "--target",
-            "outcome",
-            "--id",
-            "deal_id",
-            "--ignore",
-            "created_at",
-            "--ignore",
-            "closed_at",
-            "--l2",
-            "3",
-            "--model",
-            "m.json",
-            "--quiet",
-        ],
-        &dir,
-    );
-    ok(&out);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = train_synthetic(&dir, "m.json", &[]);
     for c in ["contract_signed_date", "contract_value", "won_reason"] {
         assert!(
             err.contains(&format!("warning: possible leak: column {c:?}")),
@@ -119,29 +81,7 @@ fn audit_json_lists_findings_most_severe_first_and_can_drop_them() {
     assert_eq!(err.matches("possible leak").count(), 3, "{err}");
 
     // --drop-leaks leaves them out.
-    let out = leadscore(
-        &[
-            "train",
-            "deals.csv",
-            "--target",
-            "outcome",
-            "--id",
-            "deal_id",
-            "--ignore",
-            "created_at",
-            "--ignore",
-            "closed_at",
-            "--l2",
-            "3",
-            "--drop-leaks",
-            "--model",
-            "clean.json",
-            "--quiet",
-        ],
-        &dir,
-    );
-    ok(&out);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = train_synthetic(&dir, "clean.json", &["--drop-leaks"]);
     assert_eq!(err.matches("warning: dropped column").count(), 3, "{err}");
     let model = leadscore::Model::load(dir.join("clean.json")).unwrap();
     assert_eq!(model.feature_columns().len(), 12);
@@ -150,14 +90,14 @@ fn audit_json_lists_findings_most_severe_first_and_can_drop_them() {
 
 #[test]
 fn evaluate_conversion_drift_and_diff() {
-    let dir = common::temp_dir("ev-cli");
+    let dir = temp_dir("ev-cli");
     write_deals(&dir, "deals.csv", &synthetic::deals(3_000, 6).table);
     std::fs::write(
         dir.join("sheet.csv"),
         "column,value,points\njob_seniority,VP,20\ndemo_requested,yes,15\nemployees,500+,10\n",
     )
     .unwrap();
-    let out = ok(&leadscore(
+    let out = succeeded_stdout(&run_cli(
         &[
             "evaluate",
             "deals.csv",
@@ -184,7 +124,7 @@ fn evaluate_conversion_drift_and_diff() {
     assert!(out.contains("base rate"), "{out}");
     assert!(out.contains("At 45 points"), "{out}");
     assert!(out.contains("Hand-set against learned points"), "{out}");
-    let json = ok(&leadscore(
+    let json = succeeded_stdout(&run_cli(
         &[
             "evaluate",
             "deals.csv",
@@ -209,27 +149,8 @@ fn evaluate_conversion_drift_and_diff() {
     assert_eq!(e["test_rows"], 3000);
     assert_eq!(e["calibration"].as_array().unwrap().len(), 10);
 
-    ok(&leadscore(
-        &[
-            "train",
-            "deals.csv",
-            "--target",
-            "outcome",
-            "--id",
-            "deal_id",
-            "--ignore",
-            "created_at",
-            "--ignore",
-            "closed_at",
-            "--l2",
-            "3",
-            "--model",
-            "old.json",
-            "--quiet",
-        ],
-        &dir,
-    ));
-    let conv = ok(&leadscore(
+    train_synthetic(&dir, "old.json", &[]);
+    let conv = succeeded_stdout(&run_cli(
         &[
             "conversion",
             "deals.csv",
@@ -256,7 +177,7 @@ fn evaluate_conversion_drift_and_diff() {
         )
         .unwrap();
     write_deals(&dir, "batch.csv", &batch);
-    let out = leadscore(
+    let err = succeeded(&run_cli(
         &[
             "score",
             "batch.csv",
@@ -268,15 +189,13 @@ fn evaluate_conversion_drift_and_diff() {
             "300",
         ],
         &dir,
-    );
-    ok(&out);
-    let err = String::from_utf8_lossy(&out.stderr);
+    ));
     assert!(
         err.contains("warning: drift: column \"lead_source\": PSI"),
         "{err}"
     );
     assert_eq!(err.matches("drift:").count(), 1, "{err}");
-    let d = ok(&leadscore(
+    let d = succeeded_stdout(&run_cli(
         &[
             "drift",
             "batch.csv",
@@ -291,7 +210,7 @@ fn evaluate_conversion_drift_and_diff() {
     assert_eq!(d["features"][0]["column"], "lead_source");
     assert_eq!(d["features"][0]["band"], "major");
     // Scoring the training population raises no drift warning.
-    let out = leadscore(
+    let err = succeeded(&run_cli(
         &[
             "score",
             "deals.csv",
@@ -301,11 +220,10 @@ fn evaluate_conversion_drift_and_diff() {
             "s2.csv",
         ],
         &dir,
-    );
-    ok(&out);
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("drift"));
+    ));
+    assert!(!err.contains("drift"));
 
-    ok(&leadscore(
+    succeeded(&run_cli(
         &[
             "train",
             "deals.csv",
@@ -327,10 +245,10 @@ fn evaluate_conversion_drift_and_diff() {
         ],
         &dir,
     ));
-    let diff = ok(&leadscore(&["diff", "old.json", "new.json"], &dir));
+    let diff = succeeded_stdout(&run_cli(&["diff", "old.json", "new.json"], &dir));
     assert!(diff.contains("Columns removed: campaign"), "{diff}");
     assert!(diff.contains("Points that moved most"), "{diff}");
-    let diff = ok(&leadscore(
+    let diff = succeeded_stdout(&run_cli(
         &["diff", "old.json", "new.json", "--format", "json"],
         &dir,
     ));
@@ -354,7 +272,7 @@ fn find_chromium() -> Option<PathBuf> {
 
 #[test]
 fn report_html_renders_in_headless_chromium_with_its_charts() {
-    let dir = common::temp_dir("ev-report");
+    let dir = temp_dir("ev-report");
     write_deals(&dir, "deals.csv", &synthetic::deals(3_000, 8).table);
     write_deals(&dir, "holdout.csv", &synthetic::deals(1_000, 9).table);
     std::fs::write(
@@ -362,27 +280,9 @@ fn report_html_renders_in_headless_chromium_with_its_charts() {
         "column,value,points\njob_seniority,VP,20\ndemo_requested,yes,15\nlead_source,Purchased List,-10\n",
     )
     .unwrap();
-    ok(&leadscore(
-        &[
-            "train",
-            "deals.csv",
-            "--target",
-            "outcome",
-            "--id",
-            "deal_id",
-            "--ignore",
-            "created_at",
-            "--ignore",
-            "closed_at",
-            "--l2",
-            "3",
-            "--model",
-            "m.json",
-            "--quiet",
-        ],
-        &dir,
-    ));
-    ok(&leadscore(
+    train_synthetic(&dir, "m.json", &[]);
+    let example = policy_path("example");
+    succeeded(&run_cli(
         &[
             "report",
             "--model",
@@ -395,11 +295,11 @@ fn report_html_renders_in_headless_chromium_with_its_charts() {
             "--cut-points",
             "45",
             "--policy",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/policy.toml"),
+            example.to_str().unwrap(),
         ],
         &dir,
     ));
-    let md = ok(&leadscore(
+    let md = succeeded_stdout(&run_cli(
         &[
             "report",
             "--model",
@@ -411,7 +311,7 @@ fn report_html_renders_in_headless_chromium_with_its_charts() {
         &dir,
     ));
     assert!(md.starts_with("# Lead score evidence"), "{md}");
-    let json = ok(&leadscore(
+    let json = succeeded_stdout(&run_cli(
         &[
             "report",
             "--model",

@@ -5,14 +5,14 @@ mod common;
 
 use leadscore::{synthetic, Error, Model};
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/model-v1.0.json"
-);
+/// The committed model file, `tests/fixtures/model-v1.0.json`.
+fn fixture() -> std::path::PathBuf {
+    common::fixture_dir().join("model-v1.0.json")
+}
 
 #[test]
 fn fixture_loads_and_scores_known_rows_to_known_values() {
-    let model = Model::load(FIXTURE).unwrap();
+    let model = Model::load(fixture()).unwrap();
     assert_eq!(model.created_at(), "2026-11-23T00:00:00Z");
     assert_eq!(model.id_column(), Some("deal_id"));
     let leads = synthetic::deals(5, 99).table;
@@ -52,7 +52,7 @@ fn fixture_loads_and_scores_known_rows_to_known_values() {
 
 #[test]
 fn save_is_byte_exact_and_load_is_the_identity() {
-    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let text = std::fs::read_to_string(fixture()).unwrap();
     let model = Model::from_json_str(&text).unwrap();
     assert_eq!(model.to_json_string(true) + "\n", text);
     let dir = common::temp_dir("roundtrip");
@@ -70,7 +70,7 @@ fn with_field(text: &str, from: &str, to: &str) -> String {
 
 #[test]
 fn another_major_or_a_newer_minor_is_rejected_naming_both_versions() {
-    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let text = std::fs::read_to_string(fixture()).unwrap();
     for version in ["2.0", "1.1", "0.9", "one"] {
         let doc = with_field(
             &text,
@@ -96,7 +96,7 @@ fn another_major_or_a_newer_minor_is_rejected_naming_both_versions() {
 
 #[test]
 fn inconsistent_models_are_rejected_before_use() {
-    let text = std::fs::read_to_string(FIXTURE).unwrap();
+    let text = std::fs::read_to_string(fixture()).unwrap();
     let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     doc["features"][0]["weights"].as_array_mut().unwrap().pop();
     let msg = Model::from_json_str(&doc.to_string())

@@ -1,202 +1,16 @@
 //! Qualification: policies, decisions, capacity, errors and the CLI.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod common;
 
+use common::{
+    capacity_policy, failed, golden_lead_row, golden_leads, golden_policy, policy, policy_text,
+    qualification_deals as deals, qualification_model as model, run_cli, succeeded,
+    succeeded_stdout, synthetic_csv, temp_dir, train_synthetic, CATCH_ALL_TIER as CATCH_ALL,
+    LEAD_HEADER, POLICY_HEAD as HEAD,
+};
 use leadscore::qualification::{Qualification, RuleKind};
-use leadscore::{synthetic, Error, Model, Policy, Route, Severity, Table};
+use leadscore::{Error, Policy, Route, Severity, Table};
 use proptest::prelude::*;
-
-fn deals() -> &'static Table {
-    static DEALS: OnceLock<Table> = OnceLock::new();
-    DEALS.get_or_init(|| synthetic::deals(3_000, 1).table)
-}
-
-fn model() -> &'static Model {
-    static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        Model::params()
-            .target("outcome")
-            .id("deal_id")
-            .ignore(["created_at", "closed_at", "deal_value"])
-            .l2(3.0)
-            .fit(deals())
-            .expect("the synthetic deals train")
-    })
-}
-
-fn example_text() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policy.toml"))
-        .expect("examples/policy.toml is there")
-}
-
-fn example() -> Policy {
-    Policy::from_toml_str(&example_text()).expect("the example policy parses")
-}
-
-const HEADER: [&str; 14] = [
-    "deal_id",
-    "employees",
-    "industry",
-    "country",
-    "job_seniority",
-    "webinar_attended",
-    "pricing_page_visits",
-    "demo_requested",
-    "email_clicks",
-    "lead_source",
-    "channel",
-    "campaign",
-    "deal_value",
-    "created_at",
-];
-
-/// Hand-made leads whose decisions are pinned below.
-fn golden_leads() -> Table {
-    let rows: Vec<Vec<&str>> = vec![
-        // A strong US lead: sales.
-        vec![
-            "L1",
-            "400",
-            "Software",
-            "United States",
-            "VP",
-            "yes",
-            "4",
-            "yes",
-            "8",
-            "Referral",
-            "Partner",
-            "ROI Calculator",
-            "90000",
-            "2024-06-03",
-        ],
-        // The same lead in India: fails the target market, lands with the SDRs.
-        vec![
-            "L2",
-            "400",
-            "Software",
-            "India",
-            "VP",
-            "yes",
-            "4",
-            "yes",
-            "8",
-            "Referral",
-            "Partner",
-            "ROI Calculator",
-            "90000",
-            "2024-06-03T09:30:00Z",
-        ],
-        // A student: disqualified whatever else.
-        vec![
-            "L3",
-            "400",
-            "Software",
-            "United States",
-            "Student",
-            "yes",
-            "4",
-            "yes",
-            "8",
-            "Referral",
-            "Partner",
-            "ROI Calculator",
-            "90000",
-            "2024-06-03",
-        ],
-        // A middling lead: some points short of the SDR tier.
-        vec![
-            "L4",
-            "120",
-            "Retail",
-            "Germany",
-            "Manager",
-            "no",
-            "1",
-            "no",
-            "2",
-            "Paid Search",
-            "Web",
-            "Spring Launch",
-            "",
-            "",
-        ],
-        // A weak lead from a tiny company: nurture, fails company size.
-        vec![
-            "L5",
-            "5",
-            "Education",
-            "France",
-            "Individual Contributor",
-            "no",
-            "0",
-            "no",
-            "0",
-            "Purchased List",
-            "Email",
-            "Brand Awareness",
-            "5000",
-            "2024-06-03",
-        ],
-    ];
-    Table::from_rows(&HEADER, &rows).unwrap()
-}
-
-fn golden_policy() -> Policy {
-    Policy::from_toml_str(
-        r#"
-format = "leadscore.policy"
-format_version = "1.0"
-name = "Golden"
-version = "7"
-
-[leads]
-created_at = "created_at"
-deal_value = "deal_value"
-default_deal_value = 10000
-
-[[must_have]]
-name = "Target market"
-column = "country"
-in = ["United States", "United Kingdom", "Germany", "France"]
-
-[[must_have]]
-name = "Company size"
-column = "employees"
-op = ">="
-value = 20
-missing = "pass"
-
-[[disqualify]]
-name = "Student"
-column = "job_seniority"
-op = "=="
-value = "Student"
-
-[[tier]]
-name = "A"
-min_points = 60
-route = "sales"
-owner = "Account Executives"
-sla = "4h"
-
-[[tier]]
-name = "B"
-min_points = 40
-route = "sdr"
-owner = "SDR team"
-sla = "1d"
-
-[[tier]]
-name = "C"
-route = "nurture"
-owner = "Marketing"
-sla = "1w"
-"#,
-    )
-    .unwrap()
-}
 
 #[test]
 fn golden_decisions_on_hand_made_leads() {
@@ -293,7 +107,7 @@ const GOLDEN_L4_SHORT: &str = "24.1";
 
 #[test]
 fn golden_tiers_on_synthetic_deals() {
-    let q = example()
+    let q = policy("example")
         .qualify_batch(model(), deals())
         .expect("the example qualifies the synthetic deals");
     let first: Vec<(String, String)> = q.decisions[..12]
@@ -404,13 +218,8 @@ fn assert_capacity(q: &Qualification, capacity: usize) {
 
 #[test]
 fn capacity_cut_sends_the_requested_number_to_sales() {
-    let text = example_text();
     for (reps, per) in [(5, 40), (1, 1), (3, 7), (10, 100), (50, 60)] {
-        let policy = Policy::from_toml_str(&text.replace(
-            "reps = 5\nleads_per_rep = 40",
-            &format!("reps = {reps}\nleads_per_rep = {per}"),
-        ))
-        .unwrap();
+        let policy = capacity_policy(reps, per);
         let q = policy.qualify_batch(model(), deals()).unwrap();
         let capacity = reps * per;
         assert_capacity(&q, capacity);
@@ -448,28 +257,10 @@ fn capacity_cut_sends_the_requested_number_to_sales() {
 #[test]
 fn capacity_ties_at_the_cut_are_all_sent() {
     // Ten identical leads and a capacity of 3: all tie at the cut.
-    let row: Vec<&str> = vec![
-        "X",
-        "400",
-        "Software",
-        "United States",
-        "VP",
-        "yes",
-        "4",
-        "yes",
-        "8",
-        "Referral",
-        "Partner",
-        "ROI Calculator",
-        "90000",
-        "2024-06-03",
-    ];
-    let leads = Table::from_rows(&HEADER, &vec![row; 10]).unwrap();
-    let policy = Policy::from_toml_str(&example_text().replace(
-        "reps = 5\nleads_per_rep = 40",
-        "reps = 1\nleads_per_rep = 3",
-    ))
-    .unwrap();
+    let mut row = golden_lead_row(0);
+    row[0] = "X";
+    let leads = Table::from_rows(&LEAD_HEADER, &vec![row; 10]).unwrap();
+    let policy = capacity_policy(1, 3);
     let q = policy.qualify_batch(model(), &leads).unwrap();
     assert_capacity(&q, 3);
     assert_eq!(q.capacity.unwrap().sales_leads, 10);
@@ -477,33 +268,21 @@ fn capacity_ties_at_the_cut_are_all_sent() {
 
 #[test]
 fn top_share_takes_that_share_of_leads() {
-    let policy = Policy::from_toml_str(
-        r#"
-format = "leadscore.policy"
-format_version = "1.0"
-version = "1"
-[[tier]]
-name = "Top"
-top_share = 0.1
-route = "sales"
-owner = "AE"
-sla = "1d"
-[[tier]]
-name = "Rest"
-route = "nurture"
-"#,
-    )
-    .unwrap();
+    let policy = policy("top_tenth");
     let q = policy.qualify_batch(model(), deals()).unwrap();
     assert_eq!(q.tiers[0].leads, 300);
 }
 
 #[test]
 fn example_policy_checks_clean_against_the_model() {
-    let problems =
-        Policy::check_toml_str(&example_text(), "examples/policy.toml", Some(model())).unwrap();
+    let problems = Policy::check_toml_str(
+        &policy_text("example"),
+        "examples/policy.toml",
+        Some(model()),
+    )
+    .unwrap();
     assert!(problems.is_empty(), "{problems:#?}");
-    let p = example();
+    let p = policy("example");
     assert_eq!(p.version(), "2024-06");
     assert_eq!(p.tiers().len(), 4);
     assert_eq!(p.capacity().unwrap().leads(), 200);
@@ -512,9 +291,6 @@ fn example_policy_checks_clean_against_the_model() {
 fn policy_error(text: &str) -> Error {
     Policy::from_toml_str(text).expect_err("the policy is refused")
 }
-
-const HEAD: &str = "format = \"leadscore.policy\"\nformat_version = \"1.0\"\nversion = \"1\"\n";
-const CATCH_ALL: &str = "\n[[tier]]\nname = \"Z\"\nroute = \"nurture\"\n";
 
 #[test]
 fn unknown_field_names_its_line() {
@@ -695,22 +471,7 @@ fn unreachable_tiers_against_the_model() {
 #[test]
 fn bad_cells_name_row_column_and_value() {
     let mut rows: Vec<Vec<&str>> = Vec::new();
-    let good: Vec<&str> = vec![
-        "L1",
-        "400",
-        "Software",
-        "United States",
-        "VP",
-        "yes",
-        "4",
-        "yes",
-        "8",
-        "Referral",
-        "Partner",
-        "ROI Calculator",
-        "90000",
-        "2024-06-03",
-    ];
+    let good = golden_lead_row(0);
     rows.push(good.clone());
     let mut bad_date = good.clone();
     // No 31 June (the one date grammar reads 6/3/2024 as US month/day, as
@@ -720,7 +481,7 @@ fn bad_cells_name_row_column_and_value() {
     let mut bad_value = good.clone();
     bad_value[12] = "lots";
     rows.push(bad_value);
-    let leads = Table::from_rows(&HEADER, &rows).unwrap();
+    let leads = Table::from_rows(&LEAD_HEADER, &rows).unwrap();
     let e = golden_policy().qualify(model(), &leads).unwrap_err();
     match &e {
         Error::InvalidRows { errors, total } => {
@@ -740,7 +501,7 @@ fn bad_cells_name_row_column_and_value() {
     // A numeric rule on text names the cell too.
     let mut text_size = good.clone();
     text_size[1] = "many";
-    let leads = Table::from_rows(&HEADER, &[good, text_size]).unwrap();
+    let leads = Table::from_rows(&LEAD_HEADER, &[good, text_size]).unwrap();
     let policy = Policy::from_toml_str(&format!(
         "{HEAD}\n[[must_have]]\nname = \"Size\"\ncolumn = \"employees\"\nop = \">=\"\nvalue = 20\n{CATCH_ALL}"
     ))
@@ -783,7 +544,7 @@ proptest! {
             "no", &visits, if demo { "yes" } else { "no" }, &clicks, sources[source], "Web",
             "Free Trial", "1000", "2024-01-01",
         ];
-        let leads = Table::from_rows(&HEADER, &[row]).unwrap();
+        let leads = Table::from_rows(&LEAD_HEADER, &[row]).unwrap();
         let d = &golden_policy().qualify(model(), &leads).unwrap()[0];
         let sum = d.base_points + d.contributions.iter().map(|c| c.points).sum::<f64>();
         prop_assert!((sum - d.points).abs() < 1e-9, "{} vs {}", sum, d.points);
@@ -793,76 +554,12 @@ proptest! {
     }
 }
 
-/// A fresh folder under the system temp dir.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "leadscore-{name}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_leadscore"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("leadscore runs");
-    out
-}
-
-fn run_ok(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = run(dir, args);
-    assert!(
-        out.status.success(),
-        "leadscore {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 #[test]
 fn cli_init_check_qualify() {
     let dir = temp_dir("qualify");
-    run_ok(
-        &dir,
-        &[
-            "synthetic",
-            "--rows",
-            "3000",
-            "--seed",
-            "1",
-            "--out",
-            "deals.csv",
-        ],
-    );
-    run_ok(
-        &dir,
-        &[
-            "train",
-            "deals.csv",
-            "--target",
-            "outcome",
-            "--id",
-            "deal_id",
-            "--ignore",
-            "created_at",
-            "--ignore",
-            "closed_at",
-            "--l2",
-            "3",
-            "--model",
-            "m.json",
-            "--quiet",
-        ],
-    );
-    run_ok(
-        &dir,
+    synthetic_csv(&dir, 3000, 1, "deals.csv");
+    train_synthetic(&dir, "m.json", &[]);
+    succeeded(&run_cli(
         &[
             "policy",
             "init",
@@ -873,11 +570,14 @@ fn cli_init_check_qualify() {
             "--capacity",
             "150",
         ],
-    );
-    let check = run_ok(&dir, &["policy", "check", "p.toml", "--model", "m.json"]);
-    assert!(String::from_utf8_lossy(&check.stdout).contains("OK"));
-    run_ok(
         &dir,
+    ));
+    let check = succeeded_stdout(&run_cli(
+        &["policy", "check", "p.toml", "--model", "m.json"],
+        &dir,
+    ));
+    assert!(check.contains("OK"));
+    succeeded(&run_cli(
         &[
             "qualify",
             "deals.csv",
@@ -890,7 +590,8 @@ fn cli_init_check_qualify() {
             "--log",
             "decisions.jsonl",
         ],
-    );
+        &dir,
+    ));
     let decisions = Table::from_csv_path(dir.join("decisions.csv")).unwrap();
     assert_eq!(decisions.n_rows(), 3000);
     let names = decisions.column_names();
@@ -940,8 +641,7 @@ fn cli_init_check_qualify() {
         assert!(!first[key].is_null(), "no {key} in the log line");
     }
     // The log appends.
-    run_ok(
-        &dir,
+    succeeded(&run_cli(
         &[
             "qualify",
             "deals.csv",
@@ -955,7 +655,8 @@ fn cli_init_check_qualify() {
             "decisions.jsonl",
             "--quiet",
         ],
-    );
+        &dir,
+    ));
     let log = std::fs::read_to_string(dir.join("decisions.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 6000);
 
@@ -965,9 +666,10 @@ fn cli_init_check_qualify() {
         format!("{HEAD}\n[[must_have]]\nname = \"R\"\ncolumn = \"region\"\nin = [\"EMEA\"]\n\n[[tier]]\nname = \"A\"\nmin_points = 60\nroute = \"sales\"\nowner = \"AE\"\nsla = \"4x\"\n"),
     )
     .unwrap();
-    let out = run(&dir, &["policy", "check", "bad.toml", "--model", "m.json"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = failed(&run_cli(
+        &["policy", "check", "bad.toml", "--model", "m.json"],
+        &dir,
+    ));
     for needle in [
         "line 5, must_have[1].column",
         "line 15, tier[1].sla",
@@ -975,8 +677,7 @@ fn cli_init_check_qualify() {
     ] {
         assert!(err.contains(needle), "{needle:?} not in {err}");
     }
-    let out = run(
-        &dir,
+    failed(&run_cli(
         &[
             "qualify",
             "deals.csv",
@@ -987,8 +688,8 @@ fn cli_init_check_qualify() {
             "--out",
             "x.csv",
         ],
-    );
-    assert_eq!(out.status.code(), Some(2));
+        &dir,
+    ));
     assert!(!dir.join("x.csv").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,159 +2,17 @@
 //! `decide`) gives exactly what `Policy::qualify_batch` gives on the whole
 //! table, however the leads are cut into batches.
 
-use std::path::Path;
-use std::sync::OnceLock;
+mod common;
 
+use common::{capacity_policy, policy, qualification_deals as deals, qualification_model as model};
 use leadscore::qualification::Qualification;
-use leadscore::{synthetic, Decision, Error, Model, Plan, Policy, RowError, Table, Values};
-
-fn deals() -> &'static Table {
-    static DEALS: OnceLock<Table> = OnceLock::new();
-    DEALS.get_or_init(|| synthetic::deals(3_000, 1).table)
-}
-
-fn model() -> &'static Model {
-    static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        Model::params()
-            .target("outcome")
-            .id("deal_id")
-            .ignore(["created_at", "closed_at", "deal_value"])
-            .l2(3.0)
-            .fit(deals())
-            .expect("the synthetic deals train")
-    })
-}
-
-const HEAD: &str = "format = \"leadscore.policy\"\nformat_version = \"1.0\"\nversion = \"1\"\n";
-
-/// min_points tiers, must-haves (one numeric, missing = pass), a
-/// disqualify rule without a disqualified tier, dates and deal values.
-const MIN_POINTS: &str = r#"
-[leads]
-created_at = "created_at"
-deal_value = "deal_value"
-default_deal_value = 10000
-
-[[must_have]]
-name = "Target market"
-column = "country"
-in = ["United States", "United Kingdom", "Germany", "France"]
-
-[[must_have]]
-name = "Company size"
-column = "employees"
-op = ">="
-value = 20
-missing = "pass"
-
-[[disqualify]]
-name = "Student"
-column = "job_seniority"
-op = "=="
-value = "Student"
-
-[[tier]]
-name = "A"
-min_points = 60
-route = "sales"
-owner = "Account Executives"
-sla = "4h"
-
-[[tier]]
-name = "B"
-min_points = 40
-route = "sdr"
-owner = "SDR team"
-sla = "1d"
-
-[[tier]]
-name = "C"
-route = "nurture"
-owner = "Marketing"
-sla = "1w"
-"#;
-
-/// top_share tiers, ranked by P(win) (no deal value), with a tier routed to
-/// disqualified that takes the disqualified leads.
-const TOP_SHARE: &str = r#"
-[[must_have]]
-name = "Target market"
-column = "country"
-in = ["United States", "United Kingdom", "Germany"]
-
-[[disqualify]]
-name = "Student"
-column = "job_seniority"
-op = "=="
-value = "Student"
-
-[[tier]]
-name = "A"
-top_share = 0.05
-route = "sales"
-owner = "AE"
-sla = "4h"
-
-[[tier]]
-name = "B"
-top_share = 0.3
-route = "sdr"
-owner = "SDR"
-sla = "1d"
-
-[[tier]]
-name = "Out"
-route = "disqualified"
-"#;
-
-/// A numeric rule on a column the model does not know.
-const EXTERNAL_RULE: &str = r#"
-[leads]
-deal_value = "deal_value"
-
-[[disqualify]]
-name = "Too few seats"
-column = "seats"
-op = "<"
-value = 3
-external = true
-
-[[tier]]
-name = "A"
-top_share = 0.1
-route = "sales"
-owner = "AE"
-sla = "4h"
-
-[[tier]]
-name = "B"
-route = "nurture"
-"#;
-
-fn example_text() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policy.toml"))
-        .expect("examples/policy.toml is there")
-}
-
-fn policy(body: &str) -> Policy {
-    Policy::from_toml_str(&format!("{HEAD}{body}")).expect("the test policy parses")
-}
-
-/// The example policy (capacity tier, deal values) with another capacity.
-fn capacity_policy(reps: u32, per: u32) -> Policy {
-    Policy::from_toml_str(&example_text().replace(
-        "reps = 5\nleads_per_rep = 40",
-        &format!("reps = {reps}\nleads_per_rep = {per}"),
-    ))
-    .unwrap()
-}
+use leadscore::{Decision, Error, Model, Plan, Policy, RowError, Table, Values};
 
 /// Every policy of the tests, by name.
 fn policies() -> Vec<(&'static str, Policy)> {
     vec![
-        ("min_points", policy(MIN_POINTS)),
-        ("top_share", policy(TOP_SHARE)),
+        ("min_points", policy("min_points")),
+        ("top_share", policy("top_share")),
         ("capacity 200", capacity_policy(5, 40)),
         ("capacity 1", capacity_policy(1, 1)),
         ("capacity above eligible", capacity_policy(50, 60)),
@@ -300,8 +158,8 @@ fn ties_in_the_ranking_key_rank_alike_in_batches() {
     let leads = tied_leads();
     for (name, policy) in [
         ("deal value, capacity", capacity_policy(5, 40)),
-        ("deal value, min_points", policy(MIN_POINTS)),
-        ("P(win), top_share", policy(TOP_SHARE)),
+        ("deal value, min_points", policy("min_points")),
+        ("P(win), top_share", policy("top_share")),
     ] {
         let whole = policy.qualify_batch(model, &leads).unwrap();
         // The copies are ranked one after the other, the first copy first.
@@ -365,7 +223,7 @@ fn bad_cells_are_set_aside_and_the_rest_decided_as_without_them() {
     ];
     let leads = with_cells(&with_seats(deals()), &bad);
     let mut policies = policies();
-    policies.push(("external rule", policy(EXTERNAL_RULE)));
+    policies.push(("external rule", policy("external_rule")));
     for (name, policy) in policies {
         let s = stream(&policy, model, &batches(&leads, &[1, 7, 333]));
         // The bad cells this policy reads are reported, each once, in order,
@@ -408,7 +266,7 @@ fn bad_cells_are_set_aside_and_the_rest_decided_as_without_them() {
 #[test]
 fn qualify_batch_refuses_bad_cells_naming_the_first_by_row() {
     let model = model();
-    let policy = policy(MIN_POINTS);
+    let policy = policy("min_points");
     // 150 bad deal values, then a bad date in an earlier row and a bad
     // feature cell: the error keeps the first 100 by row and counts all.
     let mut cells: Vec<(usize, &str, &str)> = (50..200).map(|r| (r, "deal_value", "x")).collect();

@@ -95,7 +95,7 @@ impl Target {
                     value: String::new(),
                     reason: format!(
                         "target column {column:?} holds {} values besides {}: {}; name the lost \
-                         value(s) with `negative` (--negative) or drop the rows still open",
+                         value(s) (`negative`) or drop the rows still open",
                         others.len(),
                         positive.join("/"),
                         others.join(", ")

@@ -348,3 +348,50 @@ fn number(s: &str) -> Option<u32> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> Model {
+        let deals = crate::synthetic::deals(1_000, 3).table;
+        Model::params()
+            .target("outcome")
+            .id("deal_id")
+            .ignore(["created_at", "closed_at"])
+            .l2(3.0)
+            .fit(&deals)
+            .unwrap()
+    }
+
+    #[test]
+    fn serde_reads_and_writes_the_checked_document() {
+        let m = model();
+        // Serialize writes the model document, envelope first.
+        let text = serde_json::to_string(&m).unwrap();
+        assert_eq!(text, m.to_json_string(false));
+        assert!(text.starts_with("{\"format\":\"leadscore.model\""));
+        // Deserialize checks it: the same model, lookups built.
+        let back: Model = serde_json::from_str(&text).unwrap();
+        let leads = crate::synthetic::deals(50, 9).table;
+        assert_eq!(back.score(&leads).unwrap(), m.score(&leads).unwrap());
+        assert_eq!(back.fingerprint(), m.fingerprint());
+        // An inconsistent document never becomes a model through serde.
+        let bad = text.replacen("\"weights\":[", "\"weights\":[1.0,", 1);
+        let err = serde_json::from_str::<Model>(&bad).unwrap_err();
+        assert!(err.to_string().contains("invalid model"), "{err}");
+        // Nor a document without the envelope.
+        let bare = text.replacen("\"format\":\"leadscore.model\",", "", 1);
+        assert!(serde_json::from_str::<Model>(&bare).is_err());
+    }
+
+    #[test]
+    fn versions_are_strictly_major_dot_minor() {
+        assert!(check_envelope(Document::Model, "m", "f", Some("f"), Some("1.0"), (1, 0)).is_ok());
+        assert!(check_envelope(Document::Model, "m", "f", Some("f"), Some("1.1"), (1, 0)).is_err());
+        for bad in ["+1.0", "01.0", "1.00", "1", "1.0.0", " 1.0", "1.-0"] {
+            let r = check_envelope(Document::Model, "m", "f", Some("f"), Some(bad), (1, 0));
+            assert!(r.is_err(), "{bad}");
+        }
+    }
+}

@@ -168,7 +168,8 @@ impl ModelParams {
     /// is predicted by a model trained on the blocks before it (forward
     /// chaining), so `l2` is chosen for how the model will be used: on leads
     /// that come later. The column is not learned from. Dates are
-    /// `YYYY-MM-DD`, `YYYY-MM-DDThh:mm:ss...` or `M/D/YYYY`.
+    /// in the one date grammar of leadscore: `YYYY-MM-DD`,
+    /// `YYYY-MM-DDThh:mm[:ss][Z|±hh:mm]` or `M/D/YYYY [hh:mm[:ss]]`.
     pub fn time_column(mut self, column: impl Into<String>) -> Self {
         self.time_column = Some(column.into());
         self

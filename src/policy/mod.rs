@@ -281,7 +281,9 @@ impl Capacity {
 /// Lead columns the policy reads besides the model's.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LeadColumns {
-    /// When the lead was created (`YYYY-MM-DD` or RFC 3339): the SLA is due
+    /// When the lead was created (a date or date-time in the one date grammar
+    /// of leadscore, as a training time column: `YYYY-MM-DD`, `YYYY-MM-DDThh:mm[:ss][Z|±hh:mm]` or
+    /// `M/D/YYYY [hh:mm[:ss]]`): the SLA is due
     /// this long after it. Without it (or when the leads lack the column)
     /// `sla_due` is empty.
     pub created_at: Option<String>,

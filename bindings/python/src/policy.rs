@@ -49,6 +49,25 @@ impl PyPolicy {
         })
     }
 
+    /// A commented starter policy for `model`: tier thresholds suggested
+    /// from its points (or a capacity tier of `capacity` leads per week),
+    /// example rules to adapt; `to_toml()` gives the commented text.
+    #[classmethod]
+    #[pyo3(signature = (model, *, capacity=None))]
+    fn starter(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        model: PyRef<'_, PyModel>,
+        capacity: Option<u32>,
+    ) -> PyResult<PyPolicy> {
+        let text = Policy::starter(&model.model(), capacity);
+        let inner = Policy::from_toml_str(&text).py(py)?;
+        Ok(PyPolicy {
+            inner: Arc::new(inner),
+            text,
+        })
+    }
+
     /// The policy document as TOML text.
     fn to_toml(&self) -> String {
         self.text.clone()

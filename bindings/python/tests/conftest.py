@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -7,6 +9,30 @@ import pytest
 import leadscore
 
 KINDS = ["pandas", "polars", "pyarrow"]
+
+# The repository root, and the fixtures the Rust suites share (tests/common).
+ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def policy_path(name: str) -> Path:
+    """The file of the policy named `name`, as `common::policy_path` in the
+    Rust suites: `example` is the documented examples/policy.toml, every other
+    name tests/fixtures/policies/<name>.toml."""
+    if name == "example":
+        return ROOT / "examples" / "policy.toml"
+    return FIXTURES / "policies" / f"{name}.toml"
+
+
+def policy_names() -> list[str]:
+    """Every named policy: the example and each file of tests/fixtures/policies."""
+    return ["example", *sorted(p.stem for p in (FIXTURES / "policies").glob("*.toml"))]
+
+
+@pytest.fixture(scope="session")
+def policy_file() -> Callable[[str], Path]:
+    """`policy_file(name)`: the path of a shared policy document (see `policy_path`)."""
+    return policy_path
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 import leadscore
+from conftest import FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
-FIXTURE = ROOT / "tests" / "fixtures" / "quirky_deals.csv"
+FIXTURE = FIXTURES / "quirky_deals.csv"
 FIT = dict(target="outcome", id="deal_id", ignore=["created_at", "closed_at"], l2=3.0)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+from conftest import ROOT
+
+README = ROOT / "README.md"
 
 
 def test_readme_python_blocks_run(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -22,8 +22,9 @@ import pytest
 
 import leadscore
 import leadscore.spark
+from conftest import ROOT
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+README = ROOT / "README.md"
 ROWS = 20_000
 PARTITIONS = 8
 BATCH_ROWS = 1000  # spark.sql.execution.arrow.maxRecordsPerBatch: 3 batches per partition

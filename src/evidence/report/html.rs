@@ -11,8 +11,20 @@ const CSS: &str = "body{font-family:-apple-system,system-ui,Segoe UI,Roboto,sans
 impl Report {
     /// The report as one self-contained HTML page.
     pub fn to_html(&self) -> String {
-        let e = &self.evaluation;
         let mut s = String::new();
+        self.html_open(&mut s);
+        self.html_headline(&mut s);
+        self.html_calibration(&mut s);
+        self.html_lift(&mut s);
+        self.html_conversion(&mut s);
+        self.html_hand_set(&mut s);
+        self.html_scorecard(&mut s);
+        self.html_leakage(&mut s);
+        self.html_drift(&mut s);
+        s
+    }
+
+    fn html_open(&self, s: &mut String) {
         let _ = write!(
             s,
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body><main><h1>{}</h1><p class=\"muted\">Generated {}. Model {} trained {} on {} deals ({} won).</p>",
@@ -24,7 +36,10 @@ impl Report {
             self.model.training_rows,
             self.model.training_won
         );
-        // Headline.
+    }
+
+    fn html_headline(&self, s: &mut String) {
+        let e = &self.evaluation;
         let _ = write!(
             s,
             "<h2>Held-out figures</h2><p>{}: {} deals, {} won. {}.</p><div class=\"cards\">",
@@ -90,7 +105,10 @@ impl Report {
             }
             s.push_str("</table></div>");
         }
-        // Calibration.
+    }
+
+    fn html_calibration(&self, s: &mut String) {
+        let e = &self.evaluation;
         s.push_str("<h2>Calibration</h2><p class=\"muted\">Each dot is a band of predicted probability; on the dashed line the predictions come true as often as they say. Dot size: deals.</p>");
         s.push_str(&svg_calibration(e));
         s.push_str("<div class=\"scroll\"><table><tr><th>predicted</th><th class=\"n\">deals</th><th class=\"n\">won</th><th class=\"n\">mean predicted</th><th class=\"n\">observed</th></tr>");
@@ -107,7 +125,10 @@ impl Report {
             );
         }
         s.push_str("</table></div>");
-        // Lift.
+    }
+
+    fn html_lift(&self, s: &mut String) {
+        let e = &self.evaluation;
         let hs = self.handset.as_ref().map(|h| h.handset_deciles.as_slice());
         s.push_str("<h2>Lift and cumulative gains</h2><p class=\"muted\">Deals ranked by score in ten equal groups; lift is a group's win rate over the average.</p>");
         s.push_str(&svg_lift(&e.deciles, hs));
@@ -126,7 +147,9 @@ impl Report {
             );
         }
         s.push_str("</table></div>");
-        // Conversion.
+    }
+
+    fn html_conversion(&self, s: &mut String) {
         for (i, c) in self.conversion.iter().enumerate() {
             let _ = write!(
                 s,
@@ -150,7 +173,9 @@ impl Report {
             }
             s.push_str("</table></div>");
         }
-        // Hand-set.
+    }
+
+    fn html_hand_set(&self, s: &mut String) {
         if let Some(h) = &self.handset {
             let (hl, ll) = h.top_decile_lift();
             let _ = write!(
@@ -176,7 +201,9 @@ impl Report {
             }
             s.push_str("</table></div>");
         }
-        // Scorecard.
+    }
+
+    fn html_scorecard(&self, s: &mut String) {
         let _ = write!(
             s,
             "<h2>Scorecard</h2><p>Base points {:.1}; {} points = even odds, +{} points doubles the odds of winning.</p><div class=\"scroll\"><table><tr><th>column</th><th>attribute</th><th class=\"n\">points</th><th class=\"n\">training deals</th><th class=\"n\">won</th></tr>",
@@ -199,7 +226,9 @@ impl Report {
             );
         }
         s.push_str("</table></div>");
-        // Leakage.
+    }
+
+    fn html_leakage(&self, s: &mut String) {
         s.push_str("<h2>Leakage audit</h2>");
         if self.audit.findings.is_empty() {
             s.push_str("<p class=\"ok\">No column looks filled in after the outcome.</p>");
@@ -220,7 +249,9 @@ impl Report {
         for w in &self.model.warnings {
             let _ = write!(s, "<p class=\"muted\">Training warning: {}</p>", esc(w));
         }
-        // Drift.
+    }
+
+    fn html_drift(&self, s: &mut String) {
         let _ = write!(
             s,
             "<h2>Drift</h2><p class=\"muted\">Population stability index of each feature between the {} training deals and these {} deals: below 0.10 stable, 0.10–0.25 moderate, 0.25 and above major.</p><div class=\"scroll\"><table><tr><th>column</th><th class=\"n\">PSI</th><th>band</th><th class=\"n\">unseen values</th></tr>",
@@ -238,6 +269,5 @@ impl Report {
             );
         }
         s.push_str("</table></div></main></body></html>\n");
-        s
     }
 }

@@ -132,6 +132,9 @@ class Policy:
     @classmethod
     def from_toml(cls, text: str) -> Policy:
         """Parses a policy document."""
+    @classmethod
+    def starter(cls, model: Model, *, capacity: int | None = None) -> Policy:
+        """A commented starter policy for the model (``to_toml()`` gives its text)."""
     def to_toml(self) -> str:
         """The policy document as TOML text."""
     def qualify(self, leads: Any, *, model: Model, top: int = 3) -> Any:
