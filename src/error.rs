@@ -196,17 +196,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A CSV file could not be parsed.
-    #[error("{}{}: {source}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
-    Csv {
-        /// The file (`<input>` for a stream).
-        path: PathBuf,
-        /// The line, when known.
-        line: Option<u64>,
-        /// The underlying error.
-        #[source]
-        source: csv::Error,
-    },
     /// A policy document has unknown fields or breaks the policy rules.
     /// Every problem found is listed, each with its line and field.
     #[error("{}: {} problem(s) in the policy{}", path.display(), problems.len(), show_problems(problems))]
@@ -304,7 +293,6 @@ impl Error {
             | Error::DuplicateColumn { .. }
             | Error::RaggedRow { .. }
             | Error::TooManyRejected { .. }
-            | Error::Csv { .. }
             | Error::Parquet { .. }
             | Error::InputChanged { .. } => ErrorKind::Data,
             Error::UnsupportedColumnType { .. } => ErrorKind::ColumnType,
