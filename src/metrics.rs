@@ -62,6 +62,54 @@ pub fn log_loss(y: &[f64], p: &[f64]) -> f64 {
     total / y.len() as f64
 }
 
+/// AUC of weighted predictions: `(score, won weight, lost weight)` per
+/// item, ties counting half. Equal to [`auc`] on the rows the weights count
+/// (a row of weight 1 per won or lost deal). NaN when a class has no weight.
+///
+/// ```
+/// use leadscore::metrics::{auc, weighted_auc};
+/// let rows = auc(&[0.0, 0.0, 1.0, 1.0, 1.0], &[0.1, 0.4, 0.4, 0.8, 0.8]);
+/// let merged = weighted_auc(&[(0.1, 0.0, 1.0), (0.4, 1.0, 1.0), (0.8, 2.0, 0.0)]);
+/// assert!((rows - merged).abs() < 1e-12);
+/// ```
+pub fn weighted_auc(items: &[(f64, f64, f64)]) -> f64 {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| items[a].0.total_cmp(&items[b].0));
+    let won: f64 = items.iter().map(|i| i.1).sum();
+    let lost: f64 = items.iter().map(|i| i.2).sum();
+    if won <= 0.0 || lost <= 0.0 {
+        return f64::NAN;
+    }
+    // Per group of equal scores: won there beat the lost below, tie the lost there.
+    let (mut lost_below, mut pairs) = (0.0, 0.0);
+    let mut i = 0;
+    while i < order.len() {
+        let score = items[order[i]].0;
+        let (mut gw, mut gl) = (0.0, 0.0);
+        while i < order.len() && items[order[i]].0 == score {
+            gw += items[order[i]].1;
+            gl += items[order[i]].2;
+            i += 1;
+        }
+        pairs += gw * (lost_below + 0.5 * gl);
+        lost_below += gl;
+    }
+    pairs / (won * lost)
+}
+
+/// Mean log loss of weighted predictions: `(probability, won weight, lost
+/// weight)` per item, probabilities clipped as in [`log_loss`].
+pub fn weighted_log_loss(items: &[(f64, f64, f64)]) -> f64 {
+    let eps = 1e-15;
+    let (mut total, mut weight) = (0.0, 0.0);
+    for &(p, won, lost) in items {
+        let p = p.clamp(eps, 1.0 - eps);
+        total -= won * p.ln() + lost * (1.0 - p).ln();
+        weight += won + lost;
+    }
+    total / weight
+}
+
 /// Mean squared difference between probability and outcome.
 pub fn brier(y: &[f64], p: &[f64]) -> f64 {
     assert_eq!(

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Table, Target};
 use crate::error::{Error, Result};
-use crate::model::leakage::{audit_column, date_value, judge};
+use crate::model::leakage::{audit_column, date_value, judge, screen_folds};
 pub use crate::model::leakage::{AuditOptions, ColumnAudit, Finding, LeakReason};
 
 /// The result of an audit.
@@ -75,6 +75,7 @@ pub fn audit(deals: &Table, options: &AuditOptions) -> Result<Audit> {
                 && options.outcome_date.as_ref() != Some(*c)
         })
         .collect();
+    let folds = screen_folds(&y, options);
     let mut audits = Vec::with_capacity(columns.len());
     for c in columns {
         let values = deals.require(c)?;
@@ -82,6 +83,7 @@ pub fn audit(deals: &Table, options: &AuditOptions) -> Result<Audit> {
             c,
             values,
             &y,
+            &folds,
             &options.missing,
             outcome_days.as_deref(),
             options,

@@ -1,21 +1,28 @@
-//! Fitting: L2-regularised logistic regression (linfa-logistic) on the
-//! decoded deals, the penalty chosen by cross-validation.
+//! Fitting a [`Model`] from closed deals: the feature columns and the leak
+//! screen, each column's encoding, the deals decoded once into a sparse
+//! [`Design`], the penalty chosen by cross-validation ([`super::cv`]) and
+//! the exact L2 logistic fit ([`super::logistic`]).
 
+use linfa::dataset::DatasetBase;
 use linfa::prelude::*;
-use linfa_logistic::LogisticRegression;
-use ndarray::{Array1, Array2};
-use rayon::prelude::*;
 
+use super::cv::{cross_validate, Folds, PathOptions};
+use super::design::Design;
 use super::encoding::Encoding;
 use super::leakage::training_findings;
-use super::split::{stratified_folds, time_order};
-use super::{
-    sigmoid, CrossValidation, CvPoint, Feature, L2Choice, L2Rule, Model, ModelParams,
-    TrainingSummary,
-};
+use super::logistic::LogisticParams;
+use super::split::{date_columns, time_order};
+use super::{CrossValidation, CvPoint, Feature, L2Choice, L2Rule, Model, ModelParams, TrainingSummary};
 use crate::data::{ColumnKind, Schema, Table, Target};
 use crate::error::{Error, Result, RowErrors};
-use crate::metrics::{auc, log_loss};
+use crate::metrics::weighted_auc;
+
+/// The date column of a time-ordered cross-validation.
+pub(crate) struct TimeColumn {
+    name: String,
+    /// Found as the deals' one date column rather than named.
+    found: bool,
+}
 
 impl ModelParams {
     /// Learns a model from closed deals: one row per deal, the outcome in the
@@ -24,7 +31,10 @@ impl ModelParams {
     pub fn fit(&self, deals: &Table) -> Result<Model> {
         let target_column = self.check()?;
         let (target, y) = Target::resolve(deals, &target_column, &self.positive, &self.negative)?;
-        let (schema, excluded, mut warnings) = self.feature_columns(deals, &y, &target_column)?;
+        let (time_column, dates_warning) = self.time_column_of(deals, &target_column)?;
+        let (schema, excluded, mut warnings) =
+            self.feature_columns(deals, &y, &target_column, time_column.as_ref())?;
+        warnings.extend(dates_warning);
         let won = y.iter().filter(|w| **w).count();
         let lost = y.len() - won;
         if won < self.min_won.max(1) || lost < self.min_lost.max(1) {
@@ -35,7 +45,7 @@ impl ModelParams {
                 required_lost: self.min_lost.max(1),
             });
         }
-        // Decode the deals once into attributes, then one-hot rows.
+        // Decode the deals once into attributes: the design every fit shares.
         let scaffold = Model::new(
             target.clone(),
             self.id.clone(),
@@ -48,23 +58,44 @@ impl ModelParams {
         let (slots, _) = scaffold.slots(deals)?;
         let mut features = scaffold.features().to_vec();
         count_attributes(&mut features, &slots, &y, &mut warnings);
-        let x = super::decode::one_hot(&scaffold, &slots, deals.n_rows());
-        let (l2, l2_choice, cross_validation) = self.choose_l2(deals, &x, &y, &mut warnings)?;
+        let attributes: Vec<usize> = features.iter().map(|f| f.encoding.n_attributes()).collect();
+        let design = Design::from_slots(&slots, &attributes, None)?;
+        drop(slots);
+        let (l2, l2_choice, cross_validation) =
+            self.choose_l2(deals, &design, &y, time_column.as_ref(), &mut warnings)?;
+        let counts = design.counts(&y, None, 0..y.len());
         let (w, b) = match l2 {
-            Some(l2) => fit_logistic(&x, &y, l2, self.max_iterations, self.tolerance, None)?,
+            Some(l2) => {
+                let fit = LogisticParams::new()
+                    .l2(l2)
+                    .max_iterations(self.max_iterations)
+                    .tolerance(self.tolerance)
+                    .fit(&DatasetBase::new(&design, counts.clone()))?;
+                if !fit.converged {
+                    warnings.push(format!(
+                        "the fit stopped at the iteration limit ({}) before converging",
+                        self.max_iterations
+                    ));
+                }
+                (fit.weights, fit.intercept)
+            }
             None => {
                 let rate = won as f64 / y.len() as f64;
-                (Array1::zeros(x.ncols()), (rate / (1.0 - rate)).ln())
+                (vec![0.0; design.n_attributes()], (rate / (1.0 - rate)).ln())
             }
         };
         let mut offset = 0;
         for f in &mut features {
             let n = f.encoding.n_attributes();
-            f.weights = w.slice(ndarray::s![offset..offset + n]).to_vec();
+            f.weights = w[offset..offset + n].to_vec();
             offset += n;
         }
-        let yf: Vec<f64> = y.iter().map(|&w| f64::from(u8::from(w))).collect();
-        let train_p = (x.dot(&w) + b).mapv(sigmoid);
+        let training: Vec<(f64, f64, f64)> = design
+            .logits(&w, b)
+            .into_iter()
+            .enumerate()
+            .map(|(p, z)| (z, counts.won[p], counts.total[p] - counts.won[p]))
+            .collect();
         let summary = TrainingSummary {
             rows: y.len(),
             won,
@@ -74,7 +105,7 @@ impl ModelParams {
             l2,
             l2_choice,
             cross_validation,
-            training_auc: auc(&yf, &train_p.to_vec()),
+            training_auc: weighted_auc(&training),
             seed: self.seed,
             warnings,
         };
@@ -89,6 +120,59 @@ impl ModelParams {
         )
     }
 
+    /// The date column to cross-validate in time order on: the one named,
+    /// or, when `l2` is chosen by cross-validation, none is named and random
+    /// folds are not asked for, the deals' only date column (a column whose
+    /// every value is a date). Random folds on dated deals choose the
+    /// penalty for deals like the past ones, not for the later ones a model
+    /// scores; with several date columns none is picked (a warning says so).
+    fn time_column_of(
+        &self,
+        deals: &Table,
+        target_column: &str,
+    ) -> Result<(Option<TimeColumn>, Option<String>)> {
+        if let Some(name) = &self.time_column {
+            deals.require(name)?;
+            let named = TimeColumn {
+                name: name.clone(),
+                found: false,
+            };
+            return Ok((Some(named), None));
+        }
+        if self.l2.is_some() || self.random_folds {
+            return Ok((None, None));
+        }
+        let mut skip = vec![target_column.to_string()];
+        skip.extend(self.id.iter().cloned());
+        skip.extend(self.ignore.iter().cloned());
+        let candidates: Vec<String> = deals
+            .column_names()
+            .iter()
+            .filter(|c| !skip.contains(c) && !self.kinds.contains_key(*c))
+            .cloned()
+            .collect();
+        let dates = date_columns(deals, &candidates, &self.missing);
+        Ok(match dates.as_slice() {
+            [] => (None, None),
+            [one] => {
+                let found = TimeColumn {
+                    name: one.clone(),
+                    found: true,
+                };
+                (Some(found), None)
+            }
+            several => (
+                None,
+                Some(format!(
+                    "the deals carry several date columns ({}); cross-validation used random folds, \
+                     which choose the penalty for deals like past ones: name the date each deal \
+                     was created on as the time column to cross-validate in time order",
+                    several.join(", ")
+                )),
+            ),
+        })
+    }
+
     /// The feature columns (every column but the target, id, ignored and
     /// time columns, and, with `drop_leaks`, the ones the leak screen
     /// flags), the excluded columns, and a warning per leak found.
@@ -97,13 +181,14 @@ impl ModelParams {
         deals: &Table,
         y: &[bool],
         target_column: &str,
+        time_column: Option<&TimeColumn>,
     ) -> Result<(Schema, Vec<String>, Vec<String>)> {
         let mut excluded = vec![target_column.to_string()];
         if let Some(id) = &self.id {
             deals.require(id)?;
             excluded.push(id.clone());
         }
-        for c in self.ignore.iter().chain(&self.time_column) {
+        for c in self.ignore.iter().chain(time_column.map(|t| &t.name)) {
             if !excluded.contains(c) {
                 excluded.push(c.clone());
             }
@@ -190,24 +275,38 @@ impl ModelParams {
     fn choose_l2(
         &self,
         deals: &Table,
-        x: &Array2<f64>,
+        design: &Design,
         y: &[bool],
+        time_column: Option<&TimeColumn>,
         warnings: &mut Vec<String>,
     ) -> Result<(Option<f64>, L2Choice, Option<CrossValidation>)> {
         if let Some(l2) = self.l2 {
             return Ok((Some(l2), L2Choice::Fixed, None));
         }
-        let order = match &self.time_column {
-            Some(c) => Some(time_order(deals, c)?),
-            None => None,
+        let folds = match time_column {
+            Some(t) => {
+                let order = time_order(deals, &t.name)?;
+                Folds::time_ordered(design, y, None, &order, self.folds)
+            }
+            None => Folds::random(design, y, None, self.folds, self.seed),
         };
-        let cv = self.cross_validate(x, y, order.as_deref())?;
-        let best = choose(&cv.grid, self.l2_rule);
-        let cv = CrossValidation {
-            auc: best.auc,
-            log_loss: best.log_loss,
-            ..cv
-        };
+        let path = cross_validate(
+            design,
+            &folds,
+            &PathOptions {
+                grid: &self.l2_grid,
+                max_iterations: self.max_iterations,
+                tolerance: self.tolerance,
+                prior_mean: None,
+            },
+        )?;
+        if path.unconverged > 0 {
+            warnings.push(format!(
+                "{} cross-validation fits stopped at the iteration limit ({}) before converging",
+                path.unconverged, self.max_iterations
+            ));
+        }
+        let best = choose(&path.points, self.l2_rule);
         if best.l2.is_none() {
             warnings.push(
                 "no column predicts the outcome better than the win rate in \
@@ -215,141 +314,19 @@ impl ModelParams {
                     .to_string(),
             );
         }
-        Ok((best.l2, L2Choice::CrossValidation, Some(cv)))
-    }
-
-    /// Out-of-fold log loss and AUC for every candidate `l2`. Folds are
-    /// stratified and seeded; each fold walks the grid from the strongest
-    /// penalty down, starting each fit from the previous solution.
-    fn cross_validate(
-        &self,
-        x: &Array2<f64>,
-        y: &[bool],
-        time_order: Option<&[usize]>,
-    ) -> Result<CrossValidation> {
-        let splits: Vec<(Vec<usize>, Vec<usize>)> = match time_order {
-            None => {
-                let folds = stratified_folds(y, self.folds, self.seed);
-                (0..self.folds)
-                    .map(|k| {
-                        let train = (0..y.len()).filter(|&i| folds[i] != k).collect();
-                        let test = (0..y.len()).filter(|&i| folds[i] == k).collect();
-                        (train, test)
-                    })
-                    .collect()
-            }
-            Some(order) => {
-                // Forward chaining: folds + 1 blocks in time order; block i
-                // is predicted by a model trained on the blocks before it.
-                let blocks = self.folds + 1;
-                let n = order.len();
-                (1..blocks)
-                    .map(|i| {
-                        let train = order[..i * n / blocks].to_vec();
-                        let test = order[i * n / blocks..(i + 1) * n / blocks].to_vec();
-                        (train, test)
-                    })
-                    .collect()
-            }
-        };
-        for (train, _) in &splits {
-            let won = train.iter().filter(|&&i| y[i]).count();
-            if won == 0 || won == train.len() {
-                return Err(Error::NotEnoughOutcomes {
-                    won,
-                    lost: train.len() - won,
-                    required_won: 1,
-                    required_lost: 1,
-                });
-            }
-        }
-        let mut grid = self.l2_grid.clone();
-        grid.sort_by(|a, b| b.total_cmp(a));
-        grid.dedup();
-        let per_fold: Vec<Result<FoldPredictions>> = splits
-            .par_iter()
-            .map(|(train, test)| {
-                let xt = x.select(ndarray::Axis(0), train);
-                let yt: Vec<bool> = train.iter().map(|&i| y[i]).collect();
-                let xv = x.select(ndarray::Axis(0), test);
-                let mut init: Option<Array1<f64>> = None;
-                let mut out = Vec::with_capacity(grid.len());
-                for &l2 in &grid {
-                    let (w, b) = fit_logistic(
-                        &xt,
-                        &yt,
-                        l2,
-                        self.max_iterations,
-                        self.tolerance,
-                        init.as_ref(),
-                    )?;
-                    let p = (xv.dot(&w) + b).mapv(sigmoid).to_vec();
-                    let mut next = w.to_vec();
-                    next.push(b);
-                    init = Some(Array1::from(next));
-                    out.push((test.clone(), p));
-                }
-                Ok(FoldPredictions {
-                    rows: test.clone(),
-                    train_rate: yt.iter().filter(|w| **w).count() as f64 / yt.len() as f64,
-                    predictions: out,
-                })
-            })
-            .collect();
-        let yf: Vec<f64> = y.iter().map(|&w| f64::from(u8::from(w))).collect();
-        // Candidate g < grid.len() is grid[g]; the last one is the
-        // intercept-only model (every lead gets its training folds' win rate).
-        let n_candidates = grid.len() + 1;
-        let mut oof = vec![vec![f64::NAN; y.len()]; n_candidates];
-        let mut fold_losses = vec![Vec::with_capacity(self.folds); n_candidates];
-        for fold in per_fold {
-            let fold = fold?;
-            let rows = fold.rows.clone();
-            let rate = fold.train_rate;
-            let ys: Vec<f64> = rows.iter().map(|&r| yf[r]).collect();
-            for (g, (rows, p)) in fold
-                .predictions
-                .into_iter()
-                .chain(std::iter::once((rows.clone(), vec![rate; rows.len()])))
-                .enumerate()
-            {
-                fold_losses[g].push(log_loss(&ys, &p));
-                for (r, v) in rows.into_iter().zip(p) {
-                    oof[g][r] = v;
-                }
-            }
-        }
-        let evaluated: Vec<usize> = (0..y.len()).filter(|&i| !oof[0][i].is_nan()).collect();
-        let ye: Vec<f64> = evaluated.iter().map(|&i| yf[i]).collect();
-        let oof: Vec<Vec<f64>> = oof
-            .iter()
-            .map(|p| evaluated.iter().map(|&i| p[i]).collect())
-            .collect();
-        let rate = yf.iter().sum::<f64>() / yf.len() as f64;
-        let k = fold_losses[0].len() as f64;
-        let points = (0..n_candidates)
-            .map(|g| {
-                let losses = &fold_losses[g];
-                let mean = losses.iter().sum::<f64>() / k;
-                let var = losses.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (k - 1.0);
-                CvPoint {
-                    l2: grid.get(g).copied(),
-                    log_loss: log_loss(&ye, &oof[g]),
-                    standard_error: (var / k).sqrt(),
-                    auc: auc(&ye, &oof[g]),
-                }
-            })
-            .collect();
-        Ok(CrossValidation {
+        let cv = CrossValidation {
             folds: self.folds,
             seed: self.seed,
             rule: self.l2_rule,
-            auc: f64::NAN,
-            log_loss: f64::NAN,
-            base_log_loss: log_loss(&ye, &vec![rate; ye.len()]),
-            time_column: self.time_column.clone(),
-            grid: points,
-        })
+            auc: best.auc,
+            log_loss: best.log_loss,
+            base_log_loss: path.base_log_loss,
+            grid: path.points,
+            time_column: time_column.map(|t| t.name.clone()),
+            time_column_found: time_column.is_some_and(|t| t.found),
+            not_tried: path.not_tried,
+        };
+        Ok((best.l2, L2Choice::CrossValidation, Some(cv)))
     }
 }
 
@@ -384,13 +361,6 @@ fn count_attributes(
             }
         }
     }
-}
-
-/// Out-of-fold rows and predictions of one fold, one entry per `l2` candidate.
-struct FoldPredictions {
-    rows: Vec<usize>,
-    train_rate: f64,
-    predictions: Vec<(Vec<usize>, Vec<f64>)>,
 }
 
 fn empty_summary() -> TrainingSummary {
@@ -431,41 +401,4 @@ fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
                 .unwrap_or(best)
         }
     }
-}
-
-/// Fits L2 logistic regression with linfa-logistic; returns weights and intercept.
-fn fit_logistic(
-    x: &Array2<f64>,
-    y: &[bool],
-    l2: f64,
-    max_iterations: u64,
-    tolerance: f64,
-    init: Option<&Array1<f64>>,
-) -> Result<(Array1<f64>, f64)> {
-    let targets: Array1<bool> = y.iter().copied().collect();
-    let dataset = DatasetBase::new(x.view(), targets);
-    // linfa-logistic labels the more frequent class (the first seen on a
-    // tie) as positive; our weights are always for "won".
-    let won = y.iter().filter(|w| **w).count();
-    let first = y.first().copied().unwrap_or(true);
-    let first_count = if first { won } else { y.len() - won };
-    let linfa_positive = if first_count >= y.len() - first_count {
-        first
-    } else {
-        !first
-    };
-    let sign = if linfa_positive { 1.0 } else { -1.0 };
-    let mut params = LogisticRegression::default()
-        .alpha(l2)
-        .with_intercept(true)
-        .max_iterations(max_iterations)
-        .gradient_tolerance(tolerance * y.len() as f64);
-    if let Some(init) = init {
-        params = params.initial_params(init * sign);
-    }
-    let fitted = params.fit(&dataset).map_err(|e| Error::Training {
-        reason: e.to_string(),
-    })?;
-    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
-    Ok((fitted.params() * sign, fitted.intercept() * sign))
 }

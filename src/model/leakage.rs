@@ -21,13 +21,16 @@
 //! leaves the columns out); [`crate::evidence::audit`] runs it on every
 //! column of a deals file.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+
+use rayon::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
 use super::split::stratified_folds;
 use crate::data::{Table, Values};
-use crate::metrics::{as_f64, auc};
+use crate::metrics::weighted_auc;
 use crate::util::is_missing_token;
 use crate::util::time::parse_timestamp;
 
@@ -170,11 +173,15 @@ pub(crate) fn training_findings(
         seed,
         ..Default::default()
     };
+    let folds = screen_folds(y, &options);
     let mut findings: Vec<Finding> = features
-        .iter()
+        .par_iter()
         .filter_map(|c| {
             let v = deals.column(c)?;
-            judge(&audit_column(c, v, y, missing, None, &options), &options)
+            judge(
+                &audit_column(c, v, y, &folds, missing, None, &options),
+                &options,
+            )
         })
         .collect();
     findings.sort_by(|a, b| b.severity.total_cmp(&a.severity));
@@ -186,69 +193,132 @@ pub(crate) fn date_value(text: &str) -> Option<f64> {
     parse_timestamp(text).map(|s| s as f64 / 86_400.0)
 }
 
-enum Kind {
-    Categorical,
-    Numeric(Vec<Option<f64>>),
+/// A column as its distinct present values: per row the index of its
+/// value (`None`: missing), per value its text. A dictionary column is this
+/// already, so the screen reads each distinct value once, not each cell.
+struct Distinct<'a> {
+    texts: Vec<Cow<'a, str>>,
+    codes: Vec<Option<u32>>,
+}
+
+fn distinct<'a>(values: &'a Values, missing: &[String]) -> Distinct<'a> {
+    match values {
+        Values::Dictionary { values, codes } => {
+            let present: Vec<bool> = values
+                .iter()
+                .map(|v| !is_missing_token(missing, v))
+                .collect();
+            Distinct {
+                texts: values.iter().map(|v| Cow::Borrowed(v.as_str())).collect(),
+                codes: codes
+                    .iter()
+                    .map(|c| c.filter(|&c| present[c as usize]))
+                    .collect(),
+            }
+        }
+        _ => {
+            let mut index: HashMap<String, u32> = HashMap::new();
+            let mut texts = Vec::new();
+            let codes = (0..values.len())
+                .map(|r| {
+                    let v = values.text(r).filter(|v| !is_missing_token(missing, v))?;
+                    Some(match index.get(v.as_ref()) {
+                        Some(&c) => c,
+                        None => {
+                            let c = texts.len() as u32;
+                            index.insert(v.to_string(), c);
+                            texts.push(Cow::Owned(v.into_owned()));
+                            c
+                        }
+                    })
+                })
+                .collect();
+            Distinct { texts, codes }
+        }
+    }
+}
+
+/// The value at sorted position `at` of a multiset given as (value, count)
+/// pairs sorted by value.
+fn nth(sorted: &[(f64, usize)], at: usize) -> f64 {
+    let mut seen = 0;
+    for &(v, n) in sorted {
+        seen += n;
+        if at < seen {
+            return v;
+        }
+    }
+    sorted.last().map_or(f64::NAN, |l| l.0)
+}
+
+/// The folds of the screen's out-of-fold AUC (the same for every column).
+pub(crate) fn screen_folds(y: &[bool], options: &AuditOptions) -> Vec<usize> {
+    stratified_folds(y, options.folds, options.seed)
 }
 
 pub(crate) fn audit_column(
     column: &str,
     values: &Values,
     y: &[bool],
+    folds: &[usize],
     missing: &[String],
     outcome_days: Option<&[Option<f64>]>,
     options: &AuditOptions,
 ) -> ColumnAudit {
     let n = y.len();
-    let text: Vec<Option<String>> = (0..n)
-        .map(|r| {
-            values
-                .text(r)
-                .filter(|v| !is_missing_token(missing, v.as_ref()))
-                .map(|v| v.into_owned())
-        })
-        .collect();
-    let present = text.iter().flatten().count();
+    let d = distinct(values, missing);
+    let mut per_value = vec![0usize; d.texts.len()];
+    for c in d.codes.iter().flatten() {
+        per_value[*c as usize] += 1;
+    }
+    let present: usize = per_value.iter().sum();
     // Kind: numeric when every value is a number, date when nearly every one is a date.
-    let numbers: Vec<Option<f64>> = text
+    let numbers: Vec<Option<f64>> = d
+        .texts
         .iter()
-        .map(|t| t.as_deref().and_then(|s| s.parse::<f64>().ok()))
+        .map(|t| t.parse::<f64>().ok().filter(|x| x.is_finite()))
         .collect();
-    let dates: Vec<Option<f64>> = text
+    let n_num: usize = per_value
         .iter()
-        .map(|t| t.as_deref().and_then(date_value))
-        .collect();
-    let n_num = numbers.iter().flatten().filter(|x| x.is_finite()).count();
-    let n_date = dates.iter().flatten().count();
-    let (kind_name, kind) = if present > 0 && n_num == present {
-        ("numeric", Kind::Numeric(numbers))
-    } else if present > 0 && n_date as f64 >= 0.95 * present as f64 {
-        ("date", Kind::Numeric(dates.clone()))
+        .zip(&numbers)
+        .filter(|(_, x)| x.is_some())
+        .map(|(n, _)| n)
+        .sum();
+    let dates: Vec<Option<f64>> = if present > 0 && n_num == present {
+        vec![None; d.texts.len()]
     } else {
-        ("categorical", Kind::Categorical)
+        d.texts.iter().map(|t| date_value(t)).collect()
     };
-    // Keys: 0 = missing, then one per value or range.
-    let keys: Vec<u32> = match &kind {
-        Kind::Categorical => {
-            let mut ids: HashMap<&str, u32> = HashMap::new();
-            text.iter()
-                .map(|t| match t {
-                    None => 0,
-                    Some(v) => {
-                        let next = ids.len() as u32 + 1;
-                        *ids.entry(v.as_str()).or_insert(next)
-                    }
-                })
-                .collect()
-        }
-        Kind::Numeric(xs) => {
-            let mut sorted: Vec<f64> = xs.iter().flatten().copied().collect();
-            sorted.sort_by(|a, b| a.total_cmp(b));
+    let n_date: usize = per_value
+        .iter()
+        .zip(&dates)
+        .filter(|(_, x)| x.is_some())
+        .map(|(n, _)| n)
+        .sum();
+    let (kind_name, ranged) = if present > 0 && n_num == present {
+        ("numeric", Some(&numbers))
+    } else if present > 0 && n_date as f64 >= 0.95 * present as f64 {
+        ("date", Some(&dates))
+    } else {
+        ("categorical", None)
+    };
+    // Keys per distinct value: 0 = missing, then one per value or range.
+    let value_keys: Vec<u32> = match ranged {
+        None => (1..=d.texts.len() as u32).collect(),
+        Some(xs) => {
+            let mut sorted: Vec<(f64, usize)> = xs
+                .iter()
+                .zip(&per_value)
+                .filter_map(|(x, &n)| x.map(|x| (x, n)))
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let len: usize = sorted.iter().map(|s| s.1).sum();
             let mut edges: Vec<f64> = Vec::new();
-            let bins = 20.min(sorted.len() / 10).max(1);
+            let bins = 20.min(len / 10).max(1);
             for i in 1..bins {
-                let e = sorted[i * sorted.len() / bins];
-                if e > sorted[0] && edges.last().is_none_or(|l| e > *l) {
+                let e = nth(&sorted, i * len / bins);
+                if e > sorted[0].0 && edges.last().is_none_or(|l| e > *l) {
                     edges.push(e);
                 }
             }
@@ -260,45 +330,51 @@ pub(crate) fn audit_column(
                 .collect()
         }
     };
-    let n_keys = keys.iter().copied().max().unwrap_or(0) as usize + 1;
-    // Out-of-fold target encoding.
-    let folds = stratified_folds(y, options.folds, options.seed);
-    let mut rows = vec![vec![0u32; n_keys]; options.folds];
-    let mut won = vec![vec![0u32; n_keys]; options.folds];
+    let n_keys = value_keys.iter().copied().max().unwrap_or(0) as usize + 1;
+    // Rows and won rows per fold and key.
+    let k_folds = options.folds;
+    let mut rows = vec![0u32; k_folds * n_keys];
+    let mut won = vec![0u32; k_folds * n_keys];
     for r in 0..n {
-        rows[folds[r]][keys[r] as usize] += 1;
-        won[folds[r]][keys[r] as usize] += u32::from(y[r]);
+        let key = d.codes[r].map_or(0, |c| value_keys[c as usize]) as usize;
+        let at = folds[r] * n_keys + key;
+        rows[at] += 1;
+        won[at] += u32::from(y[r]);
     }
-    let all_rows: Vec<u32> = (0..n_keys)
-        .map(|k| rows.iter().map(|f| f[k]).sum())
+    let sum_keys = |v: &[u32], k: usize| (0..k_folds).map(|f| v[f * n_keys + k]).sum::<u32>();
+    let all_rows: Vec<u32> = (0..n_keys).map(|k| sum_keys(&rows, k)).collect();
+    let all_won: Vec<u32> = (0..n_keys).map(|k| sum_keys(&won, k)).collect();
+    let fold_n: Vec<u32> = (0..k_folds)
+        .map(|f| rows[f * n_keys..(f + 1) * n_keys].iter().sum())
         .collect();
-    let all_won: Vec<u32> = (0..n_keys)
-        .map(|k| won.iter().map(|f| f[k]).sum())
-        .collect();
-    let fold_n: Vec<usize> = (0..options.folds)
-        .map(|f| folds.iter().filter(|&&x| x == f).count())
-        .collect();
-    let fold_won: Vec<usize> = (0..options.folds)
-        .map(|f| (0..n).filter(|&r| folds[r] == f && y[r]).count())
+    let fold_won: Vec<u32> = (0..k_folds)
+        .map(|f| won[f * n_keys..(f + 1) * n_keys].iter().sum())
         .collect();
     let total_won = y.iter().filter(|w| **w).count();
-    let oof: Vec<f64> = (0..n)
-        .map(|r| {
-            let f = folds[r];
-            let k = keys[r] as usize;
-            let prior = (total_won - fold_won[f]) as f64 / (n - fold_n[f]).max(1) as f64;
-            let kn = f64::from(all_rows[k] - rows[f][k]);
-            let kw = f64::from(all_won[k] - won[f][k]);
-            (kw + prior) / (kn + 1.0)
-        })
-        .collect();
-    let oof_auc = auc(&as_f64(y), &oof);
+    // Out-of-fold target encoding: every row of a (fold, key) gets the
+    // same score, so the AUC is taken over those groups.
+    let mut groups = Vec::new();
+    for f in 0..k_folds {
+        let rest_n = (n - fold_n[f] as usize).max(1) as f64;
+        let prior = (total_won - fold_won[f] as usize) as f64 / rest_n;
+        for k in 0..n_keys {
+            let at = f * n_keys + k;
+            if rows[at] == 0 {
+                continue;
+            }
+            let kn = f64::from(all_rows[k] - rows[at]);
+            let kw = f64::from(all_won[k] - won[at]);
+            let score = (kw + prior) / (kn + 1.0);
+            groups.push((score, f64::from(won[at]), f64::from(rows[at] - won[at])));
+        }
+    }
+    let oof_auc = weighted_auc(&groups);
     // Filled share by outcome.
     let lost_n = n - total_won;
-    let filled_won =
-        (0..n).filter(|&r| y[r] && keys[r] != 0).count() as f64 / total_won.max(1) as f64;
-    let filled_lost =
-        (0..n).filter(|&r| !y[r] && keys[r] != 0).count() as f64 / lost_n.max(1) as f64;
+    let won_missing = all_won[0] as usize;
+    let lost_missing = (all_rows[0] - all_won[0]) as usize;
+    let filled_won = (total_won - won_missing) as f64 / total_won.max(1) as f64;
+    let filled_lost = (lost_n - lost_missing) as f64 / lost_n.max(1) as f64;
     // Pure values.
     let base = total_won as f64 / n.max(1) as f64;
     let mut pure = 0u32;
@@ -317,7 +393,8 @@ pub(crate) fn audit_column(
             let mut both = 0usize;
             let mut after = 0usize;
             for r in 0..n {
-                if let (Some(d), Some(o)) = (dates[r], od[r]) {
+                let date = d.codes[r].and_then(|c| dates[c as usize]);
+                if let (Some(d), Some(o)) = (date, od[r]) {
                     both += 1;
                     after += usize::from(d > o);
                 }

@@ -12,12 +12,15 @@ use crate::data::{Table, Target};
 use crate::error::{Error, Result, RowError};
 use encoding::{Encoding, Lookup};
 
+pub(crate) mod cv;
 pub mod decode;
+pub mod design;
 pub mod encoding;
 pub mod explain;
 pub mod file;
 pub mod fit;
 pub mod leakage;
+pub mod logistic;
 pub mod params;
 pub mod scorecard;
 pub mod split;

@@ -57,6 +57,7 @@ pub struct ModelParams {
     pub(crate) encoding: EncodingOptions,
     pub(crate) scale: Scale,
     pub(crate) drop_leaks: bool,
+    pub(crate) random_folds: bool,
 }
 
 impl Default for ModelParams {
@@ -77,12 +78,13 @@ impl Default for ModelParams {
             folds: 5,
             seed: 0,
             max_iterations: 1_000,
-            tolerance: 1e-4,
+            tolerance: 1e-8,
             min_won: DEFAULT_MIN_OUTCOMES,
             min_lost: DEFAULT_MIN_OUTCOMES,
             encoding: EncodingOptions::default(),
             scale: Scale::default(),
             drop_leaks: false,
+            random_folds: false,
         }
     }
 }
@@ -175,6 +177,15 @@ impl ModelParams {
         self
     }
 
+    /// Cross-validate at random (stratified folds) even when the deals carry
+    /// one date column. Without it and without a [`ModelParams::time_column`],
+    /// cross-validation runs in time order on the deals' only date column,
+    /// when there is exactly one (the training summary says so).
+    pub fn random_folds(mut self, random: bool) -> Self {
+        self.random_folds = random;
+        self
+    }
+
     /// Folds of the cross-validation (stratified by outcome). Default 5.
     pub fn folds(mut self, folds: usize) -> Self {
         self.folds = folds;
@@ -187,13 +198,15 @@ impl ModelParams {
         self
     }
 
-    /// Most optimiser iterations (L-BFGS). Default 1000.
+    /// Most Newton iterations of each fit. Default 1000 (a fit takes about
+    /// 5 to 15).
     pub fn max_iterations(mut self, n: u64) -> Self {
         self.max_iterations = n;
         self
     }
 
-    /// Gradient tolerance of the optimiser, per training row. Default 1e-4.
+    /// Convergence tolerance: a fit stops when a Newton step moves no weight
+    /// by more than this, in log-odds. Default 1e-8.
     pub fn tolerance(mut self, tolerance: f64) -> Self {
         self.tolerance = tolerance;
         self
@@ -375,6 +388,156 @@ impl DealColumns {
             missing: self.missing.clone(),
             ..Default::default()
         }
+    }
+}
+
+/// The training options besides the deal columns, as the command line's
+/// `train` and the Python binding's `Model.fit` take them: both turn their
+/// flags or keyword arguments into this one struct and call
+/// [`FitOptions::params`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+pub struct FitOptions {
+    /// Read this column as numeric (repeatable).
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub numeric: Vec<String>,
+    /// Read this column as categorical (repeatable).
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub categorical: Vec<String>,
+    /// A special value of a numeric column with its own points, as COLUMN=VALUE (repeatable), e.g. days_since_visit=999.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub special: Vec<String>,
+    /// Fix the L2 penalty (l2 = 1/C in scikit-learn terms) instead of choosing it by cross-validation.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub l2: Option<f64>,
+    /// Candidates for l2 tried by cross-validation, comma-separated. Default: 0.01 to 10000 in half-decade steps.
+    #[cfg_attr(feature = "cli", arg(long, value_delimiter = ','))]
+    pub l2_grid: Vec<f64>,
+    /// How cross-validation picks l2: min (lowest out-of-fold log loss, the intercept-only model included) or one-standard-error (the simplest model within one standard error of the best).
+    #[cfg_attr(feature = "cli", arg(long, default_value = "min"))]
+    pub l2_rule: String,
+    /// Cross-validate in time order on this date column (forward chaining) instead of random folds; the column is not learned from. Default: the deals' only date column, when they have exactly one.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub time_column: Option<String>,
+    /// Cross-validate at random even when the deals have one date column.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub random_folds: bool,
+    /// Cross-validation folds.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 5))]
+    pub folds: usize,
+    /// Seed of the cross-validation folds.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 0))]
+    pub seed: u64,
+    /// Fewest won deals to train.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = DEFAULT_MIN_OUTCOMES))]
+    pub min_won: usize,
+    /// Fewest lost deals to train.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = DEFAULT_MIN_OUTCOMES))]
+    pub min_lost: usize,
+    /// A categorical value needs this many deals for its own points; rarer ones are pooled as (other).
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 10))]
+    pub min_level_count: usize,
+    /// Most ranges a numeric column is cut into.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 20))]
+    pub max_bins: usize,
+    /// Convergence tolerance: a fit stops when a Newton step moves no weight by more than this (log-odds).
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1e-8))]
+    pub tolerance: f64,
+    /// Most Newton iterations per fit.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1_000))]
+    pub max_iterations: u64,
+    /// Leave out the columns the leakage audit flags (see leadscore audit) instead of only warning.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub drop_leaks: bool,
+    /// Points that double the odds of winning.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 10.0))]
+    pub points_to_double_odds: f64,
+    /// Points of a lead at the base odds.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 50.0))]
+    pub base_points: f64,
+    /// Odds (won:lost) that score the base points.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1.0))]
+    pub base_odds: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        let scale = Scale::default();
+        FitOptions {
+            numeric: Vec::new(),
+            categorical: Vec::new(),
+            special: Vec::new(),
+            l2: None,
+            l2_grid: Vec::new(),
+            l2_rule: "min".into(),
+            time_column: None,
+            random_folds: false,
+            folds: 5,
+            seed: 0,
+            min_won: DEFAULT_MIN_OUTCOMES,
+            min_lost: DEFAULT_MIN_OUTCOMES,
+            min_level_count: EncodingOptions::default().min_level_count,
+            max_bins: EncodingOptions::default().max_bins,
+            tolerance: 1e-8,
+            max_iterations: 1_000,
+            drop_leaks: false,
+            points_to_double_odds: scale.points_to_double_odds,
+            base_points: scale.base_points,
+            base_odds: scale.base_odds,
+        }
+    }
+}
+
+impl FitOptions {
+    /// `params` with these options set; errors name a bad special value or
+    /// l2 rule (the rest is checked by [`ModelParams::fit`]).
+    ///
+    /// ```
+    /// use leadscore::model::params::FitOptions;
+    /// use leadscore::model::DealColumns;
+    /// let columns = DealColumns { target: "outcome".into(), ..Default::default() };
+    /// let options = FitOptions { l2_grid: vec![0.1, 1.0], special: vec!["x=999".into()], ..Default::default() };
+    /// let params = options.params(columns.params()).unwrap();
+    /// assert_eq!(params.target_column(), Some("outcome"));
+    /// ```
+    pub fn params(&self, params: ModelParams) -> Result<ModelParams> {
+        let mut params = params
+            .folds(self.folds)
+            .seed(self.seed)
+            .tolerance(self.tolerance)
+            .max_iterations(self.max_iterations)
+            .min_outcomes(self.min_won, self.min_lost)
+            .drop_leaks(self.drop_leaks)
+            .random_folds(self.random_folds)
+            .l2_rule(self.l2_rule.parse()?)
+            .encoding(EncodingOptions {
+                min_level_count: self.min_level_count,
+                max_bins: self.max_bins,
+            })
+            .scale(Scale {
+                base_points: self.base_points,
+                base_odds: self.base_odds,
+                points_to_double_odds: self.points_to_double_odds,
+            });
+        if let Some(l2) = self.l2 {
+            params = params.l2(l2);
+        }
+        if !self.l2_grid.is_empty() {
+            params = params.l2_grid(self.l2_grid.clone());
+        }
+        if let Some(c) = &self.time_column {
+            params = params.time_column(c);
+        }
+        for c in &self.numeric {
+            params = params.kind(c, ColumnKind::Numeric);
+        }
+        for c in &self.categorical {
+            params = params.kind(c, ColumnKind::Categorical);
+        }
+        for (c, v) in parse_special_values(&self.special)? {
+            params = params.special_values(c, &v);
+        }
+        Ok(params)
     }
 }
 

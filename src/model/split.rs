@@ -4,8 +4,9 @@
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-use crate::data::Table;
+use crate::data::{Table, Values};
 use crate::error::{Result, RowErrors};
+use crate::util::is_missing_token;
 use crate::util::time::{parse_timestamp, DATE_GRAMMAR};
 
 /// Row indices sorted by the date in `column` (stable for equal dates).
@@ -32,6 +33,31 @@ pub fn time_order(table: &Table, column: &str) -> Result<Vec<usize>> {
     let mut order: Vec<usize> = (0..table.n_rows()).collect();
     order.sort_by_key(|&r| keys[r]);
     Ok(order)
+}
+
+/// The columns among `columns` whose every present value is a date in
+/// the date grammar (at least one present; numbers are not dates).
+pub fn date_columns(table: &Table, columns: &[String], missing: &[String]) -> Vec<String> {
+    let is_date = |v: &str| is_missing_token(missing, v) || parse_timestamp(v).is_some();
+    columns
+        .iter()
+        .filter(|c| match table.column(c) {
+            Some(Values::Dictionary { values, codes }) => {
+                codes.iter().any(Option::is_some)
+                    && values.iter().any(|v| !is_missing_token(missing, v))
+                    && values.iter().all(|v| is_date(v))
+            }
+            Some(Values::Text(cells)) => {
+                cells
+                    .iter()
+                    .flatten()
+                    .any(|v| !is_missing_token(missing, v))
+                    && cells.iter().flatten().all(|v| is_date(v))
+            }
+            _ => false,
+        })
+        .cloned()
+        .collect()
 }
 
 /// Assigns each row a fold in `0..k`, stratified by outcome, shuffled with `seed`.

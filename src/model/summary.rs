@@ -62,6 +62,13 @@ pub struct CrossValidation {
     /// The date column of a time-ordered (forward-chaining) cross-validation,
     /// `None` for stratified random folds.
     pub time_column: Option<String>,
+    /// The time column was not named but found: the deals' only date column.
+    #[serde(default)]
+    pub time_column_found: bool,
+    /// Candidates not fitted: walking the path from the strongest penalty
+    /// down, the out-of-fold loss had clearly turned before them.
+    #[serde(default)]
+    pub not_tried: Vec<f64>,
 }
 
 /// What the model was trained on and how.
@@ -125,6 +132,22 @@ impl std::fmt::Display for TrainingSummary {
                 cv.folds, cv.seed, cv.rule, cv.auc, cv.log_loss, cv.base_log_loss
             )?,
             None => writeln!(out, "{l2}, fixed.")?,
+        }
+        if let Some(cv) = &s.cross_validation {
+            match (&cv.time_column, cv.time_column_found) {
+                (Some(c), true) => writeln!(
+                    out,
+                    "Cross-validated in time order on {c:?}, the deals' only date column (not learned from); ask for random folds to cross-validate at random."
+                )?,
+                (Some(c), false) => writeln!(out, "Cross-validated in time order on {c:?}.")?,
+                (None, _) => {}
+            }
+            if let Some(last) = cv.not_tried.first() {
+                writeln!(
+                    out,
+                    "Penalties from l2 = {last} down not fitted: the out-of-fold loss had clearly turned."
+                )?;
+            }
         }
         writeln!(
             out,

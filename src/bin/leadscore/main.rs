@@ -113,6 +113,8 @@ fn hint(e: &Error) -> Option<String> {
                 "folds",
                 "tolerance",
                 "max-bins",
+                "max-iterations",
+                "points-to-double-odds",
                 "special",
                 "format",
                 "test-share",

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 use leadscore::data::files::{write_atomic, AtomicFile};
 use leadscore::evidence::report::OutputFormat;
-use leadscore::model::params::parse_special_values;
+use leadscore::model::params::FitOptions;
 use leadscore::model::DealColumns;
-use leadscore::{ColumnKind, Error, Model, Result, Table};
+use leadscore::{Error, Model, Result, Table};
 
 use crate::args::{format, print, stdout_err};
 
@@ -19,45 +19,9 @@ pub struct TrainArgs {
     /// The outcome, id, ignored columns and missing tokens.
     #[command(flatten)]
     columns: DealColumns,
-    /// Read this column as numeric (repeatable).
-    #[arg(long)]
-    numeric: Vec<String>,
-    /// Read this column as categorical (repeatable).
-    #[arg(long)]
-    categorical: Vec<String>,
-    /// A special value of a numeric column with its own points, as COLUMN=VALUE (repeatable), e.g. days_since_visit=999.
-    #[arg(long)]
-    special: Vec<String>,
-    /// Fix the L2 penalty (l2 = 1/C in scikit-learn terms) instead of choosing it by cross-validation.
-    #[arg(long)]
-    l2: Option<f64>,
-    /// How cross-validation picks l2: min (lowest out-of-fold log loss, the intercept-only model included) or one-standard-error (the simplest model within one standard error of the best).
-    #[arg(long, default_value = "min")]
-    l2_rule: String,
-    /// Cross-validate in time order on this date column (forward chaining) instead of random folds; the column is not learned from.
-    #[arg(long)]
-    time_column: Option<String>,
-    /// Cross-validation folds.
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
-    /// Seed of the cross-validation folds.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Fewest won deals to train.
-    #[arg(long, default_value_t = leadscore::model::params::DEFAULT_MIN_OUTCOMES)]
-    min_won: usize,
-    /// Fewest lost deals to train.
-    #[arg(long, default_value_t = leadscore::model::params::DEFAULT_MIN_OUTCOMES)]
-    min_lost: usize,
-    /// A categorical value needs this many deals for its own points; rarer ones are pooled as (other).
-    #[arg(long, default_value_t = 10)]
-    min_level_count: usize,
-    /// Most ranges a numeric column is cut into.
-    #[arg(long, default_value_t = 20)]
-    max_bins: usize,
-    /// Optimiser gradient tolerance per training row (smaller is slower and more exact).
-    #[arg(long, default_value_t = 1e-4)]
-    tolerance: f64,
+    /// How to train: kinds, special values, the penalty and its cross-validation, encoding, scale.
+    #[command(flatten)]
+    options: FitOptions,
     /// Where to write the model file (JSON).
     #[arg(long)]
     model: PathBuf,
@@ -67,9 +31,6 @@ pub struct TrainArgs {
     /// Print only warnings and errors.
     #[arg(long, short)]
     quiet: bool,
-    /// Leave out the columns the leakage audit flags (see leadscore audit) instead of only warning.
-    #[arg(long)]
-    drop_leaks: bool,
 }
 
 #[derive(Args)]
@@ -111,34 +72,7 @@ pub struct SyntheticArgs {
 /// Runs `leadscore train`.
 pub fn train(a: TrainArgs) -> Result<()> {
     let deals = Table::from_csv_path(&a.deals)?;
-    let mut params = a
-        .columns
-        .params()
-        .folds(a.folds)
-        .seed(a.seed)
-        .tolerance(a.tolerance)
-        .min_outcomes(a.min_won, a.min_lost)
-        .drop_leaks(a.drop_leaks)
-        .l2_rule(a.l2_rule.parse()?)
-        .encoding(leadscore::EncodingOptions {
-            min_level_count: a.min_level_count,
-            max_bins: a.max_bins,
-        });
-    if let Some(l2) = a.l2 {
-        params = params.l2(l2);
-    }
-    if let Some(c) = &a.time_column {
-        params = params.time_column(c);
-    }
-    for c in &a.numeric {
-        params = params.kind(c, ColumnKind::Numeric);
-    }
-    for c in &a.categorical {
-        params = params.kind(c, ColumnKind::Categorical);
-    }
-    for (c, v) in parse_special_values(&a.special)? {
-        params = params.special_values(c, &v);
-    }
+    let params = a.options.params(a.columns.params())?;
     let model = params.fit(&deals)?;
     model.save(&a.model)?;
     if let Some(path) = &a.scorecard_csv {
