@@ -219,6 +219,11 @@ impl Table {
         }
     }
 
+    /// The columns with their names, in table order.
+    pub(crate) fn into_columns(self) -> Vec<(String, Values)> {
+        self.names.into_iter().zip(self.columns).collect()
+    }
+
     /// The column `name`, taken out of the table.
     pub(crate) fn into_column(mut self, name: &str) -> Option<Values> {
         let i = self.names.iter().position(|n| n == name)?;

@@ -100,6 +100,20 @@ impl Model {
         Ok((slots, unseen, errors))
     }
 
+    /// The sparse design of `leads` for the exact solver
+    /// ([`super::logistic`]): one attribute index per feature column and
+    /// row, the model's attributes in [`Model::attribute_names`] order. Bad
+    /// cells are one error naming rows, columns and values.
+    pub fn design(&self, leads: &Table) -> Result<super::design::Design> {
+        let (slots, _) = self.slots(leads)?;
+        let attributes: Vec<usize> = self
+            .features
+            .iter()
+            .map(|f| f.encoding.n_attributes())
+            .collect();
+        super::design::Design::from_slots(&slots, &attributes, None)
+    }
+
     /// Log-odds of `n` leads from their slots.
     pub(crate) fn logits(&self, slots: &[Vec<u32>], n: usize) -> Vec<f64> {
         let mut logit = vec![self.intercept; n];

@@ -126,7 +126,9 @@ impl Design {
             let offset = offsets.map_or(0.0, |o| o[r]);
             if offsets.is_some() {
                 if !offset.is_finite() {
-                    return Err(internal(format!("offset {offset} of row {r} is not finite")));
+                    return Err(internal(format!(
+                        "offset {offset} of row {r} is not finite"
+                    )));
                 }
                 let bits = offset.to_bits();
                 key[width] = (bits >> 32) as u32;
@@ -278,7 +280,11 @@ mod tests {
         let d = Design::from_slots(&slots, &[2], Some(&[0.0, 0.5, 0.0, 0.0])).unwrap();
         assert_eq!(d.n_patterns(), 3);
         assert_eq!(d.offset(1), 0.5);
-        let c = d.counts(&[true, true, false, false], Some(&[2.0, 1.0, 3.0, 0.5]), 0..4);
+        let c = d.counts(
+            &[true, true, false, false],
+            Some(&[2.0, 1.0, 3.0, 0.5]),
+            0..4,
+        );
         assert_eq!(c.won, vec![2.0, 1.0, 0.0]);
         assert_eq!(c.total, vec![5.0, 1.0, 0.5]);
         let blocks = d.block_counts(&[true, true, false, false], None, &[0, 1, 1, 0], 2);

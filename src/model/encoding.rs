@@ -89,10 +89,27 @@ impl Encoding {
         match kind {
             ColumnKind::Categorical => {
                 let mut counts: HashMap<String, usize> = HashMap::new();
-                for r in 0..values.len() {
-                    if let Some(v) = values.text(r) {
-                        if !is_missing_token(missing, v.as_ref()) {
-                            *counts.entry(v.into_owned()).or_default() += 1;
+                if let Values::Dictionary {
+                    values: dict,
+                    codes,
+                } = values
+                {
+                    // Each distinct value once: count the codes, then the texts.
+                    let mut per_code = vec![0usize; dict.len()];
+                    for c in codes.iter().flatten() {
+                        per_code[*c as usize] += 1;
+                    }
+                    for (v, n) in dict.iter().zip(per_code) {
+                        if n > 0 && !is_missing_token(missing, v) {
+                            *counts.entry(v.clone()).or_default() += n;
+                        }
+                    }
+                } else {
+                    for r in 0..values.len() {
+                        if let Some(v) = values.text(r) {
+                            if !is_missing_token(missing, v.as_ref()) {
+                                *counts.entry(v.into_owned()).or_default() += 1;
+                            }
                         }
                     }
                 }
@@ -106,6 +123,25 @@ impl Encoding {
                 }
             }
             ColumnKind::Numeric => {
+                if let Values::Dictionary {
+                    values: dict,
+                    codes,
+                } = values
+                {
+                    let xs = dictionary_numbers(
+                        dict,
+                        codes,
+                        missing,
+                        special_values,
+                        column,
+                        first_row,
+                        errors,
+                    );
+                    return Encoding::Numeric {
+                        edges: quantile_edges(&xs, options),
+                        special_values: special_values.to_vec(),
+                    };
+                }
                 let mut xs = Vec::with_capacity(values.len());
                 for r in 0..values.len() {
                     match numeric_cell(values, r, missing) {
@@ -254,6 +290,56 @@ impl Lookup {
             _ => Slot::Known(encoding.missing_slot()),
         }
     }
+}
+
+/// The sorted numbers of a dictionary column (special values and missing
+/// cells left out), each distinct value parsed once; a cell that is not a
+/// number is an error naming its row.
+fn dictionary_numbers(
+    dict: &[String],
+    codes: &[Option<u32>],
+    missing: &[String],
+    special_values: &[f64],
+    column: &str,
+    first_row: usize,
+    errors: &mut RowErrors,
+) -> Vec<f64> {
+    // Per distinct value: Ok(Some(x)) a number, Ok(None) missing or special, Err bad.
+    let parsed: Vec<std::result::Result<Option<f64>, ()>> = dict
+        .iter()
+        .map(|s| {
+            if is_missing_token(missing, s) {
+                return Ok(None);
+            }
+            match s.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok((!special_values.contains(&x)).then_some(x)),
+                _ => Err(()),
+            }
+        })
+        .collect();
+    let mut per_code = vec![0usize; dict.len()];
+    for (r, c) in codes.iter().enumerate() {
+        if let Some(c) = c {
+            per_code[*c as usize] += 1;
+            if parsed[*c as usize].is_err() {
+                errors.push(first_row + r, column, &dict[*c as usize], "not a number");
+            }
+        }
+    }
+    let mut distinct: Vec<(f64, usize)> = parsed
+        .iter()
+        .zip(per_code)
+        .filter_map(|(p, n)| match p {
+            Ok(Some(x)) if n > 0 => Some((*x, n)),
+            _ => None,
+        })
+        .collect();
+    distinct.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut xs = Vec::with_capacity(distinct.iter().map(|d| d.1).sum());
+    for (x, n) in distinct {
+        xs.extend(std::iter::repeat_n(x, n));
+    }
+    xs
 }
 
 /// Reads a numeric cell: `Ok(None)` when missing, `Err(text)` when not a finite number.

@@ -12,7 +12,9 @@ use super::encoding::Encoding;
 use super::leakage::training_findings;
 use super::logistic::LogisticParams;
 use super::split::{date_columns, time_order};
-use super::{CrossValidation, CvPoint, Feature, L2Choice, L2Rule, Model, ModelParams, TrainingSummary};
+use super::{
+    CrossValidation, CvPoint, Feature, L2Choice, L2Rule, Model, ModelParams, TrainingSummary,
+};
 use crate::data::{ColumnKind, Schema, Table, Target};
 use crate::error::{Error, Result, RowErrors};
 use crate::metrics::weighted_auc;

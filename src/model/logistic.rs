@@ -150,7 +150,11 @@ impl ParamGuard for LogisticParams {
         }
         let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
         if let Some(m) = p.prior_mean.as_deref().filter(|m| !finite(m)) {
-            let bad = m.iter().find(|x| !x.is_finite()).copied().unwrap_or(f64::NAN);
+            let bad = m
+                .iter()
+                .find(|x| !x.is_finite())
+                .copied()
+                .unwrap_or(f64::NAN);
             return invalid("prior_mean", bad.to_string(), "must be finite");
         }
         if let Some((w, b)) = &p.initial {
@@ -193,7 +197,13 @@ fn softplus(z: f64) -> f64 {
 fn deviance(eta: &[f64], counts: &Counts) -> f64 {
     eta.iter()
         .zip(counts.total.iter().zip(&counts.won))
-        .map(|(&z, (&t, &y))| if t > 0.0 { t * softplus(z) - y * z } else { 0.0 })
+        .map(|(&z, (&t, &y))| {
+            if t > 0.0 {
+                t * softplus(z) - y * z
+            } else {
+                0.0
+            }
+        })
         .sum()
 }
 

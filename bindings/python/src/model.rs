@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use leadscore::{ColumnKind, Model};
+use std::collections::BTreeMap;
+
+use leadscore::model::params::FitOptions;
+use leadscore::Model;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
@@ -10,6 +13,24 @@ use pyo3::types::{PyTuple, PyType};
 use crate::args::deal_columns;
 use crate::error::IntoPyResult;
 use crate::frame::{columns_to_frame, deals_from_py, table_from_py, to_frame, Column};
+
+/// `special={"column": 999}` or `{"column": [998, 999]}` as the core's
+/// `COLUMN=VALUE` items.
+fn special_values(special: Option<BTreeMap<String, Bound<'_, PyAny>>>) -> PyResult<Vec<String>> {
+    let mut items = Vec::new();
+    for (column, values) in special.unwrap_or_default() {
+        let values: Vec<f64> = match values.extract::<f64>() {
+            Ok(v) => vec![v],
+            Err(_) => values.extract().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err(format!(
+                    "special[{column:?}] must be a number or a list of numbers"
+                ))
+            })?,
+        };
+        items.extend(values.into_iter().map(|v| format!("{column}={v}")));
+    }
+    Ok(items)
+}
 
 /// Runs `f` without the GIL and maps its error.
 pub fn detached<T: Send>(
@@ -43,8 +64,9 @@ impl PyModel {
 #[pymethods]
 impl PyModel {
     /// Learns a model from closed deals (a pandas, polars or pyarrow frame).
+    /// The keyword arguments are the command line's `train` flags.
     #[classmethod]
-    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, seed=0, folds=5, time_column=None, numeric=Vec::new(), categorical=Vec::new(), min_won=20, min_lost=20))]
+    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         _cls: &Bound<'_, PyType>,
@@ -57,32 +79,55 @@ impl PyModel {
         ignore: Vec<String>,
         missing: Vec<String>,
         l2: Option<f64>,
+        l2_grid: Option<Vec<f64>>,
+        l2_rule: String,
         seed: u64,
         folds: usize,
         time_column: Option<String>,
+        random_folds: bool,
         numeric: Vec<String>,
         categorical: Vec<String>,
+        special: Option<BTreeMap<String, Bound<'_, PyAny>>>,
         min_won: usize,
         min_lost: usize,
+        min_level_count: usize,
+        max_bins: usize,
+        drop_leaks: bool,
+        tolerance: f64,
+        max_iterations: u64,
+        points_to_double_odds: f64,
+        base_points: f64,
+        base_odds: f64,
     ) -> PyResult<PyModel> {
+        // An empty grid given is an error of the core's, not the default.
+        let empty_grid = l2_grid.as_ref().is_some_and(Vec::is_empty);
         let (table, ignore) = deals_from_py(deals, ignore)?;
         let columns = deal_columns(target, positive, negative, id, ignore, missing)?;
-        let mut params = columns
-            .params()
-            .seed(seed)
-            .folds(folds)
-            .min_outcomes(min_won, min_lost);
-        if let Some(l2) = l2 {
-            params = params.l2(l2);
-        }
-        if let Some(c) = time_column {
-            params = params.time_column(c);
-        }
-        for c in numeric {
-            params = params.kind(c, ColumnKind::Numeric);
-        }
-        for c in categorical {
-            params = params.kind(c, ColumnKind::Categorical);
+        let options = FitOptions {
+            numeric,
+            categorical,
+            special: special_values(special)?,
+            l2,
+            l2_grid: l2_grid.unwrap_or_default(),
+            l2_rule,
+            time_column,
+            random_folds,
+            folds,
+            seed,
+            min_won,
+            min_lost,
+            min_level_count,
+            max_bins,
+            tolerance,
+            max_iterations,
+            drop_leaks,
+            points_to_double_odds,
+            base_points,
+            base_odds,
+        };
+        let mut params = options.params(columns.params()).py(py)?;
+        if empty_grid {
+            params = params.l2_grid(Vec::new());
         }
         let model = detached(py, || params.fit(&table))?;
         Ok(PyModel::wrap(model))

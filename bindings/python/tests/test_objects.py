@@ -49,3 +49,48 @@ def test_repr_and_summary(model: leadscore.Model) -> None:
     summary = model.summary
     assert summary["rows"] == 3000 and summary["l2"] == 3.0
     assert summary["won"] + summary["lost"] == 3000
+
+
+def test_fit_takes_the_train_options_of_the_command_line(deals: Any) -> None:
+    base = dict(target="outcome", positive="Won", id="deal_id", ignore=["created_at", "closed_at"])
+    model = leadscore.Model.fit(
+        deals,
+        **base,
+        l2_grid=[0.3, 3.0, 30.0],
+        l2_rule="one-standard-error",
+        special={"pricing_page_visits": 0},
+        max_bins=4,
+        min_level_count=50,
+        tolerance=1e-10,
+        max_iterations=50,
+        points_to_double_odds=20.0,
+        base_points=600.0,
+        base_odds=0.5,
+    )
+    card = model.scorecard()
+    visits = card[card["column"] == "pricing_page_visits"]["attribute"].tolist()
+    assert "= 0 (special)" in visits
+    # max_bins=4: at most 4 ranges besides the special value and (missing).
+    assert len(visits) <= 6
+    summary = model.summary
+    assert summary["cross_validation"]["rule"] == "one_standard_error"
+    assert {p["l2"] for p in summary["cross_validation"]["grid"]} <= {0.3, 3.0, 30.0, None}
+    # The scale: 600 points at odds 1:2, 20 points double the odds.
+    assert abs(model.base_points - leadscore.Model.fit(deals, **base, l2=3.0).base_points) > 100
+
+
+def test_fit_rejects_a_bad_rule_and_an_empty_grid(deals: Any) -> None:
+    base = dict(target="outcome", positive="Won", id="deal_id", ignore=["created_at", "closed_at"])
+    with pytest.raises(ValueError, match="l2_rule"):
+        leadscore.Model.fit(deals, **base, l2_rule="best")
+    with pytest.raises(ValueError, match="l2_grid"):
+        leadscore.Model.fit(deals, **base, l2_grid=[])
+
+
+def test_fit_finds_the_one_date_column_unless_asked_for_random_folds(deals: Any) -> None:
+    base = dict(target="outcome", positive="Won", id="deal_id", ignore=["closed_at"], l2_grid=[1.0, 10.0])
+    found = leadscore.Model.fit(deals, **base).summary["cross_validation"]
+    assert found["time_column"] == "created_at" and found["time_column_found"] is True
+    assert "created_at" not in leadscore.Model.fit(deals, **base).feature_columns
+    random = leadscore.Model.fit(deals, **base, random_folds=True).summary["cross_validation"]
+    assert random["time_column"] is None

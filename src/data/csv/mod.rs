@@ -311,24 +311,89 @@ impl CsvBatch {
     }
 }
 
-/// Reads a whole CSV stream into a table of every column: bad rows (ragged,
-/// invalid UTF-8) fail it, all of them named.
+/// Rows per batch when a whole file is read into one table: the batch's
+/// bytes and spans stay small while its dictionaries are merged.
+const TABLE_BATCH_ROWS: usize = 65_536;
+
+/// One column of a whole-file read: the distinct values of every batch so
+/// far, and each row's code.
+#[derive(Default)]
+struct Merged {
+    values: Vec<String>,
+    index: FxHashMap<String, u32>,
+    codes: Vec<Option<u32>>,
+}
+
+impl Merged {
+    /// Appends a batch's dictionary column, each distinct value looked up once.
+    fn append(&mut self, batch: Values) {
+        let (values, codes) = match batch {
+            Values::Dictionary { values, codes } => (values, codes),
+            other => {
+                // Batches decode every column as a dictionary; any other
+                // kind is taken cell by cell.
+                let cells: Vec<Option<String>> = (0..other.len())
+                    .map(|r| other.text(r).map(|t| t.into_owned()))
+                    .collect();
+                let mut values = Vec::new();
+                let codes = cells
+                    .into_iter()
+                    .map(|c| {
+                        c.map(|v| {
+                            values.push(v);
+                            (values.len() - 1) as u32
+                        })
+                    })
+                    .collect();
+                (values, codes)
+            }
+        };
+        let global: Vec<u32> = values
+            .into_iter()
+            .map(|v| match self.index.get(&v) {
+                Some(&c) => c,
+                None => {
+                    let c = self.values.len() as u32;
+                    self.values.push(v.clone());
+                    self.index.insert(v, c);
+                    c
+                }
+            })
+            .collect();
+        self.codes
+            .extend(codes.into_iter().map(|c| c.map(|c| global[c as usize])));
+    }
+}
+
+/// Reads a whole CSV stream into a table of every column, in batches whose
+/// dictionaries are merged: bad rows (ragged, invalid UTF-8) fail it, all
+/// of them named.
 fn read_table<R: Read>(input: R, path: &Path) -> Result<Table> {
-    let mut reader = CsvReader::open(input, path, None, usize::MAX)?;
+    let mut reader = CsvReader::open(input, path, None, TABLE_BATCH_ROWS)?;
     let columns = reader.columns();
-    match reader.next_batch()? {
-        None => Table::from_columns(
-            columns
-                .into_iter()
-                .map(|c| (c, Values::Text(Vec::new())))
-                .collect(),
-        ),
-        Some(batch) => {
-            let decoded = batch.decode(&columns, None)?;
-            crate::error::fail_on_rows(decoded.errors)?;
-            Ok(decoded.table)
+    let mut merged: Vec<Merged> = columns.iter().map(|_| Merged::default()).collect();
+    let mut errors = Vec::new();
+    while let Some(batch) = reader.next_batch()? {
+        let decoded = batch.decode(&columns, None)?;
+        errors.extend(decoded.errors);
+        for ((_, values), m) in decoded.table.into_columns().into_iter().zip(&mut merged) {
+            m.append(values);
         }
     }
+    crate::error::fail_on_rows(errors)?;
+    Table::from_columns(
+        columns
+            .into_iter()
+            .zip(merged)
+            .map(|(c, m)| {
+                let values = Values::Dictionary {
+                    values: m.values,
+                    codes: m.codes,
+                };
+                (c, values)
+            })
+            .collect(),
+    )
 }
 
 impl Table {

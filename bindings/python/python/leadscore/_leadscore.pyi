@@ -1,6 +1,6 @@
 """Stub of the native module ``leadscore._leadscore``."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from os import PathLike
 from typing import Any, Literal, final
 
@@ -64,15 +64,28 @@ class Model:
         ignore: Sequence[str] = ...,
         missing: Sequence[str] = ...,
         l2: float | None = None,
+        l2_grid: Sequence[float] | None = None,
+        l2_rule: Literal["min", "one-standard-error"] = "min",
         seed: int = 0,
         folds: int = 5,
         time_column: str | None = None,
+        random_folds: bool = False,
         numeric: Sequence[str] = ...,
         categorical: Sequence[str] = ...,
+        special: Mapping[str, float | Sequence[float]] | None = None,
         min_won: int = 20,
         min_lost: int = 20,
+        min_level_count: int = 10,
+        max_bins: int = 20,
+        drop_leaks: bool = False,
+        tolerance: float = 1e-8,
+        max_iterations: int = 1000,
+        points_to_double_odds: float = 10.0,
+        base_points: float = 50.0,
+        base_odds: float = 1.0,
     ) -> Model:
-        """Learns a model from closed deals (a pandas, polars or pyarrow frame)."""
+        """Learns a model from closed deals (a pandas, polars or pyarrow frame).
+        The keyword arguments are the command line's ``train`` flags."""
     def score(self, leads: Any) -> Any:
         """Scores leads: a frame of the same kind with the id column, ``probability`` and ``points``."""
     def explain(self, leads: Any, top: int = 5) -> Any:
