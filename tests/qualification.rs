@@ -102,7 +102,7 @@ fn golden_decisions_on_hand_made_leads() {
 
 /// Points of the hand-made leads under the test model (pinned so that a
 /// change of training or scoring shows here).
-const GOLDEN_POINTS: [f64; 5] = [99.36, 91.61, 74.17, 15.98, -34.46];
+const GOLDEN_POINTS: [f64; 5] = [99.36, 91.61, 74.23, 15.98, -34.47];
 const GOLDEN_L4_SHORT: &str = "24.1";
 
 #[test]
@@ -142,9 +142,11 @@ fn golden_tiers_on_synthetic_deals() {
         "for: demo_requested = yes (+13.8), job_seniority = Director (+7.8), lead_source = Event (+7.1); \
          against: pricing_page_visits = < 1 (-6.1), campaign = Industry Report (-2.6), webinar_attended = no (-2.3)"
     );
-    assert!(find("D000003")
-        .reasons(3)
-        .starts_with("2.9 points short of tier A; for: job_seniority = VP (+9.5)"));
+    let d3 = find("D000003").reasons(3);
+    assert!(
+        d3.starts_with("2.8 points short of tier A; for: job_seniority = VP (+9.5)"),
+        "{d3}"
+    );
     let d4 = find("D000004");
     assert_eq!((d4.route, d4.rank), (Route::Nurture, 876));
     assert_eq!(

@@ -392,9 +392,9 @@ pub(crate) fn audit_column(
         (Some(od), "date") => {
             let mut both = 0usize;
             let mut after = 0usize;
-            for r in 0..n {
-                let date = d.codes[r].and_then(|c| dates[c as usize]);
-                if let (Some(d), Some(o)) = (date, od[r]) {
+            for (code, o) in d.codes.iter().zip(od) {
+                let date = code.and_then(|c| dates[c as usize]);
+                if let (Some(d), Some(o)) = (date, *o) {
                     both += 1;
                     after += usize::from(d > o);
                 }
