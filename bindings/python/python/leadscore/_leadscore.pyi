@@ -65,7 +65,7 @@ class Model:
         missing: Sequence[str] = ...,
         l2: float | None = None,
         l2_grid: Sequence[float] | None = None,
-        l2_rule: Literal["min", "one-standard-error"] = "min",
+        l2_rule: Literal["min", "one-standard-error"] = ...,
         seed: int = 0,
         folds: int = 5,
         time_column: str | None = None,
