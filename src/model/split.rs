@@ -35,24 +35,26 @@ pub fn time_order(table: &Table, column: &str) -> Result<Vec<usize>> {
     Ok(order)
 }
 
-/// The columns among `columns` whose every present value is a date in
-/// the date grammar (at least one present; numbers are not dates).
+/// The columns among `columns` whose every cell is a date in the date
+/// grammar (a column with a missing cell cannot order every row, so it is
+/// not one; numbers are not dates).
 pub fn date_columns(table: &Table, columns: &[String], missing: &[String]) -> Vec<String> {
-    let is_date = |v: &str| is_missing_token(missing, v) || parse_timestamp(v).is_some();
+    let is_date = |v: &str| !is_missing_token(missing, v) && parse_timestamp(v).is_some();
     columns
         .iter()
         .filter(|c| match table.column(c) {
             Some(Values::Dictionary { values, codes }) => {
-                codes.iter().any(Option::is_some)
-                    && values.iter().any(|v| !is_missing_token(missing, v))
-                    && values.iter().all(|v| is_date(v))
+                let mut used = vec![false; values.len()];
+                for code in codes {
+                    match code {
+                        Some(code) => used[*code as usize] = true,
+                        None => return false,
+                    }
+                }
+                !codes.is_empty() && values.iter().zip(used).all(|(v, u)| !u || is_date(v))
             }
             Some(Values::Text(cells)) => {
-                cells
-                    .iter()
-                    .flatten()
-                    .any(|v| !is_missing_token(missing, v))
-                    && cells.iter().flatten().all(|v| is_date(v))
+                !cells.is_empty() && cells.iter().all(|v| v.as_deref().is_some_and(is_date))
             }
             _ => false,
         })
