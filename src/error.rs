@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub use crate::util::text::{display_list, display_text, display_value};
+
 /// `Result` with the crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -30,8 +32,11 @@ impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "row {}, column {:?}, value {:?}: {}",
-            self.row, self.column, self.value, self.reason
+            "row {}, column {}, value {}: {}",
+            self.row,
+            display_value(&self.column),
+            display_value(&self.value),
+            self.reason
         )
     }
 }
@@ -85,7 +90,11 @@ pub enum Error {
         total: usize,
     },
     /// A column the operation needs is not in the data.
-    #[error("column {column:?} not found; the data has: {}", available.join(", "))]
+    #[error(
+        "column {} not found; the data has: {}",
+        display_value(column),
+        display_list(available)
+    )]
     MissingColumn {
         /// The column that was asked for.
         column: String,
@@ -93,7 +102,10 @@ pub enum Error {
         available: Vec<String>,
     },
     /// Two columns share a name.
-    #[error("column {column:?} appears more than once in the header")]
+    #[error(
+        "column {} appears more than once in the header",
+        display_value(column)
+    )]
     DuplicateColumn {
         /// The repeated name.
         column: String,
@@ -110,7 +122,7 @@ pub enum Error {
     },
     /// A column's type (in an Arrow or Parquet source) cannot be read as
     /// numbers or text.
-    #[error("column {column:?} has type {data_type}, which leadscore cannot read; convert it to numbers or text")]
+    #[error("column {} has type {data_type}, which leadscore cannot read; convert it to numbers or text", display_value(column))]
     UnsupportedColumnType {
         /// Column name.
         column: String,
@@ -139,7 +151,7 @@ pub enum Error {
         cells: usize,
     },
     /// A parameter is out of range or inconsistent.
-    #[error("invalid parameter {name} = {value}: {reason}")]
+    #[error("invalid parameter {name} = {}: {reason}", display_text(value))]
     InvalidParameter {
         /// Parameter name.
         name: String,
@@ -226,6 +238,16 @@ pub enum Error {
         /// What the Parquet library reported.
         message: String,
     },
+    /// An output path that would destroy something: an input of the job,
+    /// another output of the same job, or an existing file that is not a
+    /// regular file (a device, a folder, a symbolic link).
+    #[error("{}: not written: {reason}", path.display())]
+    OutputPath {
+        /// The output path.
+        path: PathBuf,
+        /// Why it is refused.
+        reason: String,
+    },
     /// The input changed while a job read it more than once (e.g. between
     /// the two passes of a qualification).
     #[error("{}: the file changed while it was being read: {reason}", path.display())]
@@ -307,7 +329,7 @@ impl Error {
             Error::UnsupportedFormat { .. } | Error::InvalidModel { .. } | Error::Json { .. } => {
                 ErrorKind::ModelFormat
             }
-            Error::Io { .. } => ErrorKind::Io,
+            Error::Io { .. } | Error::OutputPath { .. } => ErrorKind::Io,
             Error::Internal { .. } => ErrorKind::Internal,
         }
     }

@@ -43,6 +43,7 @@ pub fn score_file(
             columns.push(id.clone());
         }
     }
+    check_files(input, output, options)?;
     let source = Source::open(input, &columns, options.batch_rows)?;
     let out_columns: Vec<(String, Kind)> = score_columns(
         id.as_deref().map(|c| (c, Vec::new())),
@@ -53,7 +54,7 @@ pub fn score_file(
     .map(|(n, v)| (n.clone(), v.kind()))
     .collect();
     let format = FileFormat::of(output);
-    let mut sink = Sink::create(output, format, &out_columns)?;
+    let mut sink = Sink::create(output, format, &out_columns, options.text_cells)?;
     let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows, 1)?;
     let mut drift = DriftAccumulator::new(model);
     let id_ref = id.as_deref();
@@ -98,7 +99,7 @@ pub fn score_file(
                 c
             })
             .collect();
-        let chunk = Chunk::encode(cols, format)?;
+        let chunk = Chunk::encode(cols, format, options.text_cells)?;
         Ok((chunk, accepted, counts, unseen))
     };
 
@@ -125,6 +126,15 @@ pub fn score_file(
         first_errors,
         drift: Some(drift.finish()),
     })
+}
+
+/// Refuses a job whose output or rejected-rows file is its input, whose two
+/// outputs are one file, or whose options are out of bounds.
+fn check_files(input: &Path, output: &Path, options: &BatchOptions) -> Result<()> {
+    options.check()?;
+    let mut outputs = vec![output];
+    outputs.extend(options.rejected);
+    crate::data::files::check_job_files(&[input], &outputs)
 }
 
 /// A scored batch: output rows, which rows were kept, attribute counts
@@ -155,6 +165,7 @@ pub fn qualify_file(
     top: usize,
     mut hook: Option<DecisionsHook>,
 ) -> Result<QualifySummary> {
+    check_files(input, output, options)?;
     let available = column_names(input)?;
     let id = model.id_column().map(str::to_string);
     let mut columns: Vec<String> = Vec::new();
@@ -204,14 +215,15 @@ pub fn qualify_file(
         .map(|(n, v)| (n.clone(), v.kind()))
         .collect();
     let format = FileFormat::of(output);
-    let mut sink = Sink::create(output, format, &out_columns)?;
+    let mut sink = Sink::create(output, format, &out_columns, options.text_cells)?;
     let source = Source::open(input, &columns, options.batch_rows)?;
     let keep_decisions = hook.is_some();
     type Decided = (Chunk, usize, usize, u64, Option<(Table, Vec<Decision>)>);
     let decide = |raw: RawBatch| -> Result<Decided> {
         let decoded = raw.decode(&columns, id_ref)?;
         let decisions = policy.decide(model, &decoded.table, &plan)?;
-        let chunk = Chunk::encode(decision_columns(&decisions, id_ref, values, top), format)?;
+        let cols = decision_columns(&decisions, id_ref, values, top);
+        let chunk = Chunk::encode(cols, format, options.text_cells)?;
         let (rows, n, bytes) = (decoded.table.n_rows(), decisions.len(), decoded.bytes);
         let kept = keep_decisions.then_some((decoded.table, decisions));
         Ok((chunk, rows, n, bytes, kept))

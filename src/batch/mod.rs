@@ -37,6 +37,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
+pub use crate::data::csv::TextCells;
 use crate::data::Table;
 use crate::error::{Error, Result, RowError};
 use crate::evidence::drift::Drift;
@@ -172,6 +173,78 @@ pub struct BatchOptions<'a> {
     pub max_rejected: MaxRejected,
     /// Called after every batch, on the calling thread.
     pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+    /// How text cells of CSV outputs (scores, decisions, rejected rows) are
+    /// written: by default a cell a spreadsheet would run as a formula
+    /// (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'`
+    /// ([`TextCells`]); Parquet outputs hold every value as it is.
+    pub text_cells: TextCells,
+}
+
+/// Most rows per batch: a batch of a million leads already keeps every core
+/// busy; more only risks the machine's memory.
+pub const MAX_BATCH_ROWS: usize = 1 << 20;
+
+/// Most worker threads.
+pub const MAX_THREADS: usize = 256;
+
+/// Most rows in flight at once (`(2 × threads + 1) × batch_rows`).
+pub const MAX_ROWS_IN_FLIGHT: usize = 1 << 24;
+
+impl BatchOptions<'_> {
+    /// Checks the options' bounds: `batch_rows` from 1 to [`MAX_BATCH_ROWS`],
+    /// `threads` at most [`MAX_THREADS`], and at most
+    /// [`MAX_ROWS_IN_FLIGHT`] rows in flight; a share of rejected rows is a
+    /// number from 0 to 1.
+    ///
+    /// ```
+    /// use leadscore::batch::BatchOptions;
+    /// assert!(BatchOptions::default().check().is_ok());
+    /// let huge = BatchOptions { batch_rows: 1_000_000_000, ..BatchOptions::default() };
+    /// assert!(huge.check().unwrap_err().to_string().contains("batch_rows"));
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        let bad = |name: &str, value: usize, reason: String| Error::InvalidParameter {
+            name: name.into(),
+            value: value.to_string(),
+            reason,
+        };
+        if self.batch_rows == 0 || self.batch_rows > MAX_BATCH_ROWS {
+            return Err(bad(
+                "batch_rows",
+                self.batch_rows,
+                format!("rows per batch must be from 1 to {MAX_BATCH_ROWS}"),
+            ));
+        }
+        if self.threads > MAX_THREADS {
+            return Err(bad(
+                "threads",
+                self.threads,
+                format!("at most {MAX_THREADS} worker threads (0 uses every core)"),
+            ));
+        }
+        let threads = pipeline::worker_threads(self.threads);
+        if (2 * threads + 1).saturating_mul(self.batch_rows) > MAX_ROWS_IN_FLIGHT {
+            return Err(bad(
+                "batch_rows",
+                self.batch_rows,
+                format!(
+                    "with {threads} worker thread(s) up to {} batches are in flight; at most {MAX_ROWS_IN_FLIGHT} rows may be, so at most {} rows per batch",
+                    2 * threads + 1,
+                    MAX_ROWS_IN_FLIGHT / (2 * threads + 1)
+                ),
+            ));
+        }
+        if let MaxRejected::Share(x) = self.max_rejected {
+            if !(0.0..=1.0).contains(&x) {
+                return Err(Error::InvalidParameter {
+                    name: "max_rejected".into(),
+                    value: x.to_string(),
+                    reason: "a share of rows must be from 0 to 1".into(),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for BatchOptions<'_> {
@@ -182,6 +255,7 @@ impl Default for BatchOptions<'_> {
             rejected: None,
             max_rejected: MaxRejected::Rows(0),
             progress: None,
+            text_cells: TextCells::Neutralised,
         }
     }
 }

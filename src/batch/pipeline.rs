@@ -13,6 +13,15 @@ use crate::error::{Error, Result};
 
 // The pipeline
 
+/// The worker threads a job runs on: `threads`, or every core for 0.
+pub(crate) fn worker_threads(threads: usize) -> usize {
+    if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    }
+}
+
 /// Runs `process` over every batch of `source` on `threads` workers (0: all
 /// cores) and hands the results to `consume` on the calling thread, in input
 /// order. At most `2 × threads + 1` batches are in flight. Stops at the first
@@ -28,11 +37,7 @@ where
     P: Fn(RawBatch) -> Result<T> + Sync,
     C: FnMut(T) -> Result<()>,
 {
-    let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    };
+    let threads = worker_threads(threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("leadscore-worker-{i}"))

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{BatchOptions, MaxRejected, Progress};
-use crate::data::csv::{write_record, Decoded};
+use crate::data::csv::{write_text_record, Decoded};
 use crate::data::files::AtomicFile;
 use crate::error::{Error, Result, RowError, MAX_ROW_ERRORS};
 
@@ -84,7 +84,11 @@ impl Rejects {
             Some(path) => {
                 let mut f = AtomicFile::create(path)?;
                 let mut header = Vec::new();
-                write_record(&mut header, ["row", "column", "value", "reason"]);
+                write_text_record(
+                    &mut header,
+                    ["row", "column", "value", "reason"],
+                    options.text_cells,
+                );
                 f.write_all(&header).map_err(|source| Error::Io {
                     path: path.to_path_buf(),
                     source,
@@ -115,7 +119,11 @@ impl Rejects {
             let mut buf = Vec::new();
             for e in &a.errors {
                 let row = e.row.to_string();
-                write_record(&mut buf, [row.as_str(), &e.column, &e.value, &e.reason]);
+                write_text_record(
+                    &mut buf,
+                    [row.as_str(), &e.column, &e.value, &e.reason],
+                    options.text_cells,
+                );
             }
             f.write_all(&buf).map_err(|source| Error::Io {
                 path: path.clone(),

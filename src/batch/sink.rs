@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::FileFormat;
 use crate::data::columns::{csv_header, encode_csv, Columns, Kind};
+use crate::data::csv::TextCells;
 use crate::data::files::AtomicFile;
 use crate::error::{Error, Result};
 
@@ -17,10 +18,11 @@ pub(crate) enum Chunk {
 }
 
 impl Chunk {
-    /// Encodes output columns (on a worker, so that formatting runs in parallel).
-    pub(crate) fn encode(columns: Columns, format: FileFormat) -> Result<Chunk> {
+    /// Encodes output columns (on a worker, so that formatting runs in
+    /// parallel); CSV text cells as `cells` says (Parquet holds them as they are).
+    pub(crate) fn encode(columns: Columns, format: FileFormat, cells: TextCells) -> Result<Chunk> {
         match format {
-            FileFormat::Csv => Ok(Chunk::Csv(encode_csv(&columns))),
+            FileFormat::Csv => Ok(Chunk::Csv(encode_csv(&columns, cells))),
             #[cfg(feature = "parquet")]
             FileFormat::Parquet => Ok(Chunk::Arrow(crate::data::arrow::record_batch(
                 columns, true,
@@ -55,17 +57,19 @@ pub(crate) enum Sink {
 }
 
 impl Sink {
-    /// Creates the temporary file and writes the header (CSV) or schema (Parquet).
+    /// Creates the temporary file and writes the header (CSV, its names as
+    /// `cells` says) or schema (Parquet).
     pub(crate) fn create(
         path: &Path,
         format: FileFormat,
         columns: &[(String, Kind)],
+        cells: TextCells,
     ) -> Result<Sink> {
         let mut file = AtomicFile::create(path)?;
         match format {
             FileFormat::Csv => {
                 use std::io::Write;
-                let header = csv_header(columns.iter().map(|(n, _)| n.as_str()));
+                let header = csv_header(columns.iter().map(|(n, _)| n.as_str()), cells);
                 file.write_all(&header).map_err(io_err(path))?;
                 Ok(Sink::Csv(file, path.to_path_buf()))
             }

@@ -37,6 +37,8 @@ pub(crate) enum RawBatch {
     Arrow {
         first_row: usize,
         batch: arrow_array::RecordBatch,
+        /// The file, named in errors.
+        path: std::sync::Arc<Path>,
     },
 }
 
@@ -45,6 +47,16 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// Runs a call into the Parquet crates; a panic inside them (a malformed
+/// file can cause one) becomes [`Error::Parquet`] naming the file.
+#[cfg(feature = "parquet")]
+fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
+    crate::util::guard::catch(f).map_err(|panic| Error::Parquet {
+        path: path.to_path_buf(),
+        message: format!("the file is damaged or not Parquet ({panic})"),
+    })
 }
 
 impl Source {
@@ -73,7 +85,8 @@ impl Source {
                     path: path.to_path_buf(),
                     message: e.to_string(),
                 };
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+                let builder = guarded(path, || ParquetRecordBatchReaderBuilder::try_new(file))?
+                    .map_err(perr)?;
                 let schema = builder.schema().clone();
                 let available: Vec<String> =
                     schema.fields().iter().map(|f| f.name().clone()).collect();
@@ -92,11 +105,13 @@ impl Source {
                 let total_rows =
                     usize::try_from(builder.metadata().file_metadata().num_rows()).ok();
                 let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-                let reader = builder
-                    .with_projection(mask)
-                    .with_batch_size(batch_rows)
-                    .build()
-                    .map_err(perr)?;
+                let reader = guarded(path, || {
+                    builder
+                        .with_projection(mask)
+                        .with_batch_size(batch_rows)
+                        .build()
+                })?
+                .map_err(perr)?;
                 Ok(Source {
                     header: available,
                     kind: SourceKind::Parquet {
@@ -123,18 +138,24 @@ impl Source {
         match &mut self.kind {
             SourceKind::Csv(reader) => Ok(reader.next_batch()?.map(RawBatch::Csv)),
             #[cfg(feature = "parquet")]
-            SourceKind::Parquet { reader, rows_read } => match reader.next() {
-                None => Ok(None),
-                Some(Err(e)) => Err(Error::Parquet {
-                    path: self.path.clone(),
-                    message: e.to_string(),
-                }),
-                Some(Ok(batch)) => {
-                    let first_row = *rows_read + 1;
-                    *rows_read += batch.num_rows();
-                    Ok(Some(RawBatch::Arrow { first_row, batch }))
+            SourceKind::Parquet { reader, rows_read } => {
+                match guarded(&self.path, || reader.next())? {
+                    None => Ok(None),
+                    Some(Err(e)) => Err(Error::Parquet {
+                        path: self.path.clone(),
+                        message: e.to_string(),
+                    }),
+                    Some(Ok(batch)) => {
+                        let first_row = *rows_read + 1;
+                        *rows_read += batch.num_rows();
+                        Ok(Some(RawBatch::Arrow {
+                            first_row,
+                            batch,
+                            path: self.path.as_path().into(),
+                        }))
+                    }
                 }
-            },
+            }
         }
     }
 }
@@ -147,9 +168,15 @@ impl RawBatch {
         match self {
             RawBatch::Csv(batch) => batch.decode(columns, text),
             #[cfg(feature = "parquet")]
-            RawBatch::Arrow { first_row, batch } => {
-                let table = crate::data::arrow::table_from_record_batch(&batch, Some(columns))?
-                    .with_first_row(first_row);
+            RawBatch::Arrow {
+                first_row,
+                batch,
+                path,
+            } => {
+                let table = guarded(&path, || {
+                    crate::data::arrow::table_from_record_batch(&batch, Some(columns))
+                })??
+                .with_first_row(first_row);
                 Ok(Decoded {
                     table,
                     errors: Vec::new(),

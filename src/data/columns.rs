@@ -3,6 +3,8 @@
 
 use std::io::Write as _;
 
+use crate::data::csv::{write_text, write_text_record, TextCells};
+
 /// The type of an output column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -61,8 +63,9 @@ impl OutValues {
 /// Named output columns of equal length, in order.
 pub type Columns = Vec<(String, OutValues)>;
 
-/// The rows of `columns` as CSV (no header), numbers as files show them.
-pub(crate) fn encode_csv(columns: &[(String, OutValues)]) -> Vec<u8> {
+/// The rows of `columns` as CSV (no header), numbers as files show them,
+/// text cells as `cells` says.
+pub(crate) fn encode_csv(columns: &[(String, OutValues)], cells: TextCells) -> Vec<u8> {
     // Written by hand (the hot loop of a rescoring job): numbers straight
     // into the buffer, text quoted by the one CSV writer.
     let n = columns.first().map(|(_, v)| v.len()).unwrap_or(0);
@@ -75,7 +78,7 @@ pub(crate) fn encode_csv(columns: &[(String, OutValues)]) -> Vec<u8> {
             // Writing to a Vec cannot fail.
             let _ = match values {
                 OutValues::Text(v) => {
-                    crate::data::csv::write_field(&mut bytes, v[r].as_deref().unwrap_or(""));
+                    write_text(&mut bytes, v[r].as_deref().unwrap_or(""), cells);
                     Ok(())
                 }
                 OutValues::Float(v) => write!(bytes, "{}", v[r]),
@@ -95,10 +98,13 @@ pub(crate) fn encode_csv(columns: &[(String, OutValues)]) -> Vec<u8> {
     bytes
 }
 
-/// The header line of `columns`.
-pub(crate) fn csv_header<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
+/// The header line of `columns` (names are text cells too).
+pub(crate) fn csv_header<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    cells: TextCells,
+) -> Vec<u8> {
     let mut out = Vec::new();
-    crate::data::csv::write_record(&mut out, names);
+    write_text_record(&mut out, names, cells);
     out
 }
 
@@ -108,9 +114,24 @@ pub(crate) fn round2(x: f64) -> f64 {
     format!("{x:.2}").parse().unwrap_or(x)
 }
 
-/// A whole CSV document (header and rows) of output columns.
-pub fn to_csv(columns: &[(String, OutValues)]) -> Vec<u8> {
-    let mut out = csv_header(columns.iter().map(|(n, _)| n.as_str()));
-    out.extend(encode_csv(columns));
+/// A whole CSV document (header and rows) of output columns; text cells
+/// that a spreadsheet would run as formulas are neutralised unless `cells`
+/// is [`TextCells::Raw`].
+///
+/// ```
+/// use leadscore::data::columns::{to_csv, OutValues};
+/// use leadscore::data::csv::TextCells;
+/// let cols = vec![
+///     ("id".to_string(), OutValues::Text(vec![Some("=HYPERLINK(\"x\")".into())])),
+///     ("points".to_string(), OutValues::Fixed2(vec![-12.5])),
+/// ];
+/// let safe = String::from_utf8(to_csv(&cols, TextCells::Neutralised)).unwrap();
+/// assert_eq!(safe, "id,points\n\"'=HYPERLINK(\"\"x\"\")\",-12.50\n");
+/// let raw = String::from_utf8(to_csv(&cols, TextCells::Raw)).unwrap();
+/// assert_eq!(raw, "id,points\n\"=HYPERLINK(\"\"x\"\")\",-12.50\n");
+/// ```
+pub fn to_csv(columns: &[(String, OutValues)], cells: TextCells) -> Vec<u8> {
+    let mut out = csv_header(columns.iter().map(|(n, _)| n.as_str()), cells);
+    out.extend(encode_csv(columns, cells));
     out
 }

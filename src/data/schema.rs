@@ -94,11 +94,12 @@ impl Target {
                     name: "negative".into(),
                     value: String::new(),
                     reason: format!(
-                        "target column {column:?} holds {} values besides {}: {}; name the lost \
+                        "target column {} holds {} values besides {}: {}; name the lost \
                          value(s) (`negative`) or drop the rows still open",
+                        crate::util::text::display_value(column),
                         others.len(),
                         positive.join("/"),
-                        others.join(", ")
+                        crate::util::text::display_list(&others)
                     ),
                 });
             }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Table, Target};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::leakage::{audit_column, date_value, judge, screen_folds};
 pub use crate::model::leakage::{AuditOptions, ColumnAudit, Finding, LeakReason};
 
@@ -49,13 +49,7 @@ pub fn audit(deals: &Table, options: &AuditOptions) -> Result<Audit> {
     for c in options.skip.iter().chain(&options.outcome_date) {
         deals.require(c)?;
     }
-    if options.folds < 2 {
-        return Err(Error::InvalidParameter {
-            name: "folds".into(),
-            value: options.folds.to_string(),
-            reason: "must be at least 2".into(),
-        });
-    }
+    crate::model::split::check_folds(options.folds, &y)?;
     let outcome_days: Option<Vec<Option<f64>>> = options
         .outcome_date
         .as_ref()

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::Table;
-use crate::error::Result;
+use crate::error::{display_value, Result};
 use crate::model::{Model, UnseenValues};
 
 /// PSI from which a feature has shifted moderately.
@@ -96,8 +96,8 @@ impl Drift {
             .iter()
             .map(|f| {
                 format!(
-                    "drift: column {:?}: PSI {:.3} ({}), {:.1} % unseen values; the batch differs from the training deals",
-                    f.column,
+                    "drift: column {}: PSI {:.3} ({}), {:.1} % unseen values; the batch differs from the training deals",
+                    display_value(&f.column),
                     f.psi,
                     if f.band == Band::Major { "major shift, >= 0.25" } else { "moderate shift, >= 0.10" },
                     100.0 * f.unseen_share

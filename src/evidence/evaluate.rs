@@ -247,6 +247,30 @@ fn source_rows(e: Error, deals: &Table, rows: &[usize]) -> Error {
 /// Training rows and held-out rows of one split.
 type TrainTest = (Vec<usize>, Vec<usize>);
 
+/// Most bootstrap resamples: intervals settle long before.
+pub const MAX_BOOTSTRAP: usize = 100_000;
+
+impl EvaluationOptions {
+    /// Checks the options: a finite cut, at most [`MAX_BOOTSTRAP`] resamples.
+    pub fn check(&self) -> Result<()> {
+        if let Some(c) = self.cut_points.filter(|c| !c.is_finite()) {
+            return Err(Error::InvalidParameter {
+                name: "cut_points".into(),
+                value: c.to_string(),
+                reason: "the cut must be a finite number of points".into(),
+            });
+        }
+        if self.bootstrap > MAX_BOOTSTRAP {
+            return Err(Error::InvalidParameter {
+                name: "bootstrap".into(),
+                value: self.bootstrap.to_string(),
+                reason: format!("at most {MAX_BOOTSTRAP} resamples"),
+            });
+        }
+        Ok(())
+    }
+}
+
 fn bad_share(name: &str, share: f64) -> Result<()> {
     if share > 0.0 && share < 1.0 {
         Ok(())
@@ -277,6 +301,7 @@ pub fn evaluate(
     deals: &Table,
     options: &EvaluationOptions,
 ) -> Result<Evaluation> {
+    options.check()?;
     let target = params
         .target_column()
         .ok_or_else(|| Error::InvalidParameter {
@@ -324,20 +349,16 @@ pub fn evaluate(
                 .unwrap_or_default();
             (
                 format!(
-                    "out of time: the latest {:.0} % of the deals by {column:?} held out (from {first})",
-                    100.0 * test_share
+                    "out of time: the latest {:.0} % of the deals by {} held out (from {})",
+                    100.0 * test_share,
+                    crate::error::display_value(column),
+                    crate::error::display_text(&first)
                 ),
                 vec![split_rows(test)],
             )
         }
         Split::Folds { folds, seed } => {
-            if *folds < 2 {
-                return Err(Error::InvalidParameter {
-                    name: "folds".into(),
-                    value: folds.to_string(),
-                    reason: "must be at least 2".into(),
-                });
-            }
+            crate::model::split::check_folds(*folds, &y)?;
             let assign = stratified_folds(&y, *folds, *seed);
             (
                 format!("{folds}-fold stratified cross-validation, every deal held out once (seed {seed})"),
@@ -443,8 +464,15 @@ pub fn evaluate(
 
 impl Evaluation {
     /// Every held-out deal's prediction as CSV: `row`, the id column of
-    /// `deals` when `id` is given, `won` (1 or 0), `probability`, `points`.
-    pub fn predictions_csv(&self, deals: &Table, id: Option<&str>) -> Result<Vec<u8>> {
+    /// `deals` when `id` is given, `won` (1 or 0), `probability`, `points`;
+    /// ids that a spreadsheet would run as formulas are neutralised unless
+    /// `cells` is [`TextCells::Raw`](crate::data::csv::TextCells).
+    pub fn predictions_csv(
+        &self,
+        deals: &Table,
+        id: Option<&str>,
+        cells: crate::data::csv::TextCells,
+    ) -> Result<Vec<u8>> {
         use crate::data::columns::OutValues;
         let p = &self.predictions;
         let mut cols = vec![(
@@ -474,6 +502,6 @@ impl Evaluation {
             "points".to_string(),
             OutValues::Float(p.iter().map(|x| x.points).collect()),
         ));
-        Ok(crate::data::columns::to_csv(&cols))
+        Ok(crate::data::columns::to_csv(&cols, cells))
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::encoding::{Encoding, Lookup};
-use super::{Cache, Feature, Model, Scale, TrainingSummary};
+use super::{Cache, Feature, Model, Scale, TrainingSummary, MAX_ABS_WEIGHT};
 use crate::data::Target;
 use crate::error::{Document, Error, Result};
 
@@ -34,9 +34,18 @@ struct DocumentRef<'a> {
     summary: &'a TrainingSummary,
 }
 
-/// The model document as read (the envelope is checked first, apart).
+/// The model document as read (the envelope is checked first, apart). A
+/// field this version does not know is an error, as in a policy: a newer
+/// model's meaning is never half-read.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ModelDocument {
+    #[serde(rename = "format")]
+    _format: serde::de::IgnoredAny,
+    #[serde(rename = "format_version")]
+    _format_version: serde::de::IgnoredAny,
+    #[serde(rename = "leadscore_version", default)]
+    _leadscore_version: Option<serde::de::IgnoredAny>,
     created_at: String,
     target: Target,
     id_column: Option<String>,
@@ -184,19 +193,14 @@ impl Model {
     /// finite, ranges increasing, levels distinct) and builds lookups.
     fn validate(&mut self) -> Result<()> {
         let bad = |reason: String| Err(Error::InvalidModel { reason });
-        if !self.intercept.is_finite() {
-            return bad(format!("intercept is {}", self.intercept));
-        }
-        let s = self.scale;
-        if !(s.base_points.is_finite()
-            && s.base_odds.is_finite()
-            && s.base_odds > 0.0
-            && s.points_to_double_odds.is_finite()
-            && s.points_to_double_odds > 0.0)
-        {
+        if !(self.intercept.abs() <= MAX_ABS_WEIGHT) {
             return bad(format!(
-                "scale {s:?} must be finite with positive odds and points_to_double_odds"
+                "intercept is {} (at most {MAX_ABS_WEIGHT} log-odds either way)",
+                self.intercept
             ));
+        }
+        if let Some(problem) = self.scale.problem() {
+            return bad(format!("the scale must have {problem}"));
         }
         let mut columns = std::collections::HashSet::new();
         for f in &self.features {
@@ -216,8 +220,11 @@ impl Model {
                     ));
                 }
             }
-            if let Some(w) = f.weights.iter().find(|w| !w.is_finite()) {
-                return bad(format!("column {:?} has a weight of {w}", f.column));
+            if let Some(w) = f.weights.iter().find(|w| !(w.abs() <= MAX_ABS_WEIGHT)) {
+                return bad(format!(
+                    "column {} has a weight of {w} (at most {MAX_ABS_WEIGHT} log-odds either way)",
+                    crate::error::display_value(&f.column)
+                ));
             }
             match &f.encoding {
                 Encoding::Categorical { levels } => {

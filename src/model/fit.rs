@@ -16,7 +16,7 @@ use super::{
     CrossValidation, CvPoint, Feature, L2Choice, L2Rule, Model, ModelParams, TrainingSummary,
 };
 use crate::data::{ColumnKind, Schema, Table, Target};
-use crate::error::{Error, Result, RowErrors};
+use crate::error::{display_value, Error, Result, RowErrors};
 use crate::metrics::weighted_auc;
 
 /// The date column of a time-ordered cross-validation.
@@ -46,6 +46,10 @@ impl ModelParams {
                 required_won: self.min_won.max(1),
                 required_lost: self.min_lost.max(1),
             });
+        }
+        // Each fold must hold won and lost deals to be scored out of fold.
+        if self.l2.is_none() {
+            super::split::check_folds(self.folds, &y)?;
         }
         // Decode the deals once into attributes: the design every fit shares.
         let scaffold = Model::new(
@@ -169,7 +173,7 @@ impl ModelParams {
                     "the deals carry several date columns ({}); cross-validation used random folds, \
                      which choose the penalty for deals like past ones: name the date each deal \
                      was created on as the time column to cross-validate in time order",
-                    several.join(", ")
+                    crate::error::display_list(several)
                 )),
             ),
         })
@@ -215,14 +219,20 @@ impl ModelParams {
             schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
             leaks
                 .iter()
-                .map(|(c, detail)| format!("dropped column {c:?} as a likely leak: {detail}"))
+                .map(|(c, detail)| {
+                    format!(
+                        "dropped column {} as a likely leak: {detail}",
+                        display_value(c)
+                    )
+                })
                 .collect()
         } else {
             leaks
                 .iter()
                 .map(|(c, detail)| {
                     format!(
-                        "possible leak: column {c:?}: {detail} (leakage audit); if it is filled in after the outcome, leave it out of training (ignore it, or drop the flagged columns)"
+                        "possible leak: column {}: {detail} (leakage audit); if it is filled in after the outcome, leave it out of training (ignore it, or drop the flagged columns)",
+                        display_value(c)
                     )
                 })
                 .collect()
@@ -348,16 +358,16 @@ fn count_attributes(
         let used = f.training_rows.iter().filter(|c| **c > 0).count();
         if used <= 1 {
             warnings.push(format!(
-                "column {:?} has a single value in training; it carries no signal",
-                f.column
+                "column {} has a single value in training; it carries no signal",
+                display_value(&f.column)
             ));
         }
         if let Encoding::Categorical { levels } = &f.encoding {
             let other = f.training_rows[levels.len()] as f64 / y.len() as f64;
             if other > 0.5 {
                 warnings.push(format!(
-                    "column {:?}: {:.0} % of rows hold values too rare to learn from (pooled as (other)); is it an identifier or free text?",
-                    f.column,
+                    "column {}: {:.0} % of rows hold values too rare to learn from (pooled as (other)); is it an identifier or free text?",
+                    display_value(&f.column),
                     other * 100.0
                 ));
             }

@@ -57,6 +57,23 @@ impl Default for Scale {
 }
 
 impl Scale {
+    /// Why the scale cannot make every score finite, if it cannot: base
+    /// points within ±[`MAX_BASE_POINTS`], base odds from 1e-9 to 1e9, and
+    /// points to double the odds above 0 and at most
+    /// [`MAX_POINTS_TO_DOUBLE_ODDS`].
+    pub fn problem(&self) -> Option<String> {
+        let ok = self.base_points.abs() <= MAX_BASE_POINTS
+            && (1e-9..=1e9).contains(&self.base_odds)
+            && self.points_to_double_odds > 0.0
+            && self.points_to_double_odds <= MAX_POINTS_TO_DOUBLE_ODDS;
+        (!ok).then(|| {
+            format!(
+                "base points {} (at most {MAX_BASE_POINTS:e} either way), base odds {} (1e-9 to 1e9) and points to double the odds {} (above 0, at most {MAX_POINTS_TO_DOUBLE_ODDS:e})",
+                self.base_points, self.base_odds, self.points_to_double_odds
+            )
+        })
+    }
+
     /// Points per unit of log-odds.
     pub fn factor(&self) -> f64 {
         self.points_to_double_odds / std::f64::consts::LN_2
@@ -77,6 +94,17 @@ impl Scale {
         sigmoid(self.log_odds(points))
     }
 }
+
+/// Largest base points a scale may have.
+pub const MAX_BASE_POINTS: f64 = 1e9;
+
+/// Largest points to double the odds a scale may have.
+pub const MAX_POINTS_TO_DOUBLE_ODDS: f64 = 1e6;
+
+/// Largest weight (and intercept), in log-odds, a model may hold: far past
+/// any fitted weight (e^1000 to 1), and small enough that every lead's
+/// log-odds and points stay finite numbers.
+pub const MAX_ABS_WEIGHT: f64 = 1000.0;
 
 /// The logistic function.
 pub fn sigmoid(z: f64) -> f64 {

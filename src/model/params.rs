@@ -11,6 +11,10 @@ use crate::error::{Error, Result};
 /// Default minimum of won deals (and of lost deals) to train.
 pub const DEFAULT_MIN_OUTCOMES: usize = 20;
 
+/// Most cross-validation folds: past this, more folds cost time and tell
+/// nothing new.
+pub const MAX_FOLDS: usize = 100;
+
 /// Default candidates for `l2` tried by cross-validation: 0.01 to 10 000 in
 /// half-decade steps.
 pub fn default_l2_grid() -> Vec<f64> {
@@ -298,8 +302,12 @@ impl ModelParams {
                     "candidates must be positive numbers",
                 );
             }
-            if self.folds < 2 {
-                return invalid("folds", self.folds.to_string(), "must be at least 2");
+            if !(2..=MAX_FOLDS).contains(&self.folds) {
+                return invalid(
+                    "folds",
+                    self.folds.to_string(),
+                    &format!("must be from 2 to {MAX_FOLDS}"),
+                );
             }
         }
         if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
@@ -312,19 +320,20 @@ impl ModelParams {
             return invalid("max_bins", "0".into(), "must be at least 1");
         }
         let s = self.scale;
-        if !(s.points_to_double_odds.is_finite() && s.points_to_double_odds > 0.0) {
+        if !(s.points_to_double_odds > 0.0
+            && s.points_to_double_odds <= super::MAX_POINTS_TO_DOUBLE_ODDS)
+        {
             return invalid(
                 "points_to_double_odds",
                 s.points_to_double_odds.to_string(),
-                "must be positive",
+                &format!(
+                    "must be above 0 and at most {:e}",
+                    super::MAX_POINTS_TO_DOUBLE_ODDS
+                ),
             );
         }
-        if !(s.base_odds.is_finite() && s.base_odds > 0.0 && s.base_points.is_finite()) {
-            return invalid(
-                "scale",
-                format!("{s:?}"),
-                "base odds must be positive and base points finite",
-            );
+        if let Some(problem) = s.problem() {
+            return invalid("scale", format!("{s:?}"), &format!("needs {problem}"));
         }
         if self.id.as_deref() == Some(target.as_str()) {
             return invalid("id", target.clone(), "the id column cannot be the target");

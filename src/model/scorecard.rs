@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{Feature, Model, Scale};
+use crate::data::csv::{write_text, write_text_record, TextCells};
 
 /// One attribute's points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,8 +81,15 @@ impl Scorecard {
     }
 
     /// Writes the scorecard as CSV: column, attribute, points, weight,
-    /// training_rows, training_won.
-    pub fn write_csv<W: std::io::Write>(&self, mut writer: W) -> crate::Result<()> {
+    /// training_rows, training_won. Column names and attributes that a
+    /// spreadsheet would run as formulas are neutralised unless `cells` is
+    /// [`TextCells::Raw`] (see [`TextCells`]); numbers are written as they are.
+    pub fn write_csv<W: std::io::Write>(
+        &self,
+        mut writer: W,
+        cells: TextCells,
+    ) -> crate::Result<()> {
+        use std::io::Write as _;
         let header = [
             "column",
             "attribute",
@@ -90,17 +98,19 @@ impl Scorecard {
             "training_rows",
             "training_won",
         ];
-        let rows = self.rows.iter().map(|r| {
-            vec![
-                r.column.clone(),
-                r.attribute.clone(),
-                format!("{:.2}", r.points),
-                format!("{:.6}", r.weight),
-                r.training_rows.to_string(),
-                r.training_won.to_string(),
-            ]
-        });
-        let bytes = crate::data::csv::to_csv(&header, rows);
+        let mut bytes = Vec::new();
+        write_text_record(&mut bytes, header, cells);
+        for r in &self.rows {
+            write_text(&mut bytes, &r.column, cells);
+            bytes.push(b',');
+            write_text(&mut bytes, &r.attribute, cells);
+            // Writing to a Vec cannot fail.
+            let _ = writeln!(
+                bytes,
+                ",{:.2},{:.6},{},{}",
+                r.points, r.weight, r.training_rows, r.training_won
+            );
+        }
         let err = |source| crate::Error::Io {
             path: "<scorecard>".into(),
             source,

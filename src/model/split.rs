@@ -90,3 +90,26 @@ pub fn stratified_holdout(y: &[bool], test_share: f64, seed: u64) -> Vec<usize> 
     test.sort_unstable();
     test
 }
+
+/// Checks a number of folds against the deals' outcomes `y`: from 2 to
+/// [`MAX_FOLDS`](crate::model::params::MAX_FOLDS), and no more than the won
+/// deals nor the lost deals, so that every fold can hold both.
+pub fn check_folds(folds: usize, y: &[bool]) -> crate::error::Result<()> {
+    let max = crate::model::params::MAX_FOLDS;
+    let won = y.iter().filter(|&&w| w).count();
+    let lost = y.len() - won;
+    let reason = if !(2..=max).contains(&folds) {
+        format!("must be from 2 to {max}")
+    } else if folds > won.min(lost) {
+        format!(
+            "the deals hold {won} won and {lost} lost; there can be no more folds than the fewer of them"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(crate::error::Error::InvalidParameter {
+        name: "folds".into(),
+        value: folds.to_string(),
+        reason,
+    })
+}

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{display_text, display_value};
+
 /// How `l2` was set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,6 +103,16 @@ pub struct TrainingSummary {
     pub warnings: Vec<String>,
 }
 
+/// Column names as the summary lists them, comma-separated (names from a
+/// header are data: shown through [`display_text`]).
+fn names(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| display_text(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl std::fmt::Display for TrainingSummary {
     /// The summary in a few lines: deals, columns, the penalty and how it
     /// was chosen, the training AUC.
@@ -118,9 +130,9 @@ impl std::fmt::Display for TrainingSummary {
             out,
             "Columns used ({}): {}",
             s.columns_used.len(),
-            s.columns_used.join(", ")
+            names(&s.columns_used)
         )?;
-        writeln!(out, "Columns not used: {}", s.columns_excluded.join(", "))?;
+        writeln!(out, "Columns not used: {}", names(&s.columns_excluded))?;
         let l2 = match s.l2 {
             Some(l2) => format!("l2 = {l2:.4} (C = {:.4})", 1.0 / l2),
             None => "no signal: intercept only".to_string(),
@@ -137,9 +149,12 @@ impl std::fmt::Display for TrainingSummary {
             match (&cv.time_column, cv.time_column_found) {
                 (Some(c), true) => writeln!(
                     out,
-                    "Cross-validated in time order on {c:?}, the deals' only date column (not learned from); ask for random folds to cross-validate at random."
+                    "Cross-validated in time order on {}, the deals' only date column (not learned from); ask for random folds to cross-validate at random.",
+                    display_value(c)
                 )?,
-                (Some(c), false) => writeln!(out, "Cross-validated in time order on {c:?}.")?,
+                (Some(c), false) => {
+                    writeln!(out, "Cross-validated in time order on {}.", display_value(c))?
+                }
                 (None, _) => {}
             }
             if let Some(last) = cv.not_tried.first() {

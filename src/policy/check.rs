@@ -185,7 +185,7 @@ impl Policy {
                             "rule {:?} reads column {:?}, which the model does not know (its columns: {}); if the leads carry it, add external = true",
                             r.name,
                             r.column,
-                            model.feature_columns().join(", ")
+                            crate::error::display_list(&model.feature_columns())
                         ),
                     );
                     continue;
@@ -225,7 +225,7 @@ impl Policy {
                                             "rule {:?}: value {t:?} was not among the values the model learned for {:?} ({}); check the spelling",
                                             r.name,
                                             r.column,
-                                            levels.join(", ")
+                                            crate::error::display_list(levels)
                                         ),
                                     );
                                 }

@@ -1,7 +1,10 @@
 //! Small private helpers shared by every layer: dates and times,
-//! fingerprints, missing tokens, number formatting.
+//! fingerprints, missing tokens, number formatting, text from the data in
+//! messages.
 
 pub(crate) mod fingerprint;
+pub(crate) mod guard;
+pub(crate) mod text;
 pub(crate) mod time;
 
 /// Whether a present cell is one of the extra tokens read as missing.

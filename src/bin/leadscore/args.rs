@@ -1,9 +1,28 @@
-//! What the commands share: printing to standard output and formats.
+//! What the commands share: printing to standard output, formats and the
+//! flag of every command that writes a CSV report.
 
 use std::io::Write;
 
+use leadscore::data::csv::TextCells;
 use leadscore::evidence::report::OutputFormat;
 use leadscore::{Error, Result};
+
+/// `--raw-csv-text`, the one flag of every command that writes a CSV
+/// report (score, qualify, train --scorecard-csv, scorecard --format csv,
+/// evaluate --predictions).
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct CsvText {
+    /// Write text cells of CSV outputs as they are. By default a cell that begins with = + - @ (or a tab or CR), which a spreadsheet would run as a formula, is written with a leading ' so that it shows as text; numbers are never changed.
+    #[arg(long)]
+    pub raw_csv_text: bool,
+}
+
+impl CsvText {
+    /// How the library writes text cells.
+    pub fn cells(self) -> TextCells {
+        TextCells::raw_if(self.raw_csv_text)
+    }
+}
 
 /// An error writing to standard output.
 pub fn stdout_err(source: std::io::Error) -> Error {
@@ -33,4 +52,16 @@ pub fn json<T: serde::Serialize>(value: &T) -> String {
 /// The `--format` value, which must be one of `allowed`.
 pub fn format(value: &str, allowed: &[OutputFormat]) -> Result<OutputFormat> {
     value.parse::<OutputFormat>()?.one_of(allowed)
+}
+
+/// Refuses a job, before it starts, whose outputs (`None`: not asked for)
+/// would replace one of its inputs, each other, or a file that is not a
+/// regular file.
+pub fn check_files(
+    inputs: &[Option<&std::path::Path>],
+    outputs: &[Option<&std::path::Path>],
+) -> Result<()> {
+    let inputs: Vec<&std::path::Path> = inputs.iter().flatten().copied().collect();
+    let outputs: Vec<&std::path::Path> = outputs.iter().flatten().copied().collect();
+    leadscore::data::files::check_job_files(&inputs, &outputs)
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use leadscore::batch::{BatchOptions, MaxRejected, Progress};
+use leadscore::error::{display_list, display_value};
 use leadscore::{Model, Result};
 
 /// Flags of a batch job.
@@ -30,6 +31,8 @@ pub struct BatchArgs {
     /// No progress bar and no summary; warnings and errors only.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub csv: crate::args::CsvText,
 }
 
 fn parse_max_rejected(s: &str) -> std::result::Result<MaxRejected, String> {
@@ -49,6 +52,7 @@ impl BatchArgs {
                 MaxRejected::Rows(0)
             }),
             progress: Some(progress),
+            text_cells: self.csv.cells(),
         }
     }
 }
@@ -177,6 +181,10 @@ const MIN_DRIFT_ROWS: usize = 200;
 
 /// Runs `leadscore score`.
 pub fn score(a: ScoreArgs) -> Result<()> {
+    crate::args::check_files(
+        &[Some(&a.leads), Some(&a.model)],
+        &[Some(&a.out), a.batch.rejected.as_deref()],
+    )?;
     let model = Model::load(&a.model)?;
     remove_partial_output_on_interrupt()?;
     let bar = Bar::new(a.batch.quiet, "scoring");
@@ -189,11 +197,11 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         for f in &drift.features {
             if f.unseen_rows > 0 {
                 eprintln!(
-                    "warning: column {:?}: {} of {} leads hold values not seen in training (e.g. {}); scored as (other)",
-                    f.column,
+                    "warning: column {}: {} of {} leads hold values not seen in training (e.g. {}); scored as (other)",
+                    display_value(&f.column),
                     f.unseen_rows,
                     summary.written,
-                    f.unseen_examples.join(", ")
+                    display_list(&f.unseen_examples)
                 );
             }
         }

@@ -10,7 +10,7 @@ use leadscore::evidence::{audit, conversion_by, evaluate, EvaluationOptions, Poi
 use leadscore::model::DealColumns;
 use leadscore::{Error, Model, Policy, Result, Table, Target};
 
-use crate::args::{format, json, print};
+use crate::args::{format, json, print, CsvText};
 
 /// `leadscore audit`: the leakage audit on its own.
 #[derive(Args)]
@@ -39,6 +39,7 @@ pub struct AuditArgs {
 
 /// Runs `leadscore audit`.
 pub fn run_audit(a: AuditArgs) -> Result<()> {
+    crate::args::check_files(&[Some(&a.deals)], &[a.drop_flagged.as_deref()])?;
     let f = format(&a.format, &[OutputFormat::Text, OutputFormat::Json])?;
     let deals = Table::from_csv_path(&a.deals)?;
     let mut options = a.columns.audit_options();
@@ -60,7 +61,7 @@ pub fn run_audit(a: AuditArgs) -> Result<()> {
             "wrote {} without {} flagged column(s): {}",
             path.display(),
             flagged.len(),
-            flagged.join(", ")
+            leadscore::error::display_list(&flagged)
         );
     }
     match f {
@@ -110,10 +111,20 @@ pub struct EvaluateArgs {
     /// Also write every held-out deal's prediction here (CSV: row, the id column when given, won, probability, points).
     #[arg(long)]
     predictions: Option<PathBuf>,
+    #[command(flatten)]
+    csv: CsvText,
 }
 
 /// Runs `leadscore evaluate`.
 pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
+    crate::args::check_files(
+        &[
+            Some(&a.deals),
+            a.policy.as_deref(),
+            a.points_sheet.as_deref(),
+        ],
+        &[a.predictions.as_deref()],
+    )?;
     let f = format(&a.format, &[OutputFormat::Text, OutputFormat::Json])?;
     let deals = Table::from_csv_path(&a.deals)?;
     let mut params = a.columns.params().seed(a.seed);
@@ -133,7 +144,8 @@ pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
     };
     let e = evaluate(&params, &deals, &options)?;
     if let Some(path) = &a.predictions {
-        write_atomic(path, &e.predictions_csv(&deals, a.columns.id.as_deref())?)?;
+        let csv = e.predictions_csv(&deals, a.columns.id.as_deref(), a.csv.cells())?;
+        write_atomic(path, &csv)?;
     }
     match f {
         OutputFormat::Json => print(&json(&e)),
@@ -275,6 +287,15 @@ pub struct ReportArgs {
 
 /// Runs `leadscore report`.
 pub fn run_report(a: ReportArgs) -> Result<()> {
+    crate::args::check_files(
+        &[
+            Some(&a.deals),
+            Some(&a.model),
+            a.policy.as_deref(),
+            a.points_sheet.as_deref(),
+        ],
+        &[a.out.as_deref()],
+    )?;
     let f = format(
         &a.format,
         &[OutputFormat::Html, OutputFormat::Md, OutputFormat::Json],

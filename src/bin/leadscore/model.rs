@@ -10,7 +10,7 @@ use leadscore::model::params::FitOptions;
 use leadscore::model::DealColumns;
 use leadscore::{Error, Model, Result, Table};
 
-use crate::args::{format, print, stdout_err};
+use crate::args::{format, print, stdout_err, CsvText};
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -28,6 +28,8 @@ pub struct TrainArgs {
     /// Also write the scorecard as CSV here.
     #[arg(long)]
     scorecard_csv: Option<PathBuf>,
+    #[command(flatten)]
+    csv: CsvText,
     /// Print only warnings and errors.
     #[arg(long, short)]
     quiet: bool,
@@ -41,6 +43,8 @@ pub struct ScorecardArgs {
     /// text, csv or json.
     #[arg(long, default_value = "text")]
     format: String,
+    #[command(flatten)]
+    csv: CsvText,
 }
 
 #[derive(Args)]
@@ -71,13 +75,17 @@ pub struct SyntheticArgs {
 
 /// Runs `leadscore train`.
 pub fn train(a: TrainArgs) -> Result<()> {
+    crate::args::check_files(
+        &[Some(&a.deals)],
+        &[Some(&a.model), a.scorecard_csv.as_deref()],
+    )?;
     let deals = Table::from_csv_path(&a.deals)?;
     let params = a.options.params(a.columns.params())?;
     let model = params.fit(&deals)?;
     model.save(&a.model)?;
     if let Some(path) = &a.scorecard_csv {
         let mut f = AtomicFile::create(path)?;
-        model.scorecard().write_csv(&mut f)?;
+        model.scorecard().write_csv(&mut f, a.csv.cells())?;
         f.commit()?;
     }
     if !a.quiet {
@@ -106,7 +114,7 @@ pub fn scorecard(a: ScorecardArgs) -> Result<()> {
     )?;
     match f {
         OutputFormat::Text => write!(out, "{card}").map_err(stdout_err),
-        OutputFormat::Csv => card.write_csv(&mut out),
+        OutputFormat::Csv => card.write_csv(&mut out, a.csv.cells()),
         _ => writeln!(out, "{}", crate::args::json(&card)).map_err(stdout_err),
     }
 }
@@ -239,7 +247,7 @@ pub fn demo(a: DemoArgs) -> Result<()> {
         let columns = scores.clone().into_columns(model.id_column());
         write_atomic(
             dir.join("scores.csv"),
-            &leadscore::data::columns::to_csv(&columns),
+            &leadscore::data::columns::to_csv(&columns, Default::default()),
         )?;
         writeln!(
             out,

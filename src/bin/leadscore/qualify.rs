@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use leadscore::data::files::{read_to_string, write_atomic, AtomicFile};
+use leadscore::data::files::{read_to_string, write_atomic, StagedAppend};
 use leadscore::policy::{CapacityReport, Decision, TierCount};
 use leadscore::{DecisionLog, Error, Model, Policy, Result, Severity, Table};
 
@@ -122,6 +122,10 @@ fn check(a: PolicyCheckArgs) -> Result<()> {
 /// `leadscore::batch::qualify_file`), decisions written atomically, the log
 /// appended only when the job succeeds.
 pub fn qualify(a: QualifyArgs) -> Result<()> {
+    crate::args::check_files(
+        &[Some(&a.leads), Some(&a.model), Some(&a.policy)],
+        &[Some(&a.out), a.batch.rejected.as_deref(), a.log.as_deref()],
+    )?;
     let model = Model::load(&a.model)?;
     let policy = Policy::load(&a.policy)?;
     if let Some(c) = &policy.leads().created_at {
@@ -133,9 +137,10 @@ pub fn qualify(a: QualifyArgs) -> Result<()> {
         }
     }
     crate::batch::remove_partial_output_on_interrupt()?;
-    // Log lines go to a temporary file first, appended to the log at the end.
+    // Log lines are staged in this job's own file, appended to the log
+    // under a lock only when the job succeeds.
     let mut log = match &a.log {
-        Some(path) => Some((AtomicFile::create(log_staging_path(path))?, path)),
+        Some(path) => Some((StagedAppend::create(path)?, path)),
         None => None,
     };
     let lines = DecisionLog::new(
@@ -162,38 +167,14 @@ pub fn qualify(a: QualifyArgs) -> Result<()> {
         leadscore::batch::qualify_file(&model, &policy, &a.leads, &a.out, &options, a.top, hook);
     bar.finish();
     let summary = result?;
-    if let Some((file, path)) = log {
-        append_staged_log(file, path)?;
+    if let Some((staged, _)) = log {
+        staged.commit()?;
     }
     if !a.batch.quiet {
         print_summary(&summary.tiers, summary.capacity.as_ref(), &policy);
     }
     crate::batch::print_summary(&summary.rows, &a.out, &a.batch);
     Ok(())
-}
-
-/// Where log lines wait until the job succeeds: beside the log.
-fn log_staging_path(log: &Path) -> PathBuf {
-    let name = log
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "log".into());
-    log.with_file_name(format!("{name}.pending"))
-}
-
-/// Appends the staged log lines to the log, then removes the staging file.
-fn append_staged_log(staged: AtomicFile, log: &Path) -> Result<()> {
-    let staging = log_staging_path(log);
-    staged.commit()?;
-    let mut from = std::fs::File::open(&staging).map_err(io_err(&staging))?;
-    let mut to = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .map_err(io_err(log))?;
-    std::io::copy(&mut from, &mut to).map_err(io_err(log))?;
-    to.sync_all().map_err(io_err(log))?;
-    std::fs::remove_file(&staging).map_err(io_err(&staging))
 }
 
 fn print_summary(tiers: &[TierCount], capacity: Option<&CapacityReport>, policy: &Policy) {
@@ -232,6 +213,7 @@ fn print_summary(tiers: &[TierCount], capacity: Option<&CapacityReport>, policy:
 }
 
 fn init(a: PolicyInitArgs) -> Result<()> {
+    crate::args::check_files(&[Some(&a.model)], &[Some(&a.out)])?;
     let model = Model::load(&a.model)?;
     let text = Policy::starter(&model, a.capacity);
     // The starter must be a valid policy for this model.

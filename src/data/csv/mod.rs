@@ -24,7 +24,10 @@
 //! Writing: a field is quoted only when it holds a comma, a quote or a line
 //! break (quotes doubled), or when it is the only field of a record and
 //! empty, exactly as the csv crate writes; numbers as [`crate::data::columns`]
-//! formats them.
+//! formats them. The text cells of reports (scores, decisions, scorecard,
+//! rejected rows, predictions) that a spreadsheet would run as formulas are
+//! neutralised by default ([`TextCells`]); [`Table::write_csv`] writes data
+//! files raw, to be read back as they were.
 
 use std::io::Read;
 use std::path::Path;
@@ -34,7 +37,8 @@ use rustc_hash::FxHashMap;
 use crate::data::table::{Table, Values};
 use decode::{Decoder, SMALL_DICTIONARY};
 use record::RecordReader;
-pub(crate) use write::{to_csv, write_field, write_record};
+pub use write::{starts_formula, TextCells};
+pub(crate) use write::{write_record, write_text, write_text_record};
 
 mod decode;
 mod record;
@@ -412,6 +416,8 @@ impl Table {
     }
 
     /// Writes the table as CSV with a header (missing cells are empty).
+    /// A data file, to be read back: every cell is written as it is, even
+    /// one a spreadsheet would run as a formula (see [`TextCells`]).
     pub fn write_csv<W: std::io::Write>(&self, mut writer: W) -> Result<()> {
         let out = Path::new("<output>");
         let mut buf = Vec::new();

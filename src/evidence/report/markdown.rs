@@ -17,10 +17,10 @@ impl Report {
             self.model.created_at,
             self.model.training_rows,
             self.model.training_won,
-            e.protocol,
+            md(&e.protocol),
             e.test_rows,
             e.test_won,
-            e.interval_method
+            md(&e.interval_method)
         );
         let _ = writeln!(s, "**{}**\n", verdict(e));
         let _ = writeln!(s, "| figure | value | 95 % interval |\n|---|---:|---|");
@@ -68,7 +68,7 @@ impl Report {
                     s,
                     "| {} | {} | {} | {} | {} – {} |",
                     md(&t.tier),
-                    t.route,
+                    md(&t.route),
                     t.leads,
                     pct(t.rate),
                     pct(t.rate_low),

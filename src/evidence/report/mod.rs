@@ -182,6 +182,7 @@ fn norm(s: &str) -> String {
 /// Builds a report of `model` on `deals`: closed deals the model was not
 /// trained on, with the model's outcome column.
 pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Report> {
+    options.evaluation.check()?;
     let t = model.target();
     let (_, y) = Target::resolve(deals, &t.column, &t.won, &t.lost)?;
     let scores = model.score(deals)?;
@@ -296,9 +297,24 @@ pub(crate) fn esc(s: &str) -> String {
     out
 }
 
-/// Escapes a Markdown table cell.
+/// Escapes text from the data (column names, values, policy and tier
+/// names) for Markdown: HTML (`&`, `<`, `>`) as entities, so that
+/// `<script>` shows as text and runs nowhere; backslashes and table pipes
+/// backslash-escaped, so that a cell stays one cell; line breaks as spaces.
 pub(crate) fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub(crate) fn f(x: f64, d: usize) -> String {

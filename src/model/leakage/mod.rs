@@ -8,6 +8,17 @@
 //! - **filled only for won (or only for lost)**: the non-missing share among
 //!   won deals against among lost deals, e.g. a contract date that only a
 //!   won deal has;
+//! - **sparsely filled only for won**: a column filled for a few won deals
+//!   and no lost deal at all (a referral bonus paid, a renewal id), where
+//!   any value means won. Flagged when at least
+//!   [`AuditOptions::sparse_min_filled`] won deals are filled and, were
+//!   filling unrelated to the outcome, the chance that no lost deal would be
+//!   among the filled ones (the one-sided Fisher exact test: C(won, k) /
+//!   C(deals, k) for k filled deals) is below
+//!   [`AuditOptions::sparse_max_chance`]. An honest sparse column, filled for
+//!   a few percent of won and lost deals alike, has lost deals filled and
+//!   is never flagged; a handful of won deals filled by chance when won
+//!   deals are rare is too few, or not unlikely enough;
 //! - **near-perfect separators**: the share of deals whose value is 98 % or
 //!   more one outcome (values held by at least 10 deals, where that purity
 //!   would be a surprise at the base rate), or an out-of-fold AUC of 0.95 or
@@ -33,6 +44,9 @@ use crate::data::{Table, Values};
 use crate::metrics::weighted_auc;
 use crate::util::is_missing_token;
 use crate::util::time::parse_timestamp;
+pub(crate) use judge::judge;
+
+mod judge;
 
 /// Why a column is flagged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -44,6 +58,8 @@ pub enum LeakReason {
     FilledOnlyForWon,
     /// Filled for lost deals, (nearly) never for won ones.
     FilledOnlyForLost,
+    /// Filled for a few won deals and no lost deal: any value means won.
+    SparselyFilledOnlyForWon,
     /// Values that (nearly) decide the outcome on their own.
     NearPerfectSeparator,
     /// Alone it ranks deals far better than a lead-time column usually does.
@@ -57,6 +73,7 @@ impl LeakReason {
             LeakReason::DateAfterOutcome => "date_after_outcome",
             LeakReason::FilledOnlyForWon => "filled_only_for_won",
             LeakReason::FilledOnlyForLost => "filled_only_for_lost",
+            LeakReason::SparselyFilledOnlyForWon => "sparsely_filled_only_for_won",
             LeakReason::NearPerfectSeparator => "near_perfect_separator",
             LeakReason::SuspiciouslyPredictive => "suspiciously_predictive",
         }
@@ -98,6 +115,13 @@ pub struct AuditOptions {
     /// Smallest gap in filled share between won and lost to flag "filled
     /// only for ...". Default 0.5 (with the other side at most 0.1).
     pub fill_gap: f64,
+    /// Fewest won deals with a value, and no lost deal, to flag "sparsely
+    /// filled only for won". Default 10.
+    pub sparse_min_filled: usize,
+    /// Largest chance, were filling unrelated to the outcome, that no lost
+    /// deal would be filled, to flag "sparsely filled only for won"
+    /// ([`ColumnAudit::won_only_chance`]). Default 1e-6.
+    pub sparse_max_chance: f64,
 }
 
 impl Default for AuditOptions {
@@ -115,6 +139,8 @@ impl Default for AuditOptions {
             separator_auc: 0.95,
             separator_share: 0.05,
             fill_gap: 0.5,
+            sparse_min_filled: 10,
+            sparse_max_chance: 1e-6,
         }
     }
 }
@@ -132,6 +158,15 @@ pub struct ColumnAudit {
     pub filled_won: f64,
     /// Share of lost deals with a value.
     pub filled_lost: f64,
+    /// Won deals with a value.
+    pub filled_won_deals: usize,
+    /// Lost deals with a value.
+    pub filled_lost_deals: usize,
+    /// When no lost deal has a value: the chance of that if having a value
+    /// had nothing to do with the outcome (C(won, k) / C(deals, k) for the k
+    /// filled deals; the one-sided Fisher exact test). 1 when a lost deal
+    /// has a value, or none does.
+    pub won_only_chance: f64,
     /// Share of deals whose value is at least 98 % one outcome.
     pub pure_share: f64,
     /// Share of deals (with both dates) dated after the outcome, when the
@@ -369,12 +404,20 @@ pub(crate) fn audit_column(
         }
     }
     let oof_auc = weighted_auc(&groups);
-    // Filled share by outcome.
+    // Filled deals by outcome (any present value, read as a number or not).
     let lost_n = n - total_won;
-    let won_missing = all_won[0] as usize;
-    let lost_missing = (all_rows[0] - all_won[0]) as usize;
-    let filled_won = (total_won - won_missing) as f64 / total_won.max(1) as f64;
-    let filled_lost = (lost_n - lost_missing) as f64 / lost_n.max(1) as f64;
+    let mut filled = [0usize; 2];
+    for (code, &w) in d.codes.iter().zip(y) {
+        filled[usize::from(w)] += usize::from(code.is_some());
+    }
+    let [filled_lost_deals, filled_won_deals] = filled;
+    let filled_won = filled_won_deals as f64 / total_won.max(1) as f64;
+    let filled_lost = filled_lost_deals as f64 / lost_n.max(1) as f64;
+    let won_only_chance = if filled_lost_deals == 0 {
+        chance_all_won(filled_won_deals, total_won, n)
+    } else {
+        1.0
+    };
     // Pure values.
     let base = total_won as f64 / n.max(1) as f64;
     let mut pure = 0u32;
@@ -409,83 +452,22 @@ pub(crate) fn audit_column(
         oof_auc,
         filled_won,
         filled_lost,
+        filled_won_deals,
+        filled_lost_deals,
+        won_only_chance,
         pure_share: f64::from(pure) / n.max(1) as f64,
         after_outcome_share,
     }
 }
 
-/// The reasons a column is flagged for, most severe first.
-pub(crate) fn judge(a: &ColumnAudit, o: &AuditOptions) -> Option<Finding> {
-    let pct = |x: f64| format!("{:.0} %", 100.0 * x);
-    let mut reasons: Vec<(LeakReason, f64, f64, String, String)> = Vec::new();
-    if let Some(s) = a.after_outcome_share.filter(|s| *s >= 0.1) {
-        reasons.push((
-            LeakReason::DateAfterOutcome,
-            s,
-            s,
-            "share of deals dated after the outcome".into(),
-            format!("{} of deals are dated after the outcome", pct(s)),
-        ));
+/// The chance that `k` deals drawn at random from `n`, of which `won` are
+/// won, are all won: C(won, k) / C(n, k) = Π (won − i) / (n − i) over i < k.
+fn chance_all_won(k: usize, won: usize, n: usize) -> f64 {
+    if k > won {
+        return 0.0;
     }
-    let gap = a.filled_won - a.filled_lost;
-    if gap >= o.fill_gap && a.filled_lost <= 0.1 {
-        reasons.push((
-            LeakReason::FilledOnlyForWon,
-            gap,
-            gap,
-            "filled share among won minus among lost".into(),
-            format!(
-                "filled for {} of won deals but {} of lost deals",
-                pct(a.filled_won),
-                pct(a.filled_lost)
-            ),
-        ));
-    } else if -gap >= o.fill_gap && a.filled_won <= 0.1 {
-        reasons.push((
-            LeakReason::FilledOnlyForLost,
-            -gap,
-            -gap,
-            "filled share among lost minus among won".into(),
-            format!(
-                "filled for {} of lost deals but {} of won deals",
-                pct(a.filled_lost),
-                pct(a.filled_won)
-            ),
-        ));
-    }
-    let gini = (2.0 * (a.oof_auc - 0.5)).max(0.0);
-    if a.pure_share >= o.separator_share || a.oof_auc >= o.separator_auc {
-        reasons.push((
-            LeakReason::NearPerfectSeparator,
-            gini.max(a.pure_share),
-            a.oof_auc,
-            "out-of-fold AUC".into(),
-            format!(
-                "out-of-fold AUC {:.3} on its own; {} of deals hold a value that is 98 % or more one outcome",
-                a.oof_auc,
-                pct(a.pure_share)
-            ),
-        ));
-    } else if a.oof_auc >= o.suspicious_auc {
-        reasons.push((
-            LeakReason::SuspiciouslyPredictive,
-            gini,
-            a.oof_auc,
-            "out-of-fold AUC".into(),
-            format!("out-of-fold AUC {:.3} on its own", a.oof_auc),
-        ));
-    }
-    reasons.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-    let mut it = reasons.into_iter();
-    let (reason, severity, figure, figure_name, detail) = it.next()?;
-    Some(Finding {
-        column: a.column.clone(),
-        reason,
-        figure,
-        figure_name,
-        severity,
-        detail: format!("{reason}: {detail}"),
-        other_reasons: it.map(|r| r.0).collect(),
-        figures: a.clone(),
-    })
+    (0..k)
+        .map(|i| ((won - i) as f64 / (n - i) as f64).ln())
+        .sum::<f64>()
+        .exp()
 }

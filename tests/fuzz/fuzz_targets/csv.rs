@@ -1,0 +1,12 @@
+//! cargo-fuzz entry of the `csv` fuzz target (written in `../targets.rs`,
+//! which also runs on stable through `tests/fuzz.rs`):
+//!
+//! ```sh
+//! cargo +nightly fuzz run --fuzz-dir tests/fuzz csv -- -max_total_time=30
+//! ```
+#![no_main]
+
+#[path = "../targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::csv(data));
