@@ -19,7 +19,11 @@ fn job_dir(name: &str) -> std::path::PathBuf {
     let dir = temp_dir(name);
     synthetic_csv(&dir, 1_500, 5, "deals.csv");
     train_synthetic(&dir, "model.json", &[]);
-    std::fs::copy("tests/fixtures/policies/top_share.toml", dir.join("policy.toml")).unwrap();
+    std::fs::copy(
+        "tests/fixtures/policies/top_share.toml",
+        dir.join("policy.toml"),
+    )
+    .unwrap();
     dir
 }
 
@@ -30,50 +34,111 @@ fn bytes(path: &Path) -> Vec<u8> {
 #[test]
 fn an_output_that_is_an_input_or_another_output_is_refused_and_nothing_changes() {
     let dir = job_dir("hostile-outputs");
-    let (deals, model) = (bytes(&dir.join("deals.csv")), bytes(&dir.join("model.json")));
+    let (deals, model) = (
+        bytes(&dir.join("deals.csv")),
+        bytes(&dir.join("model.json")),
+    );
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
-            vec!["score", "deals.csv", "--model", "model.json", "--out", "deals.csv"],
-            "deals.csv",
-        ),
-        (
-            vec!["score", "deals.csv", "--model", "model.json", "--out", "model.json"],
-            "model.json",
-        ),
-        (
-            vec!["score", "deals.csv", "--model", "model.json", "--out", "./sub/../deals.csv"],
+            vec![
+                "score",
+                "deals.csv",
+                "--model",
+                "model.json",
+                "--out",
+                "deals.csv",
+            ],
             "deals.csv",
         ),
         (
             vec![
-                "score", "deals.csv", "--model", "model.json", "--out", "s.csv", "--rejected",
+                "score",
+                "deals.csv",
+                "--model",
+                "model.json",
+                "--out",
+                "model.json",
+            ],
+            "model.json",
+        ),
+        (
+            vec![
+                "score",
+                "deals.csv",
+                "--model",
+                "model.json",
+                "--out",
+                "./sub/../deals.csv",
+            ],
+            "deals.csv",
+        ),
+        (
+            vec![
+                "score",
+                "deals.csv",
+                "--model",
+                "model.json",
+                "--out",
+                "s.csv",
+                "--rejected",
                 "s.csv",
             ],
             "s.csv",
         ),
         (
             vec![
-                "train", "deals.csv", "--target", "outcome", "--id", "deal_id", "--l2", "3",
-                "--model", "deals.csv",
+                "train",
+                "deals.csv",
+                "--target",
+                "outcome",
+                "--id",
+                "deal_id",
+                "--l2",
+                "3",
+                "--model",
+                "deals.csv",
             ],
             "deals.csv",
         ),
         (
             vec![
-                "qualify", "deals.csv", "--model", "model.json", "--policy", "policy.toml",
-                "--out", "d.csv", "--log", "policy.toml",
+                "qualify",
+                "deals.csv",
+                "--model",
+                "model.json",
+                "--policy",
+                "policy.toml",
+                "--out",
+                "d.csv",
+                "--log",
+                "policy.toml",
             ],
             "policy.toml",
         ),
         (
             vec![
-                "qualify", "deals.csv", "--model", "model.json", "--policy", "policy.toml",
-                "--out", "d.csv", "--log", "d.csv",
+                "qualify",
+                "deals.csv",
+                "--model",
+                "model.json",
+                "--policy",
+                "policy.toml",
+                "--out",
+                "d.csv",
+                "--log",
+                "d.csv",
             ],
             "d.csv",
         ),
         (
-            vec!["policy", "init", "--model", "model.json", "--out", "model.json"],
+            vec![
+                "policy",
+                "init",
+                "--model",
+                "model.json",
+                "--out",
+                "model.json",
+            ],
             "model.json",
         ),
     ];
@@ -89,7 +154,14 @@ fn an_output_that_is_an_input_or_another_output_is_refused_and_nothing_changes()
     // The same file under another name (a hard link) is the same file.
     std::fs::hard_link(dir.join("deals.csv"), dir.join("alias.csv")).unwrap();
     let err = failed(&run_cli(
-        &["score", "deals.csv", "--model", "model.json", "--out", "alias.csv"],
+        &[
+            "score",
+            "deals.csv",
+            "--model",
+            "model.json",
+            "--out",
+            "alias.csv",
+        ],
         &dir,
     ));
     assert!(err.contains("it is an input of this job"), "{err}");
@@ -149,7 +221,11 @@ fn temporary_files_are_unique_and_exclusive_and_vanish_on_drop() {
     a.commit().unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\n");
     drop(b);
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "the dropped one is gone");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "the dropped one is gone"
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\n");
     // The old predictable name, planted as a link to a victim, is never used.
     #[cfg(unix)]
@@ -178,8 +254,12 @@ fn concurrent_appends_to_one_log_never_mix_or_lose_lines() {
             s.spawn(move || {
                 let mut staged = StagedAppend::create(log).unwrap();
                 for i in 0..lines {
-                    writeln!(staged, "{{\"job\":{j},\"line\":{i},\"pad\":\"{}\"}}", "x".repeat(200))
-                        .unwrap();
+                    writeln!(
+                        staged,
+                        "{{\"job\":{j},\"line\":{i},\"pad\":\"{}\"}}",
+                        "x".repeat(200)
+                    )
+                    .unwrap();
                 }
                 staged.commit().unwrap();
             });
@@ -198,7 +278,11 @@ fn concurrent_appends_to_one_log_never_mix_or_lose_lines() {
         seen[j] += 1;
     }
     assert_eq!(seen, vec![lines; jobs]);
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no staging file left");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no staging file left"
+    );
 }
 
 #[test]
@@ -207,8 +291,17 @@ fn two_qualify_jobs_on_one_log_both_succeed_with_every_line() {
     let spawn = |out: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_leadscore"))
             .args([
-                "qualify", "deals.csv", "--model", "model.json", "--policy", "policy.toml",
-                "--out", out, "--log", "log.jsonl", "--quiet",
+                "qualify",
+                "deals.csv",
+                "--model",
+                "model.json",
+                "--policy",
+                "policy.toml",
+                "--out",
+                out,
+                "--log",
+                "log.jsonl",
+                "--quiet",
             ])
             .current_dir(&dir)
             .stderr(std::process::Stdio::piped())
@@ -303,9 +396,8 @@ fn a_damaged_parquet_file_is_an_error_naming_it_never_a_panic() {
             _ => 0,
         };
         std::fs::write(&path, &bad).unwrap();
-        let result = std::panic::catch_unwind(|| {
-            score_file(&model, &path, &out, &BatchOptions::default())
-        });
+        let result =
+            std::panic::catch_unwind(|| score_file(&model, &path, &out, &BatchOptions::default()));
         match result {
             Err(_) => panic!("byte {i} changed: a panic escaped"),
             Ok(Ok(_)) => {}
@@ -330,7 +422,11 @@ fn a_damaged_parquet_file_is_an_error_naming_it_never_a_panic() {
         }
         let _ = std::fs::remove_file(&out);
     }
-    assert!(errors > positions.len() / 4, "{errors} of {}", positions.len());
+    assert!(
+        errors > positions.len() / 4,
+        "{errors} of {}",
+        positions.len()
+    );
     // Through the command line: exit 2 and one line, no backtrace.
     let mut bad = good.clone();
     let n = bad.len();
@@ -339,11 +435,21 @@ fn a_damaged_parquet_file_is_an_error_naming_it_never_a_panic() {
     }
     std::fs::write(&path, &bad).unwrap();
     let err = failed(&run_cli(
-        &["score", "damaged.parquet", "--model", "model.json", "--out", "s.csv"],
+        &[
+            "score",
+            "damaged.parquet",
+            "--model",
+            "model.json",
+            "--out",
+            "s.csv",
+        ],
         &dir,
     ));
     assert!(err.starts_with("error: damaged.parquet"), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -351,12 +457,24 @@ fn batch_rows_threads_and_folds_past_their_bounds_are_refused_at_once() {
     let dir = job_dir("hostile-limits");
     let score = |flag: &str, value: &str| {
         failed(&run_cli(
-            &["score", "deals.csv", "--model", "model.json", "--out", "s.csv", flag, value],
+            &[
+                "score",
+                "deals.csv",
+                "--model",
+                "model.json",
+                "--out",
+                "s.csv",
+                flag,
+                value,
+            ],
             &dir,
         ))
     };
     let err = score("--batch-rows", "1000000000");
-    assert!(err.contains("batch_rows = 1000000000") && err.contains("--batch-rows"), "{err}");
+    assert!(
+        err.contains("batch_rows = 1000000000") && err.contains("--batch-rows"),
+        "{err}"
+    );
     let err = score("--batch-rows", "0");
     assert!(err.contains("from 1 to"), "{err}");
     let err = score("--threads", "100000");
@@ -365,14 +483,29 @@ fn batch_rows_threads_and_folds_past_their_bounds_are_refused_at_once() {
     let train = |folds: &str| {
         failed(&run_cli(
             &[
-                "train", "deals.csv", "--target", "outcome", "--id", "deal_id", "--ignore",
-                "created_at", "--ignore", "closed_at", "--folds", folds, "--model", "m.json",
+                "train",
+                "deals.csv",
+                "--target",
+                "outcome",
+                "--id",
+                "deal_id",
+                "--ignore",
+                "created_at",
+                "--ignore",
+                "closed_at",
+                "--folds",
+                folds,
+                "--model",
+                "m.json",
             ],
             &dir,
         ))
     };
     let err = train("100000");
-    assert!(err.contains("folds = 100000") && err.contains("from 2 to 100"), "{err}");
+    assert!(
+        err.contains("folds = 100000") && err.contains("from 2 to 100"),
+        "{err}"
+    );
     // More folds than lost deals: synthetic deals are about 30 % won.
     let deals = leadscore::Table::from_csv_path(dir.join("deals.csv")).unwrap();
     let won = (0..deals.n_rows())
@@ -386,21 +519,48 @@ fn batch_rows_threads_and_folds_past_their_bounds_are_refused_at_once() {
     assert!(won > 0);
     let err = failed(&run_cli(
         &[
-            "evaluate", "few.csv", "--target", "outcome", "--id", "deal_id", "--ignore",
-            "created_at", "--ignore", "closed_at", "--l2", "3", "--folds", "50",
+            "evaluate",
+            "few.csv",
+            "--target",
+            "outcome",
+            "--id",
+            "deal_id",
+            "--ignore",
+            "created_at",
+            "--ignore",
+            "closed_at",
+            "--l2",
+            "3",
+            "--folds",
+            "50",
         ],
         &dir,
     ));
     assert!(err.contains("no more folds than the fewer"), "{err}");
     let err = failed(&run_cli(
         &[
-            "evaluate", "deals.csv", "--target", "outcome", "--id", "deal_id", "--ignore",
-            "created_at", "--ignore", "closed_at", "--l2", "3", "--cut-points", "NaN",
+            "evaluate",
+            "deals.csv",
+            "--target",
+            "outcome",
+            "--id",
+            "deal_id",
+            "--ignore",
+            "created_at",
+            "--ignore",
+            "closed_at",
+            "--l2",
+            "3",
+            "--cut-points",
+            "NaN",
         ],
         &dir,
     ));
     assert!(err.contains("cut_points = NaN"), "{err}");
-    assert!(started.elapsed().as_secs() < 60, "refused at once, not after minutes");
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "refused at once, not after minutes"
+    );
     assert!(!dir.join("m.json").exists());
 }
 

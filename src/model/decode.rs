@@ -162,3 +162,67 @@ pub(crate) fn one_hot(model: &Model, slots: &[Vec<u32>], n: usize) -> Array2<f64
     }
     x
 }
+
+/// Spellings of true and false, in the order they are tried.
+const BOOLEAN_PAIRS: [(&str, &str); 5] = [
+    ("true", "false"),
+    ("yes", "no"),
+    ("y", "n"),
+    ("t", "f"),
+    ("1", "0"),
+];
+
+impl Model {
+    /// How a column typed boolean in a frame (Arrow, pandas, polars) is read
+    /// for this model: the texts that `true` and `false` become.
+    ///
+    /// Data files hold text, so the model learned a yes/no column as the
+    /// texts it saw. A boolean column takes the model's own spelling: for a
+    /// text feature whose levels are one pair of `true`/`false`, `yes`/`no`,
+    /// `y`/`n`, `t`/`f` or `1`/`0` (any case), those levels; for a number
+    /// feature `1` and `0`; for a column the model does not read, `true` and
+    /// `false`. A text feature whose levels are no such pair is an error
+    /// naming the column and its levels, rather than every lead falling in
+    /// `(other)`.
+    ///
+    /// ```
+    /// use leadscore::{synthetic, Model};
+    /// let deals = synthetic::deals(1_000, 1).table;
+    /// let model = Model::params().target("outcome").id("deal_id")
+    ///     .ignore(["created_at", "closed_at"]).l2(3.0).fit(&deals).unwrap();
+    /// // The synthetic deals spell demo_requested "yes" / "no".
+    /// assert_eq!(model.boolean_spelling("demo_requested").unwrap(), ("yes".into(), "no".into()));
+    /// assert!(model.boolean_spelling("industry").is_err());
+    /// assert_eq!(model.boolean_spelling("not_a_feature").unwrap(), ("true".into(), "false".into()));
+    /// ```
+    pub fn boolean_spelling(&self, column: &str) -> Result<(String, String)> {
+        use super::encoding::Encoding;
+        let Some(feature) = self.features().iter().find(|f| f.column == column) else {
+            return Ok(("true".into(), "false".into()));
+        };
+        let levels = match &feature.encoding {
+            Encoding::Numeric { .. } => return Ok(("1".into(), "0".into())),
+            Encoding::Categorical { levels } => levels,
+        };
+        let find = |word: &str| levels.iter().find(|l| l.eq_ignore_ascii_case(word));
+        for (t, f) in BOOLEAN_PAIRS {
+            let (lt, lf) = (find(t), find(f));
+            let only_pair = levels
+                .iter()
+                .all(|l| l.eq_ignore_ascii_case(t) || l.eq_ignore_ascii_case(f));
+            if (lt.is_some() || lf.is_some()) && only_pair {
+                return Ok((
+                    lt.cloned().unwrap_or_else(|| t.to_string()),
+                    lf.cloned().unwrap_or_else(|| f.to_string()),
+                ));
+            }
+        }
+        Err(crate::error::Error::UnsupportedColumnType {
+            column: column.to_string(),
+            data_type: format!(
+                "boolean, but the model learned it as text ({})",
+                crate::error::display_list(levels)
+            ),
+        })
+    }
+}

@@ -193,7 +193,7 @@ impl Model {
     /// finite, ranges increasing, levels distinct) and builds lookups.
     fn validate(&mut self) -> Result<()> {
         let bad = |reason: String| Err(Error::InvalidModel { reason });
-        if !(self.intercept.abs() <= MAX_ABS_WEIGHT) {
+        if !within_bound(self.intercept) {
             return bad(format!(
                 "intercept is {} (at most {MAX_ABS_WEIGHT} log-odds either way)",
                 self.intercept
@@ -220,9 +220,24 @@ impl Model {
                     ));
                 }
             }
-            if let Some(w) = f.weights.iter().find(|w| !(w.abs() <= MAX_ABS_WEIGHT)) {
+            if let Some(w) = f.weights.iter().find(|w| !within_bound(**w)) {
                 return bad(format!(
                     "column {} has a weight of {w} (at most {MAX_ABS_WEIGHT} log-odds either way)",
+                    crate::error::display_value(&f.column)
+                ));
+            }
+            let rows = f
+                .training_rows
+                .iter()
+                .try_fold(0u64, |total, &n| total.checked_add(n));
+            if rows.is_none()
+                || f.training_won
+                    .iter()
+                    .zip(&f.training_rows)
+                    .any(|(won, rows)| won > rows)
+            {
+                return bad(format!(
+                    "column {} has training counts that do not add up (won above rows, or a total past 2^64)",
                     crate::error::display_value(&f.column)
                 ));
             }
@@ -302,6 +317,11 @@ impl Model {
         text.push('\n');
         crate::data::files::write_atomic(path, text.as_bytes())
     }
+}
+
+/// A weight (or intercept) no larger than [`MAX_ABS_WEIGHT`] either way (NaN is not).
+fn within_bound(w: f64) -> bool {
+    w.abs() <= MAX_ABS_WEIGHT
 }
 
 /// Checks a document's `format` and `format_version` against what this

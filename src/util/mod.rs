@@ -3,6 +3,7 @@
 //! messages.
 
 pub(crate) mod fingerprint;
+#[cfg(feature = "parquet")]
 pub(crate) mod guard;
 pub(crate) mod text;
 pub(crate) mod time;

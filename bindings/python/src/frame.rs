@@ -14,9 +14,16 @@ use rayon::prelude::*;
 /// Reads a DataFrame-like object into a `Table`: all its columns, or only
 /// `needed` (a needed column the frame lacks is a `DataError` naming it).
 /// Numbers become numeric cells, everything else (strings, categories,
-/// booleans, dates) text; an empty string or null is missing, and text is
-/// trimmed as CSV fields are.
-pub fn table_from_py(obj: &Bound<'_, PyAny>, needed: Option<Vec<String>>) -> PyResult<Table> {
+/// dates) text; an empty string or null is missing, and text is trimmed as
+/// CSV fields are. A boolean column becomes the texts `true` and `false`,
+/// or, when the leads are read for `model`, the model's own spelling of
+/// them (see `Model::boolean_spelling`; a text feature whose levels are no
+/// yes/no pair is an error naming the column).
+pub fn table_from_py(
+    obj: &Bound<'_, PyAny>,
+    needed: Option<Vec<String>>,
+    model: Option<&leadscore::Model>,
+) -> PyResult<Table> {
     let py = obj.py();
     let frames = py.import("leadscore._frames")?;
     if let Some(needed) = &needed {
@@ -46,7 +53,20 @@ pub fn table_from_py(obj: &Bound<'_, PyAny>, needed: Option<Vec<String>>) -> PyR
     // Columns convert in parallel, without the GIL.
     let converted: Vec<leadscore::Result<(String, Values)>> = py.detach(|| {
         jobs.into_par_iter()
-            .map(|(name, dt, chunks)| values_from_arrow(&name, &dt, &chunks).map(|v| (name, v)))
+            .map(|(name, dt, chunks)| {
+                let mut values = values_from_arrow(&name, &dt, &chunks)?;
+                if dt == DataType::Boolean {
+                    if let (Some(model), Values::Dictionary { values: texts, .. }) =
+                        (model, &mut values)
+                    {
+                        let (yes, no) = model.boolean_spelling(&name)?;
+                        for t in texts.iter_mut() {
+                            *t = if t == "true" { yes.clone() } else { no.clone() };
+                        }
+                    }
+                }
+                Ok((name, values))
+            })
             .collect()
     });
     let columns = converted
@@ -134,6 +154,6 @@ pub fn deals_from_py(
     let all = columns_except(obj, &[])?;
     let (present, absent): (Vec<String>, Vec<String>) =
         ignore.into_iter().partition(|c| all.contains(c));
-    let table = table_from_py(obj, Some(columns_except(obj, &present)?))?;
+    let table = table_from_py(obj, Some(columns_except(obj, &present)?), None)?;
     Ok((table, absent))
 }

@@ -143,7 +143,7 @@ impl PyModel {
         let id = self.inner.id_column();
         let mut needed = self.feature_columns();
         needed.extend(id.map(String::from));
-        let mut table = table_from_py(leads, Some(needed))?;
+        let mut table = table_from_py(leads, Some(needed), Some(&self.inner))?;
         if let Some(id) = id {
             // The id goes from the input frame to the output as it is.
             table = table.without_column(id);
@@ -167,7 +167,7 @@ impl PyModel {
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut needed = self.feature_columns();
         needed.extend(self.inner.id_column().map(String::from));
-        let table = table_from_py(leads, Some(needed))?;
+        let table = table_from_py(leads, Some(needed), Some(&self.inner))?;
         let model = self.inner.clone();
         let explanations = detached(py, move || model.explain(&table, top))?;
         let n: usize = explanations.iter().map(|e| e.contributions.len()).sum();
@@ -256,7 +256,7 @@ impl PyModel {
         py: Python<'py>,
         leads: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let table = table_from_py(leads, Some(self.feature_columns()))?;
+        let table = table_from_py(leads, Some(self.feature_columns()), Some(&self.inner))?;
         let model = self.inner.clone();
         let x = detached(py, move || model.encode(&table))?;
         Ok(x.into_pyarray(py))
@@ -352,7 +352,7 @@ impl PyModel {
             .parse::<OutputFormat>()
             .and_then(|f| f.one_of(&[OutputFormat::Html, OutputFormat::Md, OutputFormat::Json]))
             .py(py)?;
-        let table = table_from_py(deals, None)?;
+        let table = table_from_py(deals, None, None)?;
         let model = self.inner.clone();
         let options = leadscore::evidence::ReportOptions {
             conversion_by,

@@ -99,7 +99,7 @@ impl PyPolicy {
             }
         }
         needed.retain(|c| available.contains(c) || Some(c.as_str()) != m.id_column());
-        let table = table_from_py(leads, Some(needed))?;
+        let table = table_from_py(leads, Some(needed), Some(&m))?;
         let policy = self.inner.clone();
         let id = m.id_column().map(String::from);
         let values = policy.leads().deal_value.is_some();

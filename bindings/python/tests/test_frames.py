@@ -84,3 +84,28 @@ def test_missing_values_and_categories_from_pandas(model: leadscore.Model, leads
     why = model.explain(frame.head(1), top=20)
     employees = why[why["column"] == "employees"]["attribute"].tolist()
     assert employees == ["(missing)"]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "boolean"])
+def test_a_boolean_column_takes_the_model_spelling(model: leadscore.Model, leads: Any, dtype: str) -> None:
+    # The model learned demo_requested as the texts "yes" and "no".
+    as_bool = leads.copy()
+    as_bool["demo_requested"] = (leads["demo_requested"] == "yes").astype(dtype)
+    expected = model.score(leads)["points"].to_numpy()
+    np.testing.assert_array_equal(model.score(as_bool)["points"].to_numpy(), expected)
+    # pandas' nullable boolean: a missing value stays missing.
+    if dtype == "boolean":
+        with_na = as_bool.copy()
+        with_na.loc[0, "demo_requested"] = None
+        missing = leads.copy()
+        missing.loc[0, "demo_requested"] = None
+        np.testing.assert_array_equal(
+            model.score(with_na)["points"].to_numpy(), model.score(missing)["points"].to_numpy()
+        )
+
+
+def test_a_boolean_column_for_a_text_feature_of_other_values_is_refused(model: leadscore.Model, leads: Any) -> None:
+    wrong = leads.copy()
+    wrong["industry"] = True
+    with pytest.raises(TypeError, match="industry.*boolean"):
+        model.score(wrong)
