@@ -9,13 +9,16 @@
 //! 0, 0xff, `"`, `,`, `\n`, `\r` and tokens such as `""`, `1e308`, `[[`),
 //! numbers and little-endian integers overwritten, chunks duplicated, two
 //! entries spliced, truncation. The mutations are seeded, so a run is
-//! repeatable. A panic that escapes the target (errors are fine) saves
-//! the input under the system temporary directory, prints its path and
-//! first bytes, and fails the test naming the target.
+//! repeatable. A panic that escapes the target (errors are fine), or one
+//! input taking over 10 s, saves the input under the system temporary
+//! directory, prints its path, first bytes and where it panicked, and fails
+//! the test naming the target. A reproducer saved under
+//! `tests/fuzz/crashes-found/<target>/` is a seed from then on: the test
+//! fails on it until the bug is fixed, and guards the fix afterwards.
 //!
 //! ```sh
 //! cargo test --test fuzz                              # ~2 s per target
-//! LEADSCORE_FUZZ_SECONDS=60 cargo test --release --test fuzz
+//! LEADSCORE_FUZZ_SECONDS=60 cargo test --test fuzz   # (debug: overflow checks on)
 //! LEADSCORE_FUZZ_TARGET=csv,policy cargo test --test fuzz
 //! LEADSCORE_FUZZ_REPLAY=/tmp/crash.bin LEADSCORE_FUZZ_TARGET=csv cargo test --test fuzz
 //! ```
@@ -462,9 +465,10 @@ fn selected(target: &str) -> bool {
     }
 }
 
-/// The last panic messages of any thread, with where they were raised (the
-/// harness replaces the default panic hook, so that panics the crate
-/// catches on purpose do not flood the output).
+/// The last panic messages of any thread, with where they were raised in
+/// the crate: the harness's panic hook keeps them for the failure report
+/// instead of printing them (the tests run in parallel, and a target's
+/// panic is reported once, with its input).
 static PANICS: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());
 
 fn quiet_panics() {
