@@ -109,3 +109,16 @@ def test_a_boolean_column_for_a_text_feature_of_other_values_is_refused(model: l
     wrong["industry"] = True
     with pytest.raises(TypeError, match="industry.*boolean"):
         model.score(wrong)
+
+
+def test_polars_null_columns_and_lazy_frames_score_like_pandas(model: leadscore.Model, leads: Any) -> None:
+    pl = pytest.importorskip("polars")
+    missing = leads.copy()
+    missing["industry"] = None
+    expected = model.score(missing)["points"].to_numpy()
+    frame = pl.from_pandas(leads).with_columns(pl.lit(None).alias("industry"))
+    assert frame.schema["industry"] == pl.Null
+    np.testing.assert_array_equal(np.array(column(model.score(frame), "points")), expected)
+    lazy = frame.lazy()
+    np.testing.assert_array_equal(np.array(column(model.score(lazy), "points")), expected)
+

@@ -1,7 +1,8 @@
 """DataFrames in and out without a hard dependency on any frame library.
 
 Input: anything exposing ``__arrow_c_stream__`` (pandas >= 2.2, polars,
-pyarrow, duckdb ...). Output: the same kind as the input, built from a dict of
+pyarrow, duckdb ...), and polars ``LazyFrame`` (collected for the columns
+needed). polars' all-missing ``Null`` columns are read as missing text. Output: the same kind as the input, built from a dict of
 columns; the kind is read from the type's module, so nothing is imported that
 the caller did not already use.
 """
@@ -20,10 +21,20 @@ def _kind(obj: Any) -> str:
     return "pyarrow"
 
 
+def _is_lazy(obj: Any) -> bool:
+    """A polars ``LazyFrame`` (collected before reading)."""
+    return _kind(obj) == "polars" and hasattr(obj, "collect") and hasattr(obj, "collect_schema")
+
+
 def column_names(obj: Any) -> list[str]:
     """The column names of a frame-like input."""
     if isinstance(obj, dict):
         return [str(k) for k in obj]
+    if _is_lazy(obj):
+        return [str(n) for n in obj.collect_schema().names()]
+    schema = getattr(obj, "schema", None)
+    if _kind(obj) == "pyarrow" and schema is not None and not hasattr(obj, "column_names"):
+        return [str(n) for n in schema.names]  # a RecordBatchReader
     names = getattr(obj, "column_names", None)  # pyarrow
     if names is None:
         names = getattr(obj, "columns", None)  # pandas, polars
@@ -39,6 +50,10 @@ def to_arrow(obj: Any, columns: list[str] | None = None) -> Any:
     """Returns an object with ``__arrow_c_stream__`` for a frame-like input,
     holding only ``columns`` when given."""
     kind = _kind(obj)
+    if _is_lazy(obj):
+        obj = (obj.select(columns) if columns is not None else obj).collect()
+    if kind == "polars":
+        obj = _polars_without_null_columns(obj)
     if columns is not None and kind in ("pandas", "polars"):
         obj = obj[columns]
     elif columns is not None and kind == "pyarrow" and hasattr(obj, "select"):
@@ -56,6 +71,17 @@ def to_arrow(obj: Any, columns: list[str] | None = None) -> Any:
     raise TypeError(
         f"expected a pandas, polars or pyarrow frame (anything with __arrow_c_stream__), got {type(obj).__name__}"
     )
+
+
+def _polars_without_null_columns(frame: Any) -> Any:
+    """A polars frame with its all-missing (``Null`` dtype) columns as text:
+    polars exports those in a form Arrow's C data interface refuses."""
+    import polars as pl
+
+    nulls = [name for name, dtype in frame.schema.items() if dtype == pl.Null]
+    if not nulls:
+        return frame
+    return frame.with_columns([pl.col(name).cast(pl.String) for name in nulls])
 
 
 def _pandas_to_arrow(frame: Any) -> Any:
@@ -90,6 +116,8 @@ class _Kind:
 
 
 def _column_of(frame: Any, name: str, kind: str) -> Any:
+    if _is_lazy(frame):
+        return frame.select(name).collect()[name]
     if kind == "pandas":
         return frame[name].reset_index(drop=True)
     if kind == "pyarrow":
