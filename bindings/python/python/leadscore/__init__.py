@@ -8,6 +8,8 @@
 ['deal_id', 'probability', 'points']
 """
 
+from typing import TYPE_CHECKING, Any
+
 from leadscore._leadscore import Model, Policy, __version__, audit, evaluate, synthetic_deals
 from leadscore.exceptions import (
     DataError,
@@ -32,3 +34,14 @@ __all__ = [
     "evaluate",
     "synthetic_deals",
 ]
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        # ``leadscore.sklearn`` on first use, so that ``import leadscore``
+        # never imports scikit-learn (type checkers: ``import leadscore.sklearn``).
+        if name == "sklearn":
+            import importlib
+
+            return importlib.import_module("leadscore.sklearn")
+        raise AttributeError(f"module 'leadscore' has no attribute {name!r}")
