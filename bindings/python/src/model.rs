@@ -54,6 +54,17 @@ impl PyModel {
         self.inner.clone()
     }
 
+    /// The model's id column when `leads` has it (the id is optional).
+    fn present_id(&self, leads: &Bound<'_, PyAny>) -> PyResult<Option<&str>> {
+        match self.inner.id_column() {
+            Some(id) => {
+                let names = crate::frame::columns_except(leads, &[])?;
+                Ok(names.iter().any(|n| n == id).then_some(id))
+            }
+            None => Ok(None),
+        }
+    }
+
     fn wrap(model: Model) -> PyModel {
         PyModel {
             inner: Arc::new(model),
@@ -140,7 +151,8 @@ impl PyModel {
         py: Python<'py>,
         leads: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let id = self.inner.id_column();
+        // The id is optional, as in Rust: carried when the leads have it.
+        let id = self.present_id(leads)?;
         let mut needed = self.feature_columns();
         needed.extend(id.map(String::from));
         let mut table = table_from_py(leads, Some(needed), Some(&self.inner))?;
@@ -157,7 +169,7 @@ impl PyModel {
 
     /// Explains each lead's points: one row per lead and column, the `top`
     /// strongest reasons for and against first; `base_points` plus a lead's
-    /// contributions equal its points.
+    /// contributions equal its points. `row` is the lead's 1-based row.
     #[pyo3(signature = (leads, top=5))]
     fn explain<'py>(
         &self,
@@ -165,8 +177,9 @@ impl PyModel {
         leads: &Bound<'py, PyAny>,
         top: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let id_column = self.present_id(leads)?;
         let mut needed = self.feature_columns();
-        needed.extend(self.inner.id_column().map(String::from));
+        needed.extend(id_column.map(String::from));
         let table = table_from_py(leads, Some(needed), Some(&self.inner))?;
         let model = self.inner.clone();
         let explanations = detached(py, move || model.explain(&table, top))?;
@@ -181,7 +194,8 @@ impl PyModel {
         let mut base = Vec::with_capacity(n);
         for (r, e) in explanations.into_iter().enumerate() {
             for (k, c) in e.contributions.into_iter().enumerate() {
-                row.push(r as i64);
+                // 1-based, as every other row number of leadscore.
+                row.push(r as i64 + 1);
                 id.push(e.id.clone());
                 rank.push(k as i64 + 1);
                 column.push(Some(c.column));
@@ -192,7 +206,7 @@ impl PyModel {
             }
         }
         let mut columns = vec![("row".to_string(), Column::Int(row))];
-        if let Some(idc) = self.inner.id_column() {
+        if let Some(idc) = id_column {
             columns.push((idc.to_string(), Column::Text(id)));
         }
         columns.extend([

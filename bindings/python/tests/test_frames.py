@@ -52,7 +52,8 @@ def test_explain_contributions_add_up_to_points(model: leadscore.Model, leads: A
     base = np.array(column(why, "base_points"))
     n_features = len(model.feature_columns)
     assert len(rows) == 200 * n_features
-    for r in (0, 57, 199):
+    assert rows.min() == 1 and rows.max() == 200  # 1-based, as every row number
+    for r in (1, 57, 200):
         mask = rows == r
         assert base[mask][0] + contribution[mask].sum() == pytest.approx(points[mask][0], abs=1e-9)
 
@@ -122,3 +123,12 @@ def test_polars_null_columns_and_lazy_frames_score_like_pandas(model: leadscore.
     lazy = frame.lazy()
     np.testing.assert_array_equal(np.array(column(model.score(lazy), "points")), expected)
 
+
+
+def test_the_id_column_is_optional_as_in_rust(model: leadscore.Model, leads: Any) -> None:
+    without = leads.drop(columns=["deal_id"])
+    scores = model.score(without)
+    assert list(scores.columns) == ["probability", "points"]
+    np.testing.assert_array_equal(scores["points"].to_numpy(), model.score(leads)["points"].to_numpy())
+    why = model.explain(without, top=2)
+    assert "deal_id" not in why.columns and why["row"].min() == 1

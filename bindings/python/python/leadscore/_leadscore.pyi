@@ -89,7 +89,10 @@ class Model:
     def score(self, leads: Any) -> Any:
         """Scores leads: a frame of the same kind with the id column, ``probability`` and ``points``."""
     def explain(self, leads: Any, top: int = 5) -> Any:
-        """One row per lead and column: the contributions that add up to each lead's points."""
+        """One row per lead and column: the contributions that add up to each lead's points.
+
+        ``row`` is the lead's 1-based row, as every row number of leadscore; the
+        id column is there when the leads carry it."""
     def scorecard(self, *, kind: Literal["pandas", "polars", "pyarrow"] = "pandas") -> Any:
         """Points per attribute as a frame."""
     @property
