@@ -167,6 +167,36 @@ impl PyModel {
         columns_to_frame(py, scores.into_columns(None), Some(leads), id)
     }
 
+    /// The values of `leads` the model never saw in training, which score as
+    /// `(other)`: one row per feature column that has any, with `leads` (how
+    /// many leads hold one) and `examples` (a few of them, joined by ", "),
+    /// as a frame of the same kind as `leads`.
+    fn unseen<'py>(
+        &self,
+        py: Python<'py>,
+        leads: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let table = table_from_py(leads, Some(self.feature_columns()), Some(&self.inner))?;
+        let model = self.inner.clone();
+        let scores = detached(py, move || model.score(&table))?;
+        let unseen = scores.unseen;
+        let columns = vec![
+            (
+                "column".to_string(),
+                Column::Text(unseen.iter().map(|u| Some(u.column.clone())).collect()),
+            ),
+            (
+                "leads".to_string(),
+                Column::Int(unseen.iter().map(|u| u.rows as i64).collect()),
+            ),
+            (
+                "examples".to_string(),
+                Column::Text(unseen.iter().map(|u| Some(u.examples.join(", "))).collect()),
+            ),
+        ];
+        to_frame(py, columns, Some(leads), None)
+    }
+
     /// Explains each lead's points: one row per lead and column, the `top`
     /// strongest reasons for and against first; `base_points` plus a lead's
     /// contributions equal its points. `row` is the lead's 1-based row.

@@ -132,3 +132,13 @@ def test_the_id_column_is_optional_as_in_rust(model: leadscore.Model, leads: Any
     np.testing.assert_array_equal(scores["points"].to_numpy(), model.score(leads)["points"].to_numpy())
     why = model.explain(without, top=2)
     assert "deal_id" not in why.columns and why["row"].min() == 1
+
+
+def test_unseen_values_are_returned(model: leadscore.Model, leads: Any) -> None:
+    odd = leads.copy()
+    odd.loc[[0, 3], "industry"] = "Space Mining"
+    unseen = model.unseen(odd)
+    row = unseen[unseen["column"] == "industry"]
+    assert row["leads"].tolist() == [2]
+    assert "Space Mining" in row["examples"].iloc[0]
+    assert "industry" not in model.unseen(leads)["column"].tolist()

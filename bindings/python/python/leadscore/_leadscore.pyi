@@ -88,6 +88,9 @@ class Model:
         The keyword arguments are the command line's ``train`` flags."""
     def score(self, leads: Any) -> Any:
         """Scores leads: a frame of the same kind with the id column, ``probability`` and ``points``."""
+    def unseen(self, leads: Any) -> Any:
+        """Values of ``leads`` never seen in training (scored as ``(other)``): one row
+        per feature column that has any, with ``leads`` and ``examples``."""
     def explain(self, leads: Any, top: int = 5) -> Any:
         """One row per lead and column: the contributions that add up to each lead's points.
 
