@@ -16,6 +16,25 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
+    fn one_lead_at_a_time_scores_as_the_batch(seed in 0u64..1_000_000) {
+        use leadscore::data::lead::Lead;
+        let leads = synthetic::deals(20, seed).table;
+        let model = model();
+        let scores = model.score(&leads).unwrap();
+        for r in 0..leads.n_rows() {
+            let lead: Lead = leads
+                .column_names()
+                .iter()
+                .map(|c| (c.clone(), leads.cell(r, c).unwrap().map(|s| s.into_owned())))
+                .collect();
+            let one = model.score_one(&lead).unwrap();
+            prop_assert_eq!(one.points, scores.points[r]);
+            prop_assert_eq!(one.probability, scores.probability[r]);
+            prop_assert_eq!(one.id, scores.ids.as_ref().unwrap()[r].clone());
+        }
+    }
+
+    #[test]
     fn contributions_sum_to_points(seed in 0u64..1_000_000, top in 0usize..6) {
         let leads = synthetic::deals(25, seed).table;
         let model = model();

@@ -6,6 +6,7 @@ pub mod arrow;
 pub mod columns;
 pub mod csv;
 pub mod files;
+pub mod lead;
 pub mod schema;
 pub mod table;
 

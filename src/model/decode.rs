@@ -6,6 +6,9 @@ use ndarray::Array2;
 
 use super::encoding::Slot;
 use super::{sigmoid, Model, Scores, UnseenValues};
+use serde::Serialize;
+
+use crate::data::lead::Cell;
 use crate::data::{Table, Values};
 use crate::error::{Result, RowError, RowErrors};
 
@@ -223,6 +226,66 @@ impl Model {
                 "boolean, but the model learned it as text ({})",
                 crate::error::display_list(levels)
             ),
+        })
+    }
+}
+
+/// The score of one lead (see [`Model::score_one`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeadScore {
+    /// The lead's id, when the model has an id column and the lead carries it.
+    pub id: Option<String>,
+    /// Probability of a win.
+    pub probability: f64,
+    /// Points on the model's scale.
+    pub points: f64,
+    /// Feature columns whose value the model never saw in training (scored
+    /// as `(other)`).
+    pub unseen: Vec<String>,
+}
+
+impl Model {
+    /// Scores one lead given as column → value pairs: every feature column
+    /// must be there (a missing value is [`Cell::Missing`], or empty text);
+    /// booleans take the model's spelling ([`Model::boolean_spelling`]);
+    /// other columns are ignored. The same points as [`Model::score`] on a
+    /// table holding the lead.
+    ///
+    /// ```
+    /// use leadscore::data::lead::Lead;
+    /// use leadscore::{synthetic, Model};
+    /// let deals = synthetic::deals(2_000, 1).table;
+    /// let model = Model::params().target("outcome").id("deal_id")
+    ///     .ignore(["created_at", "closed_at"]).l2(3.0).fit(&deals).unwrap();
+    /// let lead = Lead::new()
+    ///     .with("deal_id", "W-1").with("employees", 250.0).with("industry", "Software")
+    ///     .with("country", "Germany").with("job_seniority", "VP").with("webinar_attended", true)
+    ///     .with("pricing_page_visits", 3.0).with("demo_requested", true).with("email_clicks", 4.0)
+    ///     .with("lead_source", "Referral").with("channel", "Email").with("campaign", "Mars Outreach")
+    ///     .with("deal_value", 40_000.0);
+    /// let s = model.score_one(&lead).unwrap();
+    /// assert_eq!(s.id.as_deref(), Some("W-1"));
+    /// assert_eq!(s.unseen, ["campaign"]);
+    /// assert!(s.probability > 0.0 && s.probability < 1.0);
+    /// // A feature column left out is an error naming it.
+    /// let err = model.score_one(&Lead::new().with("industry", "Software")).unwrap_err();
+    /// assert!(err.to_string().contains("not found"), "{err}");
+    /// ```
+    pub fn score_one(&self, lead: &crate::data::lead::Lead) -> Result<LeadScore> {
+        let columns = self.feature_columns();
+        let table = lead.to_table(&columns, &|c| self.boolean_spelling(c))?;
+        let scores = self.score(&table)?;
+        let id = self.id_column().and_then(|c| match lead.get(c)? {
+            Cell::Text(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+            Cell::Number(x) => Some(crate::util::format_number(*x)),
+            Cell::Bool(b) => Some(b.to_string()),
+            Cell::Missing => None,
+        });
+        Ok(LeadScore {
+            id,
+            probability: scores.probability[0],
+            points: scores.points[0],
+            unseen: scores.unseen.into_iter().map(|u| u.column).collect(),
         })
     }
 }

@@ -14,6 +14,7 @@ use encoding::{Encoding, Lookup};
 
 pub(crate) mod cv;
 pub mod decode;
+pub use decode::LeadScore;
 pub mod design;
 pub mod encoding;
 pub mod explain;

@@ -1,0 +1,146 @@
+//! One lead as column → value pairs, for qualifying leads one at a time (a
+//! web form, a CRM webhook) without building a [`Table`] by hand.
+
+use super::table::{Table, Values};
+
+/// One cell of a [`Lead`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text, trimmed as a CSV field is; empty text is missing, as in a file.
+    Text(String),
+    /// A number; NaN is missing.
+    Number(f64),
+    /// A yes/no value, read in the model's own spelling of the column (see
+    /// [`Model::boolean_spelling`](crate::Model::boolean_spelling)).
+    Bool(bool),
+    /// A missing value.
+    Missing,
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl From<f64> for Cell {
+    fn from(x: f64) -> Cell {
+        Cell::Number(x)
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(x: i64) -> Cell {
+        Cell::Number(x as f64)
+    }
+}
+
+impl From<bool> for Cell {
+    fn from(b: bool) -> Cell {
+        Cell::Bool(b)
+    }
+}
+
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(v: Option<T>) -> Cell {
+        v.map_or(Cell::Missing, Into::into)
+    }
+}
+
+/// One lead: its cells by column name, in the order given.
+///
+/// ```
+/// use leadscore::data::lead::{Cell, Lead};
+/// let lead = Lead::new()
+///     .with("deal_id", "D1")
+///     .with("employees", 120.0)
+///     .with("demo_requested", true)
+///     .with("country", None::<&str>);
+/// assert_eq!(lead.get("employees"), Some(&Cell::Number(120.0)));
+/// assert_eq!(lead.get("country"), Some(&Cell::Missing));
+/// assert_eq!(lead.get("industry"), None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lead {
+    cells: Vec<(String, Cell)>,
+}
+
+impl Lead {
+    /// A lead with no cells.
+    pub fn new() -> Lead {
+        Lead::default()
+    }
+
+    /// The lead with `column` set to `value` (replacing an earlier value).
+    pub fn with(mut self, column: impl Into<String>, value: impl Into<Cell>) -> Lead {
+        self.set(column, value);
+        self
+    }
+
+    /// Sets `column` to `value` (replacing an earlier value).
+    pub fn set(&mut self, column: impl Into<String>, value: impl Into<Cell>) {
+        let column = column.into();
+        let value = value.into();
+        match self.cells.iter_mut().find(|(c, _)| *c == column) {
+            Some(cell) => cell.1 = value,
+            None => self.cells.push((column, value)),
+        }
+    }
+
+    /// The cell of `column`, when the lead has one.
+    pub fn get(&self, column: &str) -> Option<&Cell> {
+        self.cells.iter().find(|(c, _)| c == column).map(|(_, v)| v)
+    }
+
+    /// The column names, in the order given.
+    pub fn columns(&self) -> impl Iterator<Item = &str> {
+        self.cells.iter().map(|(c, _)| c.as_str())
+    }
+
+    /// A one-row table of `columns` (each must be in the lead, else
+    /// [`Error::MissingColumn`](crate::Error::MissingColumn)); booleans become
+    /// the texts `spell(column)` gives for true and false.
+    pub(crate) fn to_table(
+        &self,
+        columns: &[&str],
+        spell: &dyn Fn(&str) -> crate::Result<(String, String)>,
+    ) -> crate::Result<Table> {
+        let mut out = Vec::with_capacity(columns.len());
+        for &c in columns {
+            let cell = self.get(c).ok_or_else(|| crate::Error::MissingColumn {
+                column: c.to_string(),
+                available: self.columns().map(str::to_string).collect(),
+            })?;
+            let values = match cell {
+                Cell::Text(s) => {
+                    let s = s.trim();
+                    Values::Text(vec![(!s.is_empty()).then(|| s.to_string())])
+                }
+                Cell::Number(x) => Values::Number(vec![Some(*x).filter(|x| !x.is_nan())]),
+                Cell::Bool(b) => {
+                    let (yes, no) = spell(c)?;
+                    Values::Text(vec![Some(if *b { yes } else { no })])
+                }
+                Cell::Missing => Values::Text(vec![None]),
+            };
+            out.push((c.to_string(), values));
+        }
+        Table::from_columns(out)
+    }
+}
+
+impl<K: Into<String>, V: Into<Cell>> FromIterator<(K, V)> for Lead {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Lead {
+        let mut lead = Lead::new();
+        for (k, v) in iter {
+            lead.set(k, v);
+        }
+        lead
+    }
+}
