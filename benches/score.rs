@@ -1,5 +1,6 @@
-//! Scoring throughput: `Model::score` on in-memory tables, and the CSV path
-//! (parse + score) that `leadscore score` runs per batch.
+//! Scoring throughput: `Model::score` on in-memory tables, the CSV path
+//! (parse + score) that `leadscore score` runs per batch, and one lead at a
+//! time (`Model::score_one`, a web form's path).
 
 mod common;
 
@@ -28,9 +29,21 @@ fn score(c: &mut Criterion) {
     group.finish();
 }
 
+fn score_one(c: &mut Criterion) {
+    use leadscore::data::lead::Lead;
+    let model = common::params().l2(3.0).fit(&common::deals(5_000)).unwrap();
+    let leads = leadscore::synthetic::deals(1, 7).table;
+    let lead: Lead = leads
+        .column_names()
+        .iter()
+        .map(|c| (c.clone(), leads.cell(0, c).unwrap().map(|s| s.into_owned())))
+        .collect();
+    c.bench_function("score_one", |b| b.iter(|| model.score_one(&lead).unwrap()));
+}
+
 criterion_group! {
     name = benches;
     config = common::config();
-    targets = score
+    targets = score, score_one
 }
 criterion_main!(benches);

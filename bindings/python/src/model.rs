@@ -167,6 +167,48 @@ impl PyModel {
         columns_to_frame(py, scores.into_columns(None), Some(leads), id)
     }
 
+    /// Scores one lead given as a dict of column -> value (`str`, `int`,
+    /// `float`, `bool` or `None` for missing), without a frame: a dict with
+    /// the id (when the model has an id column), `probability`, `points` and
+    /// `unseen` (the feature columns whose value the model never saw).
+    /// Every feature column must be a key; other keys are ignored.
+    fn score_one<'py>(
+        &self,
+        py: Python<'py>,
+        lead: &Bound<'py, pyo3::types::PyDict>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        use leadscore::data::lead::{Cell, Lead};
+        use pyo3::types::{PyBool, PyString};
+        let mut one = Lead::new();
+        for (key, value) in lead.iter() {
+            let column: String = key.extract()?;
+            let type_name = value.get_type().name()?.to_string();
+            let cell = if value.is_none() {
+                Cell::Missing
+            } else if value.is_instance_of::<PyBool>() || type_name == "bool_" {
+                Cell::Bool(value.is_truthy()?)
+            } else if value.is_instance_of::<PyString>() {
+                Cell::Text(value.extract()?)
+            } else if let Ok(x) = value.extract::<f64>() {
+                Cell::Number(x)
+            } else {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "lead[{column:?}] is a {type_name}; expected str, int, float, bool or None"
+                )));
+            };
+            one.set(column, cell);
+        }
+        let s = self.inner.score_one(&one).py(py)?;
+        let out = pyo3::types::PyDict::new(py);
+        if let Some(id) = self.inner.id_column() {
+            out.set_item(id, s.id)?;
+        }
+        out.set_item("probability", s.probability)?;
+        out.set_item("points", s.points)?;
+        out.set_item("unseen", s.unseen)?;
+        Ok(out)
+    }
+
     /// The values of `leads` the model never saw in training, which score as
     /// `(other)`: one row per feature column that has any, with `leads` (how
     /// many leads hold one) and `examples` (a few of them, joined by ", "),

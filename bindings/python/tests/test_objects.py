@@ -94,3 +94,29 @@ def test_fit_finds_the_one_date_column_unless_asked_for_random_folds(deals: Any)
     assert "created_at" not in leadscore.Model.fit(deals, **base).feature_columns
     random = leadscore.Model.fit(deals, **base, random_folds=True).summary["cross_validation"]
     assert random["time_column"] is None
+
+
+def test_score_one_takes_a_dict_and_scores_as_the_frame(model: leadscore.Model, leads: Any) -> None:
+    scores = model.score(leads)
+    for r in (0, 7, 42):
+        row = leads.iloc[r]
+        lead = {c: (None if row[c] is None or row[c] != row[c] else row[c]) for c in leads.columns}
+        lead = {c: (v.item() if hasattr(v, "item") else v) for c, v in lead.items()}
+        one = model.score_one(lead)
+        assert one["deal_id"] == scores["deal_id"].iloc[r]
+        assert one["points"] == scores["points"].iloc[r]
+        assert one["probability"] == scores["probability"].iloc[r]
+        assert one["unseen"] == []
+    # A boolean takes the model's spelling, an unseen value is named, a
+    # missing key is an error naming the column.
+    lead = {c: (v.item() if hasattr(v, "item") else v) for c, v in leads.iloc[0].items()}
+    as_text = model.score_one(lead)
+    lead["demo_requested"] = lead["demo_requested"] == "yes"
+    assert model.score_one(lead)["points"] == as_text["points"]
+    lead["industry"] = "Space Mining"
+    assert model.score_one(lead)["unseen"] == ["industry"]
+    del lead["industry"]
+    with pytest.raises(leadscore.DataError, match="industry"):
+        model.score_one(lead)
+    with pytest.raises(TypeError, match="employees"):
+        model.score_one({**lead, "industry": "Software", "employees": [1]})

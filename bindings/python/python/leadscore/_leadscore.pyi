@@ -88,6 +88,9 @@ class Model:
         The keyword arguments are the command line's ``train`` flags."""
     def score(self, leads: Any) -> Any:
         """Scores leads: a frame of the same kind with the id column, ``probability`` and ``points``."""
+    def score_one(self, lead: dict[str, str | int | float | bool | None]) -> dict[str, Any]:
+        """Scores one lead given as a dict (no frame): the id, ``probability``, ``points``
+        and ``unseen`` (feature columns holding values never seen in training)."""
     def unseen(self, leads: Any) -> Any:
         """Values of ``leads`` never seen in training (scored as ``(other)``): one row
         per feature column that has any, with ``leads`` and ``examples``."""
