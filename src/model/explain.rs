@@ -136,3 +136,39 @@ fn order_contributions(c: &mut [Contribution], top: usize) {
     let sorted: Vec<Contribution> = idx.iter().map(|&i| c[i].clone()).collect();
     c.clone_from_slice(&sorted);
 }
+
+impl Model {
+    /// Explains one lead given as column → value pairs, read as
+    /// [`Model::score_one`] reads it: the same explanation as
+    /// [`Model::explain`] on a table holding the lead (the id included when
+    /// the lead carries the model's id column).
+    ///
+    /// ```
+    /// use leadscore::data::lead::Lead;
+    /// use leadscore::{synthetic, Model};
+    /// let deals = synthetic::deals(2_000, 1).table;
+    /// let model = Model::params().target("outcome").id("deal_id")
+    ///     .ignore(["created_at", "closed_at"]).l2(3.0).fit(&deals).unwrap();
+    /// let lead: Lead = deals.column_names().iter()
+    ///     .map(|c| (c.clone(), deals.cell(0, c).unwrap().map(|s| s.into_owned())))
+    ///     .collect();
+    /// let one = model.explain_one(&lead, 3).unwrap();
+    /// assert_eq!(one, model.explain(&deals.take_rows(&[0]), 3).unwrap()[0]);
+    /// let sum: f64 = one.contributions.iter().map(|c| c.points).sum();
+    /// assert!((one.base_points + sum - one.points).abs() < 1e-9);
+    /// ```
+    pub fn explain_one(&self, lead: &crate::data::lead::Lead, top: usize) -> Result<Explanation> {
+        let mut columns = self.feature_columns();
+        if let Some(id) = self.id_column() {
+            if lead.get(id).is_some() && !columns.contains(&id) {
+                columns.push(id);
+            }
+        }
+        let table = lead.to_table(&columns, &|c| self.boolean_spelling(c))?;
+        self.explain(&table, top)?
+            .pop()
+            .ok_or_else(|| crate::Error::Internal {
+                what: "explaining one lead gave no explanation".into(),
+            })
+    }
+}

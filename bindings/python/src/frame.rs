@@ -157,3 +157,33 @@ pub fn deals_from_py(
     let table = table_from_py(obj, Some(columns_except(obj, &present)?), None)?;
     Ok((table, absent))
 }
+
+/// A lead from a dict of column -> value: `None` is missing, `bool` (or
+/// numpy's) a yes/no value, `str` text, anything else that converts to a
+/// float a number; other types are a `TypeError` naming the column.
+pub fn lead_from_dict(
+    lead: &Bound<'_, pyo3::types::PyDict>,
+) -> PyResult<leadscore::data::lead::Lead> {
+    use leadscore::data::lead::{Cell, Lead};
+    use pyo3::types::{PyBool, PyString};
+    let mut one = Lead::new();
+    for (key, value) in lead.iter() {
+        let column: String = key.extract()?;
+        let type_name = value.get_type().name()?.to_string();
+        let cell = if value.is_none() {
+            Cell::Missing
+        } else if value.is_instance_of::<PyBool>() || type_name == "bool_" {
+            Cell::Bool(value.is_truthy()?)
+        } else if value.is_instance_of::<PyString>() {
+            Cell::Text(value.extract()?)
+        } else if let Ok(x) = value.extract::<f64>() {
+            Cell::Number(x)
+        } else {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "lead[{column:?}] is a {type_name}; expected str, int, float, bool or None"
+            )));
+        };
+        one.set(column, cell);
+    }
+    Ok(one)
+}

@@ -177,27 +177,7 @@ impl PyModel {
         py: Python<'py>,
         lead: &Bound<'py, pyo3::types::PyDict>,
     ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        use leadscore::data::lead::{Cell, Lead};
-        use pyo3::types::{PyBool, PyString};
-        let mut one = Lead::new();
-        for (key, value) in lead.iter() {
-            let column: String = key.extract()?;
-            let type_name = value.get_type().name()?.to_string();
-            let cell = if value.is_none() {
-                Cell::Missing
-            } else if value.is_instance_of::<PyBool>() || type_name == "bool_" {
-                Cell::Bool(value.is_truthy()?)
-            } else if value.is_instance_of::<PyString>() {
-                Cell::Text(value.extract()?)
-            } else if let Ok(x) = value.extract::<f64>() {
-                Cell::Number(x)
-            } else {
-                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                    "lead[{column:?}] is a {type_name}; expected str, int, float, bool or None"
-                )));
-            };
-            one.set(column, cell);
-        }
+        let one = crate::frame::lead_from_dict(lead)?;
         let s = self.inner.score_one(&one).py(py)?;
         let out = pyo3::types::PyDict::new(py);
         if let Some(id) = self.inner.id_column() {
@@ -206,6 +186,39 @@ impl PyModel {
         out.set_item("probability", s.probability)?;
         out.set_item("points", s.points)?;
         out.set_item("unseen", s.unseen)?;
+        Ok(out)
+    }
+
+    /// Explains one lead given as a dict (read as `score_one` reads it): a
+    /// dict with the id (when the model has one and the lead carries it),
+    /// `points`, `probability`, `base_points` and `contributions`, a list of
+    /// dicts (`column`, `attribute`, `points`), the `top` strongest for and
+    /// against first; `base_points` plus the contributions equal `points`.
+    #[pyo3(signature = (lead, top=5))]
+    fn explain_one<'py>(
+        &self,
+        py: Python<'py>,
+        lead: &Bound<'py, pyo3::types::PyDict>,
+        top: usize,
+    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let one = crate::frame::lead_from_dict(lead)?;
+        let e = self.inner.explain_one(&one, top).py(py)?;
+        let out = pyo3::types::PyDict::new(py);
+        if let (Some(id), Some(value)) = (self.inner.id_column(), &e.id) {
+            out.set_item(id, value)?;
+        }
+        out.set_item("points", e.points)?;
+        out.set_item("probability", e.probability)?;
+        out.set_item("base_points", e.base_points)?;
+        let contributions = pyo3::types::PyList::empty(py);
+        for c in e.contributions {
+            let d = pyo3::types::PyDict::new(py);
+            d.set_item("column", c.column)?;
+            d.set_item("attribute", c.attribute)?;
+            d.set_item("points", c.points)?;
+            contributions.append(d)?;
+        }
+        out.set_item("contributions", contributions)?;
         Ok(out)
     }
 

@@ -120,3 +120,15 @@ def test_score_one_takes_a_dict_and_scores_as_the_frame(model: leadscore.Model, 
         model.score_one(lead)
     with pytest.raises(TypeError, match="employees"):
         model.score_one({**lead, "industry": "Software", "employees": [1]})
+
+
+def test_explain_one_takes_a_dict_and_explains_as_the_frame(model: leadscore.Model, leads: Any) -> None:
+    lead = {c: (v.item() if hasattr(v, "item") else v) for c, v in leads.iloc[3].items()}
+    one = model.explain_one(lead, top=2)
+    why = model.explain(leads.iloc[[3]], top=2)
+    assert one["deal_id"] == lead["deal_id"]
+    assert [c["column"] for c in one["contributions"]] == why["column"].tolist()
+    assert [c["points"] for c in one["contributions"]] == why["contribution"].tolist()
+    total = one["base_points"] + sum(c["points"] for c in one["contributions"])
+    assert total == pytest.approx(one["points"], abs=1e-9)
+    assert one["points"] == model.score_one(lead)["points"]

@@ -91,6 +91,9 @@ class Model:
     def score_one(self, lead: dict[str, str | int | float | bool | None]) -> dict[str, Any]:
         """Scores one lead given as a dict (no frame): the id, ``probability``, ``points``
         and ``unseen`` (feature columns holding values never seen in training)."""
+    def explain_one(self, lead: dict[str, str | int | float | bool | None], top: int = 5) -> dict[str, Any]:
+        """Explains one lead given as a dict: the id, ``points``, ``probability``,
+        ``base_points`` and ``contributions`` (dicts of column, attribute, points)."""
     def unseen(self, leads: Any) -> Any:
         """Values of ``leads`` never seen in training (scored as ``(other)``): one row
         per feature column that has any, with ``leads`` and ``examples``."""
