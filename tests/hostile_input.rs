@@ -38,112 +38,39 @@ fn an_output_that_is_an_input_or_another_output_is_refused_and_nothing_changes()
         bytes(&dir.join("deals.csv")),
         bytes(&dir.join("model.json")),
     );
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    // (command line, the output named in the refusal)
+    let q = "qualify deals.csv --model model.json --policy policy.toml --out d.csv";
+    let cases: Vec<(String, &str)> = vec![
         (
-            vec![
-                "score",
-                "deals.csv",
-                "--model",
-                "model.json",
-                "--out",
-                "deals.csv",
-            ],
+            "score deals.csv --model model.json --out deals.csv".into(),
             "deals.csv",
         ),
         (
-            vec![
-                "score",
-                "deals.csv",
-                "--model",
-                "model.json",
-                "--out",
-                "model.json",
-            ],
+            "score deals.csv --model model.json --out model.json".into(),
             "model.json",
         ),
         (
-            vec![
-                "score",
-                "deals.csv",
-                "--model",
-                "model.json",
-                "--out",
-                "./sub/../deals.csv",
-            ],
+            "score deals.csv --model model.json --out ./sub/../deals.csv".into(),
             "deals.csv",
         ),
         (
-            vec![
-                "score",
-                "deals.csv",
-                "--model",
-                "model.json",
-                "--out",
-                "s.csv",
-                "--rejected",
-                "s.csv",
-            ],
+            "score deals.csv --model model.json --out s.csv --rejected s.csv".into(),
             "s.csv",
         ),
         (
-            vec![
-                "train",
-                "deals.csv",
-                "--target",
-                "outcome",
-                "--id",
-                "deal_id",
-                "--l2",
-                "3",
-                "--model",
-                "deals.csv",
-            ],
+            "train deals.csv --target outcome --id deal_id --l2 3 --model deals.csv".into(),
             "deals.csv",
         ),
+        (format!("{q} --log policy.toml"), "policy.toml"),
+        (format!("{q} --log d.csv"), "d.csv"),
         (
-            vec![
-                "qualify",
-                "deals.csv",
-                "--model",
-                "model.json",
-                "--policy",
-                "policy.toml",
-                "--out",
-                "d.csv",
-                "--log",
-                "policy.toml",
-            ],
-            "policy.toml",
-        ),
-        (
-            vec![
-                "qualify",
-                "deals.csv",
-                "--model",
-                "model.json",
-                "--policy",
-                "policy.toml",
-                "--out",
-                "d.csv",
-                "--log",
-                "d.csv",
-            ],
-            "d.csv",
-        ),
-        (
-            vec![
-                "policy",
-                "init",
-                "--model",
-                "model.json",
-                "--out",
-                "model.json",
-            ],
+            "policy init --model model.json --out model.json".into(),
             "model.json",
         ),
     ];
     std::fs::create_dir_all(dir.join("sub")).unwrap();
-    for (args, named) in cases {
+    for (line, named) in cases {
+        let args: Vec<&str> = line.split_whitespace().collect();
         let err = failed(&run_cli(&args, &dir));
         assert!(err.contains("not written"), "{args:?}: {err}");
         assert!(err.contains(named), "{args:?}: {err}");
@@ -480,82 +407,46 @@ fn batch_rows_threads_and_folds_past_their_bounds_are_refused_at_once() {
     let err = score("--threads", "100000");
     assert!(err.contains("at most 256 worker threads"), "{err}");
     let started = std::time::Instant::now();
-    let train = |folds: &str| {
-        failed(&run_cli(
-            &[
-                "train",
-                "deals.csv",
-                "--target",
-                "outcome",
-                "--id",
-                "deal_id",
-                "--ignore",
-                "created_at",
-                "--ignore",
-                "closed_at",
-                "--folds",
-                folds,
-                "--model",
-                "m.json",
-            ],
-            &dir,
-        ))
+    // `command deals --target outcome --id deal_id --ignore ... extra...`, failing.
+    let deals_job = |command: &str, deals: &str, extra: &[&str]| {
+        let mut args = vec![
+            command,
+            deals,
+            "--target",
+            "outcome",
+            "--id",
+            "deal_id",
+            "--ignore",
+            "created_at",
+            "--ignore",
+            "closed_at",
+        ];
+        args.extend_from_slice(extra);
+        failed(&run_cli(&args, &dir))
     };
-    let err = train("100000");
+    let err = deals_job(
+        "train",
+        "deals.csv",
+        &["--folds", "100000", "--model", "m.json"],
+    );
     assert!(
         err.contains("folds = 100000") && err.contains("from 2 to 100"),
         "{err}"
     );
-    // More folds than lost deals: synthetic deals are about 30 % won.
-    let deals = leadscore::Table::from_csv_path(dir.join("deals.csv")).unwrap();
-    let won = (0..deals.n_rows())
-        .filter(|&r| deals.cell(r, "outcome").unwrap().as_deref() == Some("Won"))
-        .count();
+    // More folds than the won (or lost) deals of 60.
     let few = leadscore::Table::from_csv_path(dir.join("deals.csv"))
         .unwrap()
         .take_rows(&(0..60).collect::<Vec<_>>());
     few.write_csv(std::fs::File::create(dir.join("few.csv")).unwrap())
         .unwrap();
-    assert!(won > 0);
-    let err = failed(&run_cli(
-        &[
-            "evaluate",
-            "few.csv",
-            "--target",
-            "outcome",
-            "--id",
-            "deal_id",
-            "--ignore",
-            "created_at",
-            "--ignore",
-            "closed_at",
-            "--l2",
-            "3",
-            "--folds",
-            "50",
-        ],
-        &dir,
-    ));
+    let err = deals_job("evaluate", "few.csv", &["--l2", "3", "--folds", "50"]);
     assert!(err.contains("no more folds than the fewer"), "{err}");
-    let err = failed(&run_cli(
-        &[
-            "evaluate",
-            "deals.csv",
-            "--target",
-            "outcome",
-            "--id",
-            "deal_id",
-            "--ignore",
-            "created_at",
-            "--ignore",
-            "closed_at",
-            "--l2",
-            "3",
-            "--cut-points",
-            "NaN",
-        ],
-        &dir,
-    ));
+    let err = deals_job(
+        "evaluate",
+        "deals.csv",
+        &["--l2", "3", "--cut-points", "NaN"],
+    );
+    assert!(err.contains("(flag --cut-points)"), "{err}");
     assert!(err.contains("cut_points = NaN"), "{err}");
     assert!(
         started.elapsed().as_secs() < 60,

@@ -47,21 +47,7 @@ impl AtomicFile {
     pub fn create(path: impl AsRef<Path>) -> Result<AtomicFile> {
         let path = path.as_ref().to_path_buf();
         check_destination(&path)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".to_string());
-        let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(d) => d.to_path_buf(),
-            None => PathBuf::from("."),
-        };
-        let file = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(io_err(&dir))?;
-        let tmp = file.path().to_path_buf();
-        register_temporary(&tmp, true);
+        let (file, tmp) = temporary_beside(&path, ".tmp")?;
         Ok(AtomicFile {
             path,
             tmp,
@@ -90,6 +76,29 @@ impl AtomicFile {
         register_temporary(&self.tmp, false);
         result
     }
+}
+
+/// A new temporary file `.NAME.XXXXXX<suffix>` in `path`'s folder: an
+/// unpredictable name, created exclusively (never through an existing file
+/// or link), removed when dropped and, until then, by
+/// [`remove_temporary_files`] on an interrupt.
+fn temporary_beside(path: &Path, suffix: &str) -> Result<(tempfile::NamedTempFile, PathBuf)> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let file = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(suffix)
+        .tempfile_in(&dir)
+        .map_err(io_err(&dir))?;
+    let tmp = file.path().to_path_buf();
+    register_temporary(&tmp, true);
+    Ok((file, tmp))
 }
 
 /// Refuses a destination that exists and is not a regular file.
@@ -233,21 +242,7 @@ impl StagedAppend {
                 });
             }
         }
-        let name = log
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "log".to_string());
-        let dir = match log.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(d) => d.to_path_buf(),
-            None => PathBuf::from("."),
-        };
-        let file = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".pending")
-            .tempfile_in(&dir)
-            .map_err(io_err(&dir))?;
-        let tmp = file.path().to_path_buf();
-        register_temporary(&tmp, true);
+        let (file, tmp) = temporary_beside(&log, ".pending")?;
         Ok(StagedAppend {
             staged: AtomicStaging {
                 file: Some(std::io::BufWriter::new(file)),

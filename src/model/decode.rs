@@ -8,7 +8,6 @@ use super::encoding::Slot;
 use super::{sigmoid, Model, Scores, UnseenValues};
 use serde::Serialize;
 
-use crate::data::lead::Cell;
 use crate::data::{Table, Values};
 use crate::error::{Result, RowError, RowErrors};
 
@@ -230,6 +229,20 @@ impl Model {
     }
 }
 
+impl Model {
+    /// A one-row table of `lead` for this model: its feature columns (each
+    /// must be there), and the id column when the lead carries it.
+    pub(crate) fn one_lead_table(&self, lead: &crate::data::lead::Lead) -> Result<Table> {
+        let mut columns = self.feature_columns();
+        if let Some(id) = self.id_column() {
+            if lead.get(id).is_some() && !columns.contains(&id) {
+                columns.push(id);
+            }
+        }
+        lead.to_table(&columns, &|c| self.boolean_spelling(c))
+    }
+}
+
 /// The score of one lead (see [`Model::score_one`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeadScore {
@@ -272,17 +285,10 @@ impl Model {
     /// assert!(err.to_string().contains("not found"), "{err}");
     /// ```
     pub fn score_one(&self, lead: &crate::data::lead::Lead) -> Result<LeadScore> {
-        let columns = self.feature_columns();
-        let table = lead.to_table(&columns, &|c| self.boolean_spelling(c))?;
+        let table = self.one_lead_table(lead)?;
         let scores = self.score(&table)?;
-        let id = self.id_column().and_then(|c| match lead.get(c)? {
-            Cell::Text(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-            Cell::Number(x) => Some(crate::util::format_number(*x)),
-            Cell::Bool(b) => Some(b.to_string()),
-            Cell::Missing => None,
-        });
         Ok(LeadScore {
-            id,
+            id: scores.ids.and_then(|mut ids| ids.pop().flatten()),
             probability: scores.probability[0],
             points: scores.points[0],
             unseen: scores.unseen.into_iter().map(|u| u.column).collect(),

@@ -158,13 +158,7 @@ impl Model {
     /// assert!((one.base_points + sum - one.points).abs() < 1e-9);
     /// ```
     pub fn explain_one(&self, lead: &crate::data::lead::Lead, top: usize) -> Result<Explanation> {
-        let mut columns = self.feature_columns();
-        if let Some(id) = self.id_column() {
-            if lead.get(id).is_some() && !columns.contains(&id) {
-                columns.push(id);
-            }
-        }
-        let table = lead.to_table(&columns, &|c| self.boolean_spelling(c))?;
+        let table = self.one_lead_table(lead)?;
         self.explain(&table, top)?
             .pop()
             .ok_or_else(|| crate::Error::Internal {

@@ -124,6 +124,8 @@ fn hint(e: &Error) -> Option<String> {
                 "id",
                 "target",
                 "max-rejected",
+                "cut-points",
+                "bootstrap",
                 "out",
             ];
             known
