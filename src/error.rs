@@ -257,6 +257,29 @@ pub enum Error {
         /// What differed.
         reason: String,
     },
+    /// Fewer leads were qualified together than a share or capacity tier
+    /// needs to cut, and the policy has no frozen cuts.
+    #[error(
+        "{leads} lead(s) qualified together, but tier {} ({condition}) needs at least {needed} to cut: \
+         decide against cuts frozen from a reference batch of leads",
+        display_value(tier)
+    )]
+    TooFewLeads {
+        /// The tier.
+        tier: String,
+        /// Its condition, as the policy states it.
+        condition: String,
+        /// Leads qualified together (those that could be read).
+        leads: usize,
+        /// Leads the tier needs.
+        needed: usize,
+    },
+    /// Frozen cuts that do not fit the policy or the model.
+    #[error("frozen cuts: {reason}")]
+    Cuts {
+        /// What does not fit.
+        reason: String,
+    },
     /// Something failed inside leadscore (a worker thread, the thread pool,
     /// building an output batch): not the input's fault.
     #[error("internal error: {what}")]
@@ -282,6 +305,8 @@ pub enum Document {
     Model,
     /// A policy file (`leadscore.policy`).
     Policy,
+    /// A frozen-cuts file (`leadscore.cuts`).
+    Cuts,
 }
 
 /// What an [`Error`] is about, for callers that branch on it (the Python
@@ -321,11 +346,13 @@ impl Error {
             Error::InvalidParameter { .. } => ErrorKind::Parameter,
             Error::NotEnoughOutcomes { .. } | Error::Training { .. } => ErrorKind::Training,
             Error::UnsupportedFormat {
-                document: Document::Policy,
+                document: Document::Policy | Document::Cuts,
                 ..
             }
             | Error::Policy { .. }
-            | Error::Toml { .. } => ErrorKind::Policy,
+            | Error::Toml { .. }
+            | Error::TooFewLeads { .. }
+            | Error::Cuts { .. } => ErrorKind::Policy,
             Error::UnsupportedFormat { .. } | Error::InvalidModel { .. } | Error::Json { .. } => {
                 ErrorKind::ModelFormat
             }

@@ -1,4 +1,4 @@
-//! The batch jobs: [`score_file`] and [`qualify_file`].
+//! The batch jobs: [`score_file`], [`qualify_file`] and [`freeze_cuts_file`].
 
 use std::path::Path;
 
@@ -14,7 +14,7 @@ use crate::data::{Table, Values};
 use crate::error::{Error, Result};
 use crate::evidence::drift::DriftAccumulator;
 use crate::model::{score_columns, Model, UnseenValues};
-use crate::policy::{decision_columns, Decision, LeadFacts, Policy};
+use crate::policy::{decision_columns, Decision, FrozenCuts, LeadFacts, Policy};
 
 /// Scores every lead of `input` (CSV or Parquet, by extension) with `model`
 /// and writes `output` (CSV or Parquet, by extension): the model's id column
@@ -166,51 +166,15 @@ pub fn qualify_file(
     mut hook: Option<DecisionsHook>,
 ) -> Result<QualifySummary> {
     check_files(input, output, options)?;
-    let available = column_names(input)?;
+    let (columns, facts, rejects) = assess_file(model, policy, input, options, 2)?;
     let id = model.id_column().map(str::to_string);
-    let mut columns: Vec<String> = Vec::new();
-    for c in id
-        .iter()
-        .cloned()
-        .chain(model.feature_columns().iter().map(|c| c.to_string()))
-        .chain(policy.columns())
-    {
-        let optional = policy.leads().created_at.as_deref() == Some(c.as_str());
-        if !columns.contains(&c) && (!optional || available.contains(&c)) {
-            columns.push(c);
-        }
-    }
     let id_ref = id.as_deref();
-
-    // Pass 1: facts per lead; rejected rows set aside.
-    let source = Source::open(input, &columns, options.batch_rows)?;
-    let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows, 2)?;
-    let mut facts: Vec<LeadFacts> = Vec::new();
-    let assess = |raw: RawBatch| -> Result<(Vec<LeadFacts>, Accepted)> {
-        let decoded = raw.decode(&columns, id_ref)?;
-        let assessment = policy.assess(model, &decoded.table)?;
-        let accepted = Accepted::new(&decoded, assessment.errors);
-        let facts = assessment
-            .facts
-            .into_iter()
-            .filter(|f| !accepted.is_rejected(f.row - accepted.first_row))
-            .collect();
-        Ok((facts, accepted))
-    };
-    run(
-        source,
-        options.threads,
-        &assess,
-        |(batch_facts, accepted)| {
-            facts.extend(batch_facts);
-            rejects.add(accepted, options)
-        },
-    )?;
-    let plan = policy.plan(facts);
+    let plan = policy.plan(facts)?;
 
     // Pass 2: decisions, in input order.
     let values = policy.leads().deal_value.is_some();
-    let out_columns: Vec<(String, Kind)> = decision_columns(&[], id_ref, values, top)
+    let cuts = policy.cuts().is_some();
+    let out_columns: Vec<(String, Kind)> = decision_columns(&[], id_ref, values, cuts, top)
         .iter()
         .map(|(n, v)| (n.clone(), v.kind()))
         .collect();
@@ -222,7 +186,7 @@ pub fn qualify_file(
     let decide = |raw: RawBatch| -> Result<Decided> {
         let decoded = raw.decode(&columns, id_ref)?;
         let decisions = policy.decide(model, &decoded.table, &plan)?;
-        let cols = decision_columns(&decisions, id_ref, values, top);
+        let cols = decision_columns(&decisions, id_ref, values, cuts, top);
         let chunk = Chunk::encode(cols, format, options.text_cells)?;
         let (rows, n, bytes) = (decoded.table.n_rows(), decisions.len(), decoded.bytes);
         let kept = keep_decisions.then_some((decoded.table, decisions));
@@ -278,4 +242,85 @@ pub fn qualify_file(
         tiers: plan.tier_counts().to_vec(),
         capacity: plan.capacity_report().cloned(),
     })
+}
+
+/// Pass 1 of a qualification over a file: the columns read, the facts of
+/// every lead that could be read, and the rejected rows (counted as pass 1
+/// of `passes`).
+fn assess_file(
+    model: &Model,
+    policy: &Policy,
+    input: &Path,
+    options: &BatchOptions,
+    passes: usize,
+) -> Result<(Vec<String>, Vec<LeadFacts>, Rejects)> {
+    let available = column_names(input)?;
+    let id = model.id_column().map(str::to_string);
+    let mut columns: Vec<String> = Vec::new();
+    for c in id
+        .iter()
+        .cloned()
+        .chain(model.feature_columns().iter().map(|c| c.to_string()))
+        .chain(policy.columns())
+    {
+        let optional = policy.leads().created_at.as_deref() == Some(c.as_str());
+        if !columns.contains(&c) && (!optional || available.contains(&c)) {
+            columns.push(c);
+        }
+    }
+    let id_ref = id.as_deref();
+    let source = Source::open(input, &columns, options.batch_rows)?;
+    let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows, passes)?;
+    let mut facts: Vec<LeadFacts> = Vec::new();
+    let assess = |raw: RawBatch| -> Result<(Vec<LeadFacts>, Accepted)> {
+        let decoded = raw.decode(&columns, id_ref)?;
+        let assessment = policy.assess(model, &decoded.table)?;
+        let accepted = Accepted::new(&decoded, assessment.errors);
+        let facts = assessment
+            .facts
+            .into_iter()
+            .filter(|f| !accepted.is_rejected(f.row - accepted.first_row))
+            .collect();
+        Ok((facts, accepted))
+    };
+    run(
+        source,
+        options.threads,
+        &assess,
+        |(batch_facts, accepted)| {
+            facts.extend(batch_facts);
+            rejects.add(accepted, options)
+        },
+    )?;
+    Ok((columns, facts, rejects))
+}
+
+/// Freezes the share and capacity cuts of `policy` from the leads of
+/// `reference` (CSV or Parquet), taken as one period's leads, read in
+/// batches as [`qualify_file`] reads them (see [`Policy::freeze`]). Rows
+/// that cannot be read are rejected by `options` and left out of the cuts;
+/// the summary counts them.
+pub fn freeze_cuts_file(
+    model: &Model,
+    policy: &Policy,
+    reference: &Path,
+    options: &BatchOptions,
+) -> Result<(FrozenCuts, BatchSummary)> {
+    options.check()?;
+    let fresh = policy.without_cuts();
+    let (_, facts, rejects) = assess_file(model, &fresh, reference, options, 1)?;
+    let plan = fresh.plan_reference(facts)?;
+    let cuts = plan.freeze(&fresh, model)?;
+    let (read, rejected, cells, first_errors) = rejects.finish(options)?;
+    Ok((
+        cuts,
+        BatchSummary {
+            read,
+            written: read - rejected,
+            rejected,
+            rejected_cells: cells,
+            first_errors,
+            drift: None,
+        },
+    ))
 }

@@ -49,7 +49,7 @@ mod rejects;
 mod sink;
 mod source;
 
-pub use jobs::{qualify_file, score_file};
+pub use jobs::{freeze_cuts_file, qualify_file, score_file};
 
 /// A file format, chosen by the file's extension: `.parquet` or `.pq` is
 /// Parquet, anything else CSV (with a header row).

@@ -117,21 +117,43 @@ impl Lead {
                 column: c.to_string(),
                 available: self.columns().map(str::to_string).collect(),
             })?;
-            let values = match cell {
-                Cell::Text(s) => {
-                    let s = s.trim();
-                    Values::Text(vec![(!s.is_empty()).then(|| s.to_string())])
-                }
-                Cell::Number(x) => Values::Number(vec![Some(*x).filter(|x| !x.is_nan())]),
-                Cell::Bool(b) => {
-                    let (yes, no) = spell(c)?;
-                    Values::Text(vec![Some(if *b { yes } else { no })])
-                }
-                Cell::Missing => Values::Text(vec![None]),
-            };
-            out.push((c.to_string(), values));
+            out.push((c.to_string(), cell.values(c, spell)?));
         }
         Table::from_columns(out)
+    }
+
+    /// The text of `column` as a one-row table would hold it (`None` when
+    /// the lead lacks the column or the value is missing).
+    pub(crate) fn text(
+        &self,
+        column: &str,
+        spell: &dyn Fn(&str) -> crate::Result<(String, String)>,
+    ) -> Option<String> {
+        let values = self.get(column)?.values(column, spell).ok()?;
+        values.text(0).map(|s| s.into_owned())
+    }
+}
+
+impl Cell {
+    /// The cell as one row of a column named `column`: text trimmed (empty
+    /// is missing), NaN missing, a boolean in `spell(column)`'s words.
+    fn values(
+        &self,
+        column: &str,
+        spell: &dyn Fn(&str) -> crate::Result<(String, String)>,
+    ) -> crate::Result<Values> {
+        Ok(match self {
+            Cell::Text(s) => {
+                let s = s.trim();
+                Values::Text(vec![(!s.is_empty()).then(|| s.to_string())])
+            }
+            Cell::Number(x) => Values::Number(vec![Some(*x).filter(|x| !x.is_nan())]),
+            Cell::Bool(b) => {
+                let (yes, no) = spell(column)?;
+                Values::Text(vec![Some(if *b { yes } else { no })])
+            }
+            Cell::Missing => Values::Text(vec![None]),
+        })
     }
 }
 

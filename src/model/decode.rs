@@ -8,6 +8,7 @@ use super::encoding::Slot;
 use super::{sigmoid, Model, Scores, UnseenValues};
 use serde::Serialize;
 
+use crate::data::lead::{Cell, Lead};
 use crate::data::{Table, Values};
 use crate::error::{Result, RowError, RowErrors};
 
@@ -231,15 +232,85 @@ impl Model {
 
 impl Model {
     /// A one-row table of `lead` for this model: its feature columns (each
-    /// must be there), and the id column when the lead carries it.
-    pub(crate) fn one_lead_table(&self, lead: &crate::data::lead::Lead) -> Result<Table> {
+    /// must be there), the id column when the lead carries it, and `extra`
+    /// columns (each must be there too).
+    pub(crate) fn one_lead_table(
+        &self,
+        lead: &crate::data::lead::Lead,
+        extra: &[&str],
+    ) -> Result<Table> {
         let mut columns = self.feature_columns();
         if let Some(id) = self.id_column() {
             if lead.get(id).is_some() && !columns.contains(&id) {
                 columns.push(id);
             }
         }
+        for c in extra {
+            if !columns.contains(c) {
+                columns.push(c);
+            }
+        }
         lead.to_table(&columns, &|c| self.boolean_spelling(c))
+    }
+
+    /// The attribute of each feature for one lead, read as a one-row table
+    /// holding it would be read (the same [`Lookup`](super::encoding::Lookup)
+    /// calls, without building the table), and the feature columns whose
+    /// value was unseen in training.
+    pub(crate) fn lead_slots(&self, lead: &Lead) -> Result<(Vec<u32>, Vec<String>)> {
+        let mut slots = Vec::with_capacity(self.features.len());
+        let mut unseen = Vec::new();
+        let mut errors = RowErrors::default();
+        for (f, lookup) in self.features.iter().zip(&self.cache.lookups) {
+            let cell = lead
+                .get(&f.column)
+                .ok_or_else(|| crate::Error::MissingColumn {
+                    column: f.column.clone(),
+                    available: lead.columns().map(str::to_string).collect(),
+                })?;
+            let slot = match cell {
+                Cell::Text(s) => {
+                    let s = s.trim();
+                    lookup.slot_text(&f.encoding, (!s.is_empty()).then_some(s), &self.missing)
+                }
+                Cell::Number(x) => lookup.slot_number(&f.encoding, Some(*x), &self.missing),
+                Cell::Bool(b) => {
+                    let (yes, no) = self.boolean_spelling(&f.column)?;
+                    let text = if *b { yes } else { no };
+                    lookup.slot_text(&f.encoding, Some(&text), &self.missing)
+                }
+                Cell::Missing => lookup.slot_text(&f.encoding, None, &self.missing),
+            };
+            match slot {
+                Ok(Slot::Known(i)) => slots.push(i as u32),
+                Ok(Slot::Unseen(i)) => {
+                    unseen.push(f.column.clone());
+                    slots.push(i as u32)
+                }
+                Err(value) => {
+                    errors.push(1, &f.column, &value, String::from("not a number"));
+                    slots.push(0)
+                }
+            }
+        }
+        errors.into_result()?;
+        Ok((slots, unseen))
+    }
+
+    /// The id of one lead, read as the batch reads the id column.
+    pub(crate) fn lead_id(&self, lead: &Lead) -> Option<String> {
+        let column = self.id_column()?;
+        lead.text(column, &|c| self.boolean_spelling(c))
+    }
+
+    /// Log-odds of one lead from its slots (the sum in [`Model::logits`]'
+    /// order, so the same number).
+    pub(crate) fn lead_logit(&self, slots: &[u32]) -> f64 {
+        let mut z = self.intercept;
+        for (f, &i) in self.features.iter().zip(slots) {
+            z += f.weights[i as usize];
+        }
+        z
     }
 }
 
@@ -284,14 +355,14 @@ impl Model {
     /// let err = model.score_one(&Lead::new().with("industry", "Software")).unwrap_err();
     /// assert!(err.to_string().contains("not found"), "{err}");
     /// ```
-    pub fn score_one(&self, lead: &crate::data::lead::Lead) -> Result<LeadScore> {
-        let table = self.one_lead_table(lead)?;
-        let scores = self.score(&table)?;
+    pub fn score_one(&self, lead: &Lead) -> Result<LeadScore> {
+        let (slots, unseen) = self.lead_slots(lead)?;
+        let z = self.lead_logit(&slots);
         Ok(LeadScore {
-            id: scores.ids.and_then(|mut ids| ids.pop().flatten()),
-            probability: scores.probability[0],
-            points: scores.points[0],
-            unseen: scores.unseen.into_iter().map(|u| u.column).collect(),
+            id: self.lead_id(lead),
+            probability: sigmoid(z),
+            points: self.scale.points(z),
+            unseen,
         })
     }
 }

@@ -240,12 +240,30 @@ impl Lookup {
         r: usize,
         missing: &[String],
     ) -> std::result::Result<Slot, String> {
-        match (encoding, values) {
-            (Encoding::Numeric { .. }, Values::Number(_)) => Ok(Self::numeric_slot(
-                encoding,
-                numeric_cell(values, r, missing)?,
-            )),
+        match values {
+            Values::Number(v) => self.slot_number(encoding, v.get(r).copied().flatten(), missing),
             _ => self.slot_text(encoding, values.text(r).as_deref(), missing),
+        }
+    }
+
+    /// The slot of one number cell (`None` when missing; NaN is missing
+    /// too), or its text when it is not finite. A categorical column reads
+    /// the number as its text.
+    pub(crate) fn slot_number(
+        &self,
+        encoding: &Encoding,
+        x: Option<f64>,
+        missing: &[String],
+    ) -> std::result::Result<Slot, String> {
+        let x = x.filter(|x| !x.is_nan());
+        match encoding {
+            Encoding::Numeric { .. } => match x {
+                Some(x) if !x.is_finite() => Err(format!("{x}")),
+                x => Ok(Self::numeric_slot(encoding, x)),
+            },
+            Encoding::Categorical { .. } => {
+                self.slot_text(encoding, x.map(format_number).as_deref(), missing)
+            }
         }
     }
 

@@ -32,6 +32,10 @@ pub struct Explanation {
     /// the `top` largest negative, then the rest by size. `base_points` plus
     /// the sum of all of them equals `points`.
     pub contributions: Vec<Contribution>,
+    /// Feature columns whose value the model never saw in training (or saw
+    /// too rarely), scored as `(other)`.
+    #[serde(default)]
+    pub unseen: Vec<String>,
 }
 
 impl Explanation {
@@ -86,31 +90,62 @@ impl Model {
         // The leads are decoded once, for the scores and the reasons.
         let (slots, unseen) = self.slots(leads)?;
         let scores = self.scores_of(leads, &slots, unseen);
-        let mut out = Vec::with_capacity(leads.n_rows());
-        for r in 0..leads.n_rows() {
-            let mut contributions: Vec<Contribution> = self
-                .features()
-                .iter()
-                .enumerate()
-                .map(|(j, f)| {
-                    let i = slots[j][r] as usize;
-                    Contribution {
-                        column: f.column.clone(),
-                        attribute: self.cache.labels[j][i].clone(),
-                        points: self.cache.points[j][i],
-                    }
-                })
-                .collect();
-            order_contributions(&mut contributions, top);
-            out.push(Explanation {
-                id: scores.ids.as_ref().and_then(|ids| ids[r].clone()),
-                points: scores.points[r],
-                probability: scores.probability[r],
-                base_points: self.cache.base_points,
-                contributions,
-            });
-        }
+        let out = (0..leads.n_rows())
+            .map(|r| {
+                self.explanation(
+                    |j| slots[j][r],
+                    scores.ids.as_ref().and_then(|ids| ids[r].clone()),
+                    scores.points[r],
+                    scores.probability[r],
+                    top,
+                )
+            })
+            .collect();
         Ok(out)
+    }
+
+    /// The explanation of one lead from its attribute in each feature
+    /// (`slot(j)` for feature `j`), its id, points and probability.
+    fn explanation(
+        &self,
+        slot: impl Fn(usize) -> u32,
+        id: Option<String>,
+        points: f64,
+        probability: f64,
+        top: usize,
+    ) -> Explanation {
+        let mut contributions: Vec<Contribution> = self
+            .features()
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                let i = slot(j) as usize;
+                Contribution {
+                    column: f.column.clone(),
+                    attribute: self.cache.labels[j][i].clone(),
+                    points: self.cache.points[j][i],
+                }
+            })
+            .collect();
+        order_contributions(&mut contributions, top);
+        let unseen = self
+            .features()
+            .iter()
+            .enumerate()
+            .filter(|(j, f)| match &f.encoding {
+                super::Encoding::Categorical { levels } => slot(*j) as usize == levels.len(),
+                super::Encoding::Numeric { .. } => false,
+            })
+            .map(|(_, f)| f.column.clone())
+            .collect();
+        Explanation {
+            id,
+            points,
+            probability,
+            base_points: self.cache.base_points,
+            contributions,
+            unseen,
+        }
     }
 }
 
@@ -158,11 +193,15 @@ impl Model {
     /// assert!((one.base_points + sum - one.points).abs() < 1e-9);
     /// ```
     pub fn explain_one(&self, lead: &crate::data::lead::Lead, top: usize) -> Result<Explanation> {
-        let table = self.one_lead_table(lead)?;
-        self.explain(&table, top)?
-            .pop()
-            .ok_or_else(|| crate::Error::Internal {
-                what: "explaining one lead gave no explanation".into(),
-            })
+
+        let (slots, _) = self.lead_slots(lead)?;
+        let z = self.lead_logit(&slots);
+        Ok(self.explanation(
+            |j| slots[j],
+            self.lead_id(lead),
+            self.scale.points(z),
+            super::sigmoid(z),
+            top,
+        ))
     }
 }

@@ -393,6 +393,7 @@ pub(crate) fn convert(raw: RawPolicy, text: &str) -> (Policy, Vec<PolicyProblem>
         capacity,
         description: raw.description,
         fingerprint: String::new(),
+        cuts: None,
     };
     policy.fingerprint = crate::util::fingerprint::fingerprint(&policy);
     (policy, p.list)

@@ -3,9 +3,11 @@
 //! ([`decision_columns`]).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::cuts::CutsReference;
 use super::plan::{Assessment, Plan};
 use super::rules::{FailedRule, RuleKind};
 use super::{Policy, Route, Sla, DISQUALIFIED_TIER};
@@ -13,7 +15,7 @@ use crate::data::columns::{Columns, OutValues};
 use crate::data::Table;
 use crate::error::{fail_on_rows, Error, Result};
 use crate::model::explain::{reasons_line, top_of};
-use crate::model::{Contribution, Model};
+use crate::model::{Contribution, Explanation, Model};
 use crate::util::time::format_timestamp;
 
 /// What a lead lacks to reach the tier above its own.
@@ -88,6 +90,9 @@ pub struct Decision {
     pub policy_fingerprint: String,
     /// The model's fingerprint.
     pub model_fingerprint: String,
+    /// The reference batch of the frozen cuts the lead was decided against
+    /// (see [`Policy::with_cuts`]), when the policy has them.
+    pub cuts: Option<Arc<CutsReference>>,
     /// Rules the lead failed, must-haves first, in policy order.
     pub failed_rules: Vec<FailedRule>,
     /// What it lacks for the tier above its own (none in the top tier or
@@ -181,7 +186,7 @@ impl Policy {
     pub fn qualify_batch(&self, model: &Model, leads: &Table) -> Result<Qualification> {
         let Assessment { facts, errors } = self.assess(model, leads)?;
         fail_on_rows(errors)?;
-        let plan = self.plan(facts);
+        let plan = self.plan(facts)?;
         let decisions = self.decide(model, leads, &plan)?;
         Ok(Qualification {
             decisions,
@@ -217,6 +222,14 @@ impl Policy {
                 ),
             });
         }
+        if plan.cuts != self.cuts.as_ref().map(|c| c.reference.clone()) {
+            return Err(Error::InvalidParameter {
+                name: "plan".into(),
+                value: "planned against other frozen cuts".into(),
+                reason: "decide with the policy, frozen cuts included, that made the plan".into(),
+            });
+        }
+        self.check_cuts_model(model)?;
         if plan.duplicate_rows > 0 {
             return Err(Error::InvalidParameter {
                 name: "plan".into(),
@@ -263,67 +276,115 @@ impl Policy {
         let model_fingerprint = model.fingerprint();
         let mut decisions = Vec::with_capacity(placed.len());
         for (r, e) in explanations.into_iter().enumerate() {
-            let tier_index = Some(placed[r].tier as usize).filter(|&t| t < self.tiers.len());
-            let tier = tier_index.map(|t| &self.tiers[t]);
-            let failed = std::mem::take(&mut inputs.failed[r]);
-            let gap = match tier_index {
-                Some(t) if t > 0 && !inputs.disqualified[r] => {
-                    let up = &self.tiers[t - 1];
-                    let short = plan.thresholds[t - 1]
-                        .filter(|c| c.is_finite() && *c > e.points)
-                        .map(|c| c - e.points);
-                    let rules: Vec<String> = if up.route == Route::Sales {
-                        failed
-                            .iter()
-                            .filter(|f| f.kind == RuleKind::MustHave)
-                            .map(|f| f.name.clone())
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
-                    if short.is_none() && rules.is_empty() {
-                        None
-                    } else {
-                        Some(Gap {
-                            tier: up.name.clone(),
-                            points_short: short,
-                            failed_rules: rules,
-                        })
-                    }
-                }
-                _ => None,
-            };
-            let deal_value = inputs.deal_values.as_ref().map(|v| v[r]);
-            let sla = tier.and_then(|t| t.sla);
-            decisions.push(Decision {
+            let lead = DecidedLead {
                 row: rows[r],
-                id: e.id,
-                tier: tier
-                    .map(|t| t.name.clone())
-                    .unwrap_or_else(|| DISQUALIFIED_TIER.to_string()),
-                route: tier.map(|t| t.route).unwrap_or(Route::Disqualified),
-                owner: tier.and_then(|t| t.owner.clone()),
-                sla,
-                sla_due: match (inputs.created[r], sla) {
-                    (Some(c), Some(s)) => Some(format_timestamp(c + s.seconds())),
-                    _ => None,
-                },
+                tier: placed[r].tier as usize,
                 rank: placed[r].rank,
-                points: e.points,
-                probability: e.probability,
-                deal_value,
-                expected_value: deal_value.map(|v| v * e.probability),
-                policy_version: self.version.clone(),
-                policy_fingerprint: policy_fingerprint.clone(),
-                model_fingerprint: model_fingerprint.clone(),
-                failed_rules: failed,
-                gap,
-                base_points: e.base_points,
-                contributions: e.contributions,
-            });
+                failed: std::mem::take(&mut inputs.failed[r]),
+                disqualified: inputs.disqualified[r],
+                deal_value: inputs.deal_values.as_ref().map(|v| v[r]),
+                created: inputs.created[r],
+            };
+            decisions.push(self.decision(
+                lead,
+                e,
+                &plan.thresholds,
+                &policy_fingerprint,
+                &model_fingerprint,
+            ));
         }
         Ok(decisions)
     }
+
+    /// The decision of one lead placed in tier `lead.tier` (past the
+    /// policy's tiers for the built-in disqualified tier), from its
+    /// explanation and the tier thresholds.
+    pub(crate) fn decision(
+        &self,
+        lead: DecidedLead,
+        e: Explanation,
+        thresholds: &[Option<f64>],
+        policy_fingerprint: &str,
+        model_fingerprint: &str,
+    ) -> Decision {
+        let tier_index = Some(lead.tier).filter(|&t| t < self.tiers.len());
+        let tier = tier_index.map(|t| &self.tiers[t]);
+        let failed = lead.failed;
+        let gap = match tier_index {
+            Some(t) if t > 0 && !lead.disqualified => {
+                let up = &self.tiers[t - 1];
+                let short = thresholds[t - 1]
+                    .filter(|c| c.is_finite() && *c > e.points)
+                    .map(|c| c - e.points);
+                let rules: Vec<String> = if up.route == Route::Sales {
+                    failed
+                        .iter()
+                        .filter(|f| f.kind == RuleKind::MustHave)
+                        .map(|f| f.name.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                if short.is_none() && rules.is_empty() {
+                    None
+                } else {
+                    Some(Gap {
+                        tier: up.name.clone(),
+                        points_short: short,
+                        failed_rules: rules,
+                    })
+                }
+            }
+            _ => None,
+        };
+        let sla = tier.and_then(|t| t.sla);
+        Decision {
+            row: lead.row,
+            id: e.id,
+            tier: tier
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| DISQUALIFIED_TIER.to_string()),
+            route: tier.map(|t| t.route).unwrap_or(Route::Disqualified),
+            owner: tier.and_then(|t| t.owner.clone()),
+            sla,
+            sla_due: match (lead.created, sla) {
+                (Some(c), Some(s)) => Some(format_timestamp(c + s.seconds())),
+                _ => None,
+            },
+            rank: lead.rank,
+            points: e.points,
+            probability: e.probability,
+            deal_value: lead.deal_value,
+            expected_value: lead.deal_value.map(|v| v * e.probability),
+            policy_version: self.version.clone(),
+            policy_fingerprint: policy_fingerprint.to_string(),
+            model_fingerprint: model_fingerprint.to_string(),
+            cuts: self.cuts.as_ref().map(|c| c.reference.clone()),
+            failed_rules: failed,
+            gap,
+            base_points: e.base_points,
+            contributions: e.contributions,
+        }
+    }
+}
+
+/// What pass 3 knows of one lead besides its explanation.
+pub(crate) struct DecidedLead {
+    /// 1-based row.
+    pub(crate) row: usize,
+    /// Index of its tier in the policy (past the tiers: built-in
+    /// disqualified).
+    pub(crate) tier: usize,
+    /// Rank inside the tier.
+    pub(crate) rank: usize,
+    /// Rules it failed.
+    pub(crate) failed: Vec<FailedRule>,
+    /// It matched a disqualify rule.
+    pub(crate) disqualified: bool,
+    /// Its deal value, when the policy reads one.
+    pub(crate) deal_value: Option<f64>,
+    /// Its created-at time (seconds since 1970).
+    pub(crate) created: Option<i64>,
 }
 
 /// The decision schema, one column per field, shared by decision files
@@ -331,11 +392,14 @@ impl Policy {
 /// one), `tier`, `route`, `owner`, `sla`, `sla_due`, `rank`, `points`,
 /// `probability`, with a deal-value column also `deal_value` and
 /// `expected_value`, then `reasons` (the `top` attributes for and against),
-/// `failed_rules`, `policy_version` and `model_fingerprint`.
+/// `failed_rules`, `policy_version` and `model_fingerprint`; with frozen
+/// cuts (`cuts`) also `cuts_leads`, `cuts_frozen_at` and `cuts_fingerprint`,
+/// the reference the lead was decided against.
 pub fn decision_columns(
     decisions: &[Decision],
     id: Option<&str>,
     deal_values: bool,
+    cuts: bool,
     top: usize,
 ) -> Columns {
     let d = decisions;
@@ -392,6 +456,24 @@ pub fn decision_columns(
         "model_fingerprint".into(),
         text(&|x| Some(x.model_fingerprint.clone())),
     ));
+    if cuts {
+        cols.push((
+            "cuts_leads".into(),
+            OutValues::Int(
+                d.iter()
+                    .map(|x| x.cuts.as_ref().map(|c| c.leads as i64))
+                    .collect(),
+            ),
+        ));
+        cols.push((
+            "cuts_frozen_at".into(),
+            text(&|x| x.cuts.as_ref().map(|c| c.frozen_at.clone())),
+        ));
+        cols.push((
+            "cuts_fingerprint".into(),
+            text(&|x| x.cuts.as_ref().map(|c| c.fingerprint.clone())),
+        ));
+    }
     cols
 }
 

@@ -88,6 +88,7 @@ use crate::model::Model;
 
 mod check;
 mod convert;
+pub mod cuts;
 pub mod decide;
 mod document;
 pub mod log;
@@ -96,6 +97,7 @@ pub mod rules;
 pub mod starter;
 
 pub use decide::{decision_columns, CapacityReport, Decision, Gap, Qualification, TierCount};
+pub use cuts::{Cut, CutsReference, FrozenCuts, FrozenTier};
 pub use log::DecisionLog;
 pub use plan::{Assessment, LeadFacts, Plan};
 pub use rules::{Condition, FailedRule, Missing, Rule, RuleKind, Scalar};
@@ -312,6 +314,10 @@ pub struct Policy {
     pub(crate) description: Option<String>,
     #[serde(skip)]
     pub(crate) fingerprint: String,
+    /// Frozen cuts it decides against (see [`Policy::with_cuts`]); not part
+    /// of the fingerprint.
+    #[serde(skip)]
+    pub(crate) cuts: Option<std::sync::Arc<cuts::AppliedCuts>>,
 }
 
 impl Policy {

@@ -6,6 +6,7 @@ use super::decide::{CapacityReport, TierCount};
 use super::{Policy, Route, TierCondition, DISQUALIFIED_TIER};
 use crate::data::Table;
 use crate::error::{Result, RowError};
+use crate::util::fingerprint::Fnv;
 use crate::model::Model;
 
 impl Policy {
@@ -26,6 +27,7 @@ impl Policy {
     /// rule or the deal value needs that `leads` lacks
     /// ([`Error::MissingColumn`](crate::Error::MissingColumn)).
     pub fn assess(&self, model: &Model, leads: &Table) -> Result<Assessment> {
+        self.check_cuts_model(model)?;
         let (scores, mut errors) = model.score_checked(leads)?;
         let first = leads.first_row();
         let inputs = self.read_inputs(leads, model.missing_tokens(), &|r| first + r, false)?;
@@ -103,7 +105,7 @@ impl Policy {
     ///     assert!(a.errors.is_empty());
     ///     facts.extend(a.facts);
     /// }
-    /// let plan = policy.plan(facts);
+    /// let plan = policy.plan(facts).unwrap();
     /// let mut decisions = Vec::new();
     /// for b in &batches {
     ///     decisions.extend(policy.decide(&model, b, &plan).unwrap());
@@ -111,14 +113,43 @@ impl Policy {
     /// assert_eq!(decisions, policy.qualify(&model, &deals).unwrap());
     /// assert_eq!(plan.tier_counts()[0].leads, 200);
     /// ```
-    pub fn plan(&self, mut facts: Vec<LeadFacts>) -> Plan {
+    pub fn plan(&self, facts: Vec<LeadFacts>) -> Result<Plan> {
+        self.make_plan(facts, false)
+    }
+
+    /// [`Policy::plan`] of a reference batch to freeze cuts from: a
+    /// reference with fewer leads than the capacity is a period in which
+    /// sales takes every eligible lead, so only share tiers need enough
+    /// leads.
+    pub(crate) fn plan_reference(&self, facts: Vec<LeadFacts>) -> Result<Plan> {
+        self.make_plan(facts, true)
+    }
+
+    fn make_plan(&self, mut facts: Vec<LeadFacts>, reference: bool) -> Result<Plan> {
         if !facts.windows(2).all(|w| w[0].row <= w[1].row) {
             facts.sort_by_key(|f| f.row);
         }
         let duplicate_rows = facts.windows(2).filter(|w| w[0].row == w[1].row).count();
         let n = facts.len();
+        self.check_enough_leads(n, reference)?;
+        let mut leads_fingerprint = Fnv::new();
+        for f in &facts {
+            leads_fingerprint.write(&(f.row as u64).to_le_bytes());
+            leads_fingerprint.write(&f.points.to_bits().to_le_bytes());
+        }
         let eligible = |f: &LeadFacts| !f.disqualified && !f.must_failed;
+        let frozen = self.cuts.as_deref();
+        let frozen_capacity = frozen.and_then(|c| {
+            self.tiers
+                .iter()
+                .zip(&c.thresholds)
+                .find(|(t, _)| t.condition == TierCondition::Capacity)
+                .and_then(|(_, x)| *x)
+        });
         let capacity_cut = self.capacity.map(|c| {
+            if frozen.is_some() {
+                return frozen_capacity.unwrap_or(f64::INFINITY);
+            }
             let xs: Vec<f64> = facts
                 .iter()
                 .filter(|f| eligible(f))
@@ -135,8 +166,12 @@ impl Policy {
         let thresholds: Vec<Option<f64>> = self
             .tiers
             .iter()
-            .map(|t| match t.condition {
+            .enumerate()
+            .map(|(i, t)| match t.condition {
                 TierCondition::MinPoints(m) => Some(m),
+                TierCondition::TopShare(_) if frozen.is_some() => {
+                    Some(frozen.and_then(|c| c.thresholds[i]).unwrap_or(f64::INFINITY))
+                }
                 TierCondition::TopShare(s) => {
                     let k = ((s * n as f64) - 1e-9).ceil().max(1.0) as usize;
                     Some(if n == 0 {
@@ -149,29 +184,12 @@ impl Policy {
                 TierCondition::CatchAll => None,
             })
             .collect();
-        let holds = |t: usize, p: f64| thresholds[t].is_none_or(|c| p >= c);
-        let first_disqualified = self
-            .tiers
-            .iter()
-            .position(|t| t.route == Route::Disqualified);
         // Tier of each lead: an index into the policy's tiers, or
         // `self.tiers.len()` for the built-in disqualified tier.
         let builtin = self.tiers.len();
         let tier_of: Vec<usize> = facts
             .iter()
-            .map(|f| {
-                let tier = if f.disqualified {
-                    first_disqualified
-                } else {
-                    (0..self.tiers.len())
-                        .find(|&t| {
-                            !(f.must_failed && self.tiers[t].route == Route::Sales)
-                                && holds(t, f.points)
-                        })
-                        .or(first_disqualified)
-                };
-                tier.unwrap_or(builtin)
-            })
+            .map(|f| self.tier_of(&thresholds, f.points, f.disqualified, f.must_failed))
             .collect();
         // Ranks inside tiers: by key, ties in row order.
         let mut order: Vec<usize> = (0..n).collect();
@@ -248,14 +266,44 @@ impl Policy {
                 rank,
             })
             .collect();
-        Plan {
+        Ok(Plan {
             policy_fingerprint: self.fingerprint(),
+            cuts: frozen.map(|c| c.reference.clone()),
+            leads_fingerprint: leads_fingerprint.finish_hex(),
             thresholds,
             placed,
             duplicate_rows,
             tiers,
             capacity,
-        }
+        })
+    }
+
+    /// The tier of one lead, given each tier's threshold (see
+    /// [`Plan::thresholds`]): an index into the policy's tiers, or
+    /// `self.tiers.len()` for the built-in disqualified tier.
+    pub(crate) fn tier_of(
+        &self,
+        thresholds: &[Option<f64>],
+        points: f64,
+        disqualified: bool,
+        must_failed: bool,
+    ) -> usize {
+        let first_disqualified = || {
+            self.tiers
+                .iter()
+                .position(|t| t.route == Route::Disqualified)
+        };
+        let tier = if disqualified {
+            first_disqualified()
+        } else {
+            (0..self.tiers.len())
+                .find(|&t| {
+                    !(must_failed && self.tiers[t].route == Route::Sales)
+                        && thresholds[t].is_none_or(|c| points >= c)
+                })
+                .or_else(first_disqualified)
+        };
+        tier.unwrap_or(self.tiers.len())
     }
 }
 
@@ -308,6 +356,10 @@ pub(crate) struct Placed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub(crate) policy_fingerprint: String,
+    /// The reference of the frozen cuts it was planned against.
+    pub(crate) cuts: Option<std::sync::Arc<super::cuts::CutsReference>>,
+    /// Fingerprint of the planned leads' rows and points.
+    pub(crate) leads_fingerprint: String,
     /// The points each policy tier's condition needs (`None` for a
     /// catch-all; infinite for a cut no lead can reach or every lead does).
     pub(crate) thresholds: Vec<Option<f64>>,
