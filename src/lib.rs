@@ -24,7 +24,8 @@ pub use model::{
 };
 pub use ndarray;
 pub use policy::{
-    Assessment, Decision, DecisionLog, LeadFacts, Plan, Policy, Route, Rule, Sla, Tier,
+    Assessment, Decision, DecisionLog, FrozenCuts, LeadFacts, Plan, Policy, Qualifier, Route, Rule,
+    Sla, Tier,
 };
 
 /// Old module paths of leadscore 0.1, kept for one release: use the

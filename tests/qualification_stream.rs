@@ -96,6 +96,10 @@ fn batches_decide_exactly_as_the_whole_table() {
     let model = model();
     for (name, policy) in policies() {
         let whole = policy.qualify_batch(model, deals()).unwrap();
+        if name == "capacity above eligible" {
+            let c = whole.capacity.as_ref().unwrap();
+            assert!(c.eligible < c.capacity, "{c:?}");
+        }
         for sizes in [&[1, 7, 333][..], &[2_999], &[1_000, 1_000], &[]] {
             let s = stream(&policy, model, &batches(deals(), sizes));
             assert!(s.errors.is_empty(), "{name}");

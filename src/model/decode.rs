@@ -231,28 +231,6 @@ impl Model {
 }
 
 impl Model {
-    /// A one-row table of `lead` for this model: its feature columns (each
-    /// must be there), the id column when the lead carries it, and `extra`
-    /// columns (each must be there too).
-    pub(crate) fn one_lead_table(
-        &self,
-        lead: &crate::data::lead::Lead,
-        extra: &[&str],
-    ) -> Result<Table> {
-        let mut columns = self.feature_columns();
-        if let Some(id) = self.id_column() {
-            if lead.get(id).is_some() && !columns.contains(&id) {
-                columns.push(id);
-            }
-        }
-        for c in extra {
-            if !columns.contains(c) {
-                columns.push(c);
-            }
-        }
-        lead.to_table(&columns, &|c| self.boolean_spelling(c))
-    }
-
     /// The attribute of each feature for one lead, read as a one-row table
     /// holding it would be read (the same [`Lookup`](super::encoding::Lookup)
     /// calls, without building the table), and the feature columns whose

@@ -193,7 +193,6 @@ impl Model {
     /// assert!((one.base_points + sum - one.points).abs() < 1e-9);
     /// ```
     pub fn explain_one(&self, lead: &crate::data::lead::Lead, top: usize) -> Result<Explanation> {
-
         let (slots, _) = self.lead_slots(lead)?;
         let z = self.lead_logit(&slots);
         Ok(self.explanation(

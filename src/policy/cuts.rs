@@ -30,6 +30,8 @@
 //!     name = "A"
 //!     top_share = 0.1
 //!     route = "sales"
+//!     owner = "Account Executives"
+//!     sla = "4h"
 //!     [[tier]]
 //!     name = "B"
 //!     route = "nurture"
@@ -198,7 +200,10 @@ impl FrozenCuts {
         for t in &cuts.tiers {
             if let Cut::MinPoints(p) = t.cut {
                 if !p.is_finite() {
-                    return Err(cuts_error(format!("tier {:?} has a cut of {p} points", t.tier)));
+                    return Err(cuts_error(format!(
+                        "tier {:?} has a cut of {p} points",
+                        t.tier
+                    )));
                 }
             }
         }
@@ -229,7 +234,9 @@ impl Policy {
         let fresh = self.without_cuts();
         let assessment = fresh.assess(model, reference)?;
         fail_on_rows(assessment.errors)?;
-        fresh.plan_reference(assessment.facts)?.freeze(&fresh, model)
+        fresh
+            .plan_reference(assessment.facts)?
+            .freeze(&fresh, model)
     }
 
     /// This policy deciding against `cuts`: its share and capacity tiers
@@ -346,7 +353,7 @@ impl Policy {
 }
 
 /// Tiers whose cut depends on the leads qualified together.
-fn needs_cut(c: TierCondition) -> bool {
+pub(super) fn needs_cut(c: TierCondition) -> bool {
     matches!(c, TierCondition::TopShare(_) | TierCondition::Capacity)
 }
 

@@ -98,6 +98,9 @@ pub struct Decision {
     /// What it lacks for the tier above its own (none in the top tier or
     /// when disqualified).
     pub gap: Option<Gap>,
+    /// Feature columns whose value was never seen in training (scored as
+    /// `(other)`).
+    pub unseen: Vec<String>,
     /// Points every lead starts from.
     pub base_points: f64,
     /// Points of each of the lead's attributes, the strongest for and
@@ -362,6 +365,7 @@ impl Policy {
             cuts: self.cuts.as_ref().map(|c| c.reference.clone()),
             failed_rules: failed,
             gap,
+            unseen: e.unseen,
             base_points: e.base_points,
             contributions: e.contributions,
         }

@@ -92,13 +92,15 @@ pub mod cuts;
 pub mod decide;
 mod document;
 pub mod log;
+pub mod one;
 pub mod plan;
 pub mod rules;
 pub mod starter;
 
-pub use decide::{decision_columns, CapacityReport, Decision, Gap, Qualification, TierCount};
 pub use cuts::{Cut, CutsReference, FrozenCuts, FrozenTier};
+pub use decide::{decision_columns, CapacityReport, Decision, Gap, Qualification, TierCount};
 pub use log::DecisionLog;
+pub use one::Qualifier;
 pub use plan::{Assessment, LeadFacts, Plan};
 pub use rules::{Condition, FailedRule, Missing, Rule, RuleKind, Scalar};
 

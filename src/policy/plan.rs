@@ -6,8 +6,8 @@ use super::decide::{CapacityReport, TierCount};
 use super::{Policy, Route, TierCondition, DISQUALIFIED_TIER};
 use crate::data::Table;
 use crate::error::{Result, RowError};
-use crate::util::fingerprint::Fnv;
 use crate::model::Model;
+use crate::util::fingerprint::Fnv;
 
 impl Policy {
     /// Pass 1 of a qualification in batches: the [`LeadFacts`] of every lead
@@ -163,27 +163,26 @@ impl Policy {
                 kth_highest(xs, c.leads())
             }
         });
-        let thresholds: Vec<Option<f64>> = self
-            .tiers
-            .iter()
-            .enumerate()
-            .map(|(i, t)| match t.condition {
-                TierCondition::MinPoints(m) => Some(m),
-                TierCondition::TopShare(_) if frozen.is_some() => {
-                    Some(frozen.and_then(|c| c.thresholds[i]).unwrap_or(f64::INFINITY))
-                }
-                TierCondition::TopShare(s) => {
-                    let k = ((s * n as f64) - 1e-9).ceil().max(1.0) as usize;
-                    Some(if n == 0 {
-                        f64::INFINITY
-                    } else {
-                        kth_highest(facts.iter().map(|f| f.points).collect(), k)
-                    })
-                }
-                TierCondition::Capacity => Some(capacity_cut.unwrap_or(f64::INFINITY)),
-                TierCondition::CatchAll => None,
-            })
-            .collect();
+        let thresholds: Vec<Option<f64>> = match self.fixed_thresholds() {
+            Some(t) => t,
+            None => self
+                .tiers
+                .iter()
+                .map(|t| match t.condition {
+                    TierCondition::MinPoints(m) => Some(m),
+                    TierCondition::TopShare(s) => {
+                        let k = ((s * n as f64) - 1e-9).ceil().max(1.0) as usize;
+                        Some(if n == 0 {
+                            f64::INFINITY
+                        } else {
+                            kth_highest(facts.iter().map(|f| f.points).collect(), k)
+                        })
+                    }
+                    TierCondition::Capacity => Some(capacity_cut.unwrap_or(f64::INFINITY)),
+                    TierCondition::CatchAll => None,
+                })
+                .collect(),
+        };
         // Tier of each lead: an index into the policy's tiers, or
         // `self.tiers.len()` for the built-in disqualified tier.
         let builtin = self.tiers.len();
@@ -276,6 +275,35 @@ impl Policy {
             tiers,
             capacity,
         })
+    }
+
+    /// Each tier's threshold when it does not depend on the leads qualified
+    /// together: with frozen cuts, or without share and capacity tiers.
+    pub(crate) fn fixed_thresholds(&self) -> Option<Vec<Option<f64>>> {
+        let frozen = self.cuts.as_deref();
+        if frozen.is_none()
+            && self
+                .tiers
+                .iter()
+                .any(|t| super::cuts::needs_cut(t.condition))
+        {
+            return None;
+        }
+        Some(
+            self.tiers
+                .iter()
+                .enumerate()
+                .map(|(i, t)| match t.condition {
+                    TierCondition::MinPoints(m) => Some(m),
+                    TierCondition::TopShare(_) | TierCondition::Capacity => Some(
+                        frozen
+                            .and_then(|c| c.thresholds[i])
+                            .unwrap_or(f64::INFINITY),
+                    ),
+                    TierCondition::CatchAll => None,
+                })
+                .collect(),
+        )
     }
 
     /// The tier of one lead, given each tier's threshold (see
