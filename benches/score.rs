@@ -1,6 +1,7 @@
 //! Scoring throughput: `Model::score` on in-memory tables, the CSV path
 //! (parse + score) that `leadscore score` runs per batch, and one lead at a
-//! time (`Model::score_one`, a web form's path).
+//! time (`Model::score_one`, `explain_one` and `Qualifier::decide_one`, a
+//! web form's path).
 
 mod common;
 
@@ -39,6 +40,20 @@ fn score_one(c: &mut Criterion) {
         .map(|c| (c.clone(), leads.cell(0, c).unwrap().map(|s| s.into_owned())))
         .collect();
     c.bench_function("score_one", |b| b.iter(|| model.score_one(&lead).unwrap()));
+    c.bench_function("explain_one", |b| {
+        b.iter(|| model.explain_one(&lead, 3).unwrap())
+    });
+    // The example policy (capacity tier, rules, deal value, SLAs) against
+    // cuts frozen from 5 000 leads.
+    let policy_file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/policy.toml");
+    let policy = leadscore::Policy::load(policy_file).unwrap();
+    let reference = leadscore::synthetic::deals(5_000, 8).table;
+    let cuts = policy.freeze(&model, &reference).unwrap();
+    let qualifier =
+        leadscore::Qualifier::new(model.clone(), policy.with_cuts(cuts).unwrap()).unwrap();
+    c.bench_function("decide_one", |b| {
+        b.iter(|| qualifier.decide_one(&lead).unwrap())
+    });
 }
 
 criterion_group! {

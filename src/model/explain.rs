@@ -151,25 +151,27 @@ impl Model {
 
 /// Orders contributions: the `top` largest positive, the `top` largest
 /// negative, then the rest by absolute size.
-fn order_contributions(c: &mut [Contribution], top: usize) {
+fn order_contributions(c: &mut Vec<Contribution>, top: usize) {
     c.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
-    let rank = |x: &Contribution, pos_seen: &mut usize, neg_seen: &mut usize| {
-        if x.points > 0.0 && *pos_seen < top {
-            *pos_seen += 1;
-            0
-        } else if x.points < 0.0 && *neg_seen < top {
-            *neg_seen += 1;
-            1
-        } else {
-            2
-        }
-    };
-    let (mut p, mut n) = (0, 0);
-    let ranks: Vec<u8> = c.iter().map(|x| rank(x, &mut p, &mut n)).collect();
-    let mut idx: Vec<usize> = (0..c.len()).collect();
-    idx.sort_by_key(|&i| ranks[i]);
-    let sorted: Vec<Contribution> = idx.iter().map(|&i| c[i].clone()).collect();
-    c.clone_from_slice(&sorted);
+    let (mut pos_seen, mut neg_seen) = (0, 0);
+    let mut ranked: Vec<(u8, Contribution)> = c
+        .drain(..)
+        .map(|x| {
+            let rank = if x.points > 0.0 && pos_seen < top {
+                pos_seen += 1;
+                0
+            } else if x.points < 0.0 && neg_seen < top {
+                neg_seen += 1;
+                1
+            } else {
+                2
+            };
+            (rank, x)
+        })
+        .collect();
+    // A stable sort: inside each rank, the order by size stays.
+    ranked.sort_by_key(|(rank, _)| *rank);
+    c.extend(ranked.into_iter().map(|(_, x)| x));
 }
 
 impl Model {

@@ -1,15 +1,125 @@
-//! DataFrames in and out: any object with `__arrow_c_stream__` (pandas,
-//! polars, pyarrow, duckdb ...) becomes a core `Table`; results go back as
-//! columns that `leadscore._frames` wraps in the caller's frame type.
+//! DataFrames in: any object with `__arrow_c_stream__` (pandas, polars
+//! frames and `LazyFrame`s, pyarrow tables and `RecordBatchReader`s, duckdb
+//! ...) becomes a core `Table`, its data read once. Results go back through
+//! `crate::frame_out`.
 
-use arrow_array::ArrayRef;
-use arrow_schema::DataType;
+use std::cell::RefCell;
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, SchemaRef};
 use leadscore::data::arrow::values_from_arrow;
 use leadscore::{Table, Values};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
-use pyo3_arrow::PyTable;
+use pyo3_arrow::{PySchema, PyTable};
 use rayon::prelude::*;
+
+pub use crate::frame_out::{columns_to_frame, to_frame, Column};
+
+thread_local! {
+    /// An input that only has `__arrow_c_stream__`, read to learn its
+    /// column names and kept for the read that follows in the same call: a
+    /// stream (a `RecordBatchReader`, say) can be read only once.
+    static STASH: RefCell<Option<(Py<PyAny>, Vec<RecordBatch>, SchemaRef)>> =
+        const { RefCell::new(None) };
+}
+
+fn stashed<T>(
+    obj: &Bound<'_, PyAny>,
+    f: impl FnOnce(&mut Option<(Py<PyAny>, Vec<RecordBatch>, SchemaRef)>) -> T,
+) -> Option<T> {
+    STASH.with(|s| {
+        let mut s = s.borrow_mut();
+        let hit = s.as_ref().is_some_and(|(o, _, _)| o.bind(obj.py()).is(obj));
+        hit.then(|| f(&mut s))
+    })
+}
+
+fn not_a_frame(obj: &Bound<'_, PyAny>) -> PyErr {
+    let name = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    PyTypeError::new_err(format!(
+        "expected a pandas, polars or pyarrow frame (anything with __arrow_c_stream__), got {name}"
+    ))
+}
+
+/// The column names of a frame-like input, without reading its data where
+/// the frame says them (pandas, polars, pyarrow, `__arrow_c_schema__`); an
+/// object with only `__arrow_c_stream__` is read here, once, and kept for
+/// the read that follows.
+pub fn column_names(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let names = obj
+        .py()
+        .import("leadscore._frames")?
+        .call_method1("column_names", (obj,))?;
+    if !names.is_none() {
+        return names.extract();
+    }
+    let schema = if let Some(schema) = stashed(obj, |s| s.as_ref().map(|(_, _, s)| s.clone())) {
+        schema.ok_or_else(|| not_a_frame(obj))?
+    } else if obj.hasattr("__arrow_c_schema__")? {
+        obj.extract::<PySchema>()?.into_inner()
+    } else if obj.hasattr("__arrow_c_stream__")? {
+        let (batches, schema) = obj.extract::<PyTable>()?.into_inner();
+        STASH.with(|s| *s.borrow_mut() = Some((obj.clone().unbind(), batches, schema.clone())));
+        schema
+    } else {
+        return Err(not_a_frame(obj));
+    };
+    Ok(schema.fields().iter().map(|f| f.name().clone()).collect())
+}
+
+/// The Arrow data of `obj`: only `columns` when given (all there), else all.
+fn arrow_of(
+    obj: &Bound<'_, PyAny>,
+    columns: Option<&[String]>,
+) -> PyResult<(Vec<RecordBatch>, SchemaRef)> {
+    let (batches, schema) = match stashed(obj, |s| s.take()).flatten() {
+        Some((_, batches, schema)) => (batches, schema),
+        None => {
+            let arrow = obj
+                .py()
+                .import("leadscore._frames")?
+                .call_method1("to_arrow", (obj, columns))?;
+            arrow.extract::<PyTable>()?.into_inner()
+        }
+    };
+    let Some(columns) = columns else {
+        return Ok((batches, schema));
+    };
+    // A stream is read whole; keep the columns asked for, in their order.
+    let indices = columns
+        .iter()
+        .map(|c| schema.index_of(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PyTypeError::new_err(e.to_string()))?;
+    if indices.iter().copied().eq(0..schema.fields().len()) {
+        return Ok((batches, schema));
+    }
+    let projected = std::sync::Arc::new(
+        schema
+            .project(&indices)
+            .map_err(|e| PyTypeError::new_err(e.to_string()))?,
+    );
+    let batches = batches
+        .iter()
+        .map(|b| b.project(&indices))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PyTypeError::new_err(e.to_string()))?;
+    Ok((batches, projected))
+}
+
+/// A frame read for the core: the table, and the column `keep` as the
+/// Arrow array it was (an id the output copies as it is, never converted).
+pub struct Read {
+    /// The columns converted for the core.
+    pub table: Table,
+    /// The kept column, whole.
+    pub kept: Option<ArrayRef>,
+}
 
 /// Reads a DataFrame-like object into a `Table`: all its columns, or only
 /// `needed` (a needed column the frame lacks is a `DataError` naming it).
@@ -24,32 +134,47 @@ pub fn table_from_py(
     needed: Option<Vec<String>>,
     model: Option<&leadscore::Model>,
 ) -> PyResult<Table> {
+    let names = match &needed {
+        Some(_) => Some(column_names(obj)?),
+        None => None,
+    };
+    Ok(read_frame(obj, names.as_deref(), needed, model, None)?.table)
+}
+
+/// [`table_from_py`] for an input whose column names are `names` (from
+/// [`column_names`]; needed when `needed` is), the column `keep` (one of
+/// `needed`) taken out of the table and returned as its Arrow array.
+pub fn read_frame(
+    obj: &Bound<'_, PyAny>,
+    names: Option<&[String]>,
+    needed: Option<Vec<String>>,
+    model: Option<&leadscore::Model>,
+    keep: Option<&str>,
+) -> PyResult<Read> {
     let py = obj.py();
-    let frames = py.import("leadscore._frames")?;
-    if let Some(needed) = &needed {
-        let names: Vec<String> = frames.call_method1("column_names", (obj,))?.extract()?;
+    if let (Some(needed), Some(names)) = (&needed, names) {
         if let Some(missing) = needed.iter().find(|c| !names.contains(c)) {
+            stashed(obj, |s| s.take()); // not read after all
             return Err(crate::error::to_py(
                 py,
                 leadscore::Error::MissingColumn {
                     column: missing.clone(),
-                    available: names,
+                    available: names.to_vec(),
                 },
             ));
         }
     }
-    let arrow = frames.call_method1("to_arrow", (obj, needed))?;
-    let table: PyTable = arrow.extract()?;
-    let (batches, schema) = table.into_inner();
-    let jobs: Vec<(String, DataType, Vec<ArrayRef>)> = schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(i, field)| {
-            let chunks = batches.iter().map(|b| b.column(i).clone()).collect();
-            (field.name().clone(), field.data_type().clone(), chunks)
-        })
-        .collect();
+    let (batches, schema) = arrow_of(obj, needed.as_deref())?;
+    let mut kept = None;
+    let mut jobs: Vec<(String, DataType, Vec<ArrayRef>)> = Vec::new();
+    for (i, field) in schema.fields().iter().enumerate() {
+        let chunks: Vec<ArrayRef> = batches.iter().map(|b| b.column(i).clone()).collect();
+        if Some(field.name().as_str()) == keep {
+            kept = Some(crate::frame_out::whole(field.data_type(), &chunks)?);
+        } else {
+            jobs.push((field.name().clone(), field.data_type().clone(), chunks));
+        }
+    }
     // Columns convert in parallel, without the GIL.
     let converted: Vec<leadscore::Result<(String, Values)>> = py.detach(|| {
         jobs.into_par_iter()
@@ -73,74 +198,14 @@ pub fn table_from_py(
         .into_iter()
         .collect::<leadscore::Result<Vec<_>>>()
         .map_err(|e| crate::error::to_py(py, e))?;
-    Table::from_columns(columns).map_err(|e| crate::error::to_py(py, e))
-}
-
-/// A result column.
-pub enum Column {
-    /// Floating-point numbers.
-    Float(Vec<f64>),
-    /// Whole numbers.
-    Int(Vec<i64>),
-    /// Optional text.
-    Text(Vec<Option<String>>),
-}
-
-/// Wraps result columns in the same frame type as `like` (see
-/// `leadscore._frames`), first copying `like`'s column `id` when given.
-pub fn to_frame<'py>(
-    py: Python<'py>,
-    columns: Vec<(String, Column)>,
-    like: Option<&Bound<'py, PyAny>>,
-    id: Option<&str>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let dict = PyDict::new(py);
-    for (name, column) in columns {
-        match column {
-            Column::Float(v) => dict.set_item(name, numpy::PyArray1::from_vec(py, v))?,
-            Column::Int(v) => dict.set_item(name, numpy::PyArray1::from_vec(py, v))?,
-            Column::Text(v) => dict.set_item(name, v)?,
-        }
-    }
-    py.import("leadscore._frames")?
-        .call_method1("to_frame", (dict, like, id))
-}
-
-/// Output columns of the core's schemas (scores, decisions) as a frame of
-/// the same kind as `like`, with `like`'s column `id` first when given.
-/// Numbers stay exact (files show points to 2 decimals; frames do not).
-pub fn columns_to_frame<'py>(
-    py: Python<'py>,
-    columns: leadscore::data::columns::Columns,
-    like: Option<&Bound<'py, PyAny>>,
-    id: Option<&str>,
-) -> PyResult<Bound<'py, PyAny>> {
-    use leadscore::data::columns::OutValues;
-    let columns = columns
-        .into_iter()
-        .map(|(name, values)| {
-            let column = match values {
-                OutValues::Text(v) => Column::Text(v),
-                OutValues::Float(v) | OutValues::Fixed2(v) => Column::Float(v),
-                OutValues::OptFixed2(v) => {
-                    Column::Float(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
-                }
-                OutValues::Int(v) => Column::Int(v.into_iter().map(|x| x.unwrap_or(0)).collect()),
-            };
-            (name, column)
-        })
-        .collect();
-    to_frame(py, columns, like, id)
+    let table = Table::from_columns(columns).map_err(|e| crate::error::to_py(py, e))?;
+    Ok(Read { table, kept })
 }
 
 /// The columns of `obj` but `ignore` (so a column left out of training is
 /// never converted, whatever its type).
 pub fn columns_except(obj: &Bound<'_, PyAny>, ignore: &[String]) -> PyResult<Vec<String>> {
-    let names: Vec<String> = obj
-        .py()
-        .import("leadscore._frames")?
-        .call_method1("column_names", (obj,))?
-        .extract()?;
+    let names = column_names(obj)?;
     Ok(names.into_iter().filter(|n| !ignore.contains(n)).collect())
 }
 
@@ -151,11 +216,12 @@ pub fn deals_from_py(
     obj: &Bound<'_, PyAny>,
     ignore: Vec<String>,
 ) -> PyResult<(Table, Vec<String>)> {
-    let all = columns_except(obj, &[])?;
+    let all = column_names(obj)?;
     let (present, absent): (Vec<String>, Vec<String>) =
         ignore.into_iter().partition(|c| all.contains(c));
-    let table = table_from_py(obj, Some(columns_except(obj, &present)?), None)?;
-    Ok((table, absent))
+    let needed = all.iter().filter(|n| !present.contains(n)).cloned().collect();
+    let read = read_frame(obj, Some(&all), Some(needed), None, None)?;
+    Ok((read.table, absent))
 }
 
 /// A lead from a dict of column -> value: `None` is missing, `bool` (or

@@ -1,14 +1,21 @@
 """DataFrames in and out without a hard dependency on any frame library.
 
 Input: anything exposing ``__arrow_c_stream__`` (pandas >= 2.2, polars,
-pyarrow, duckdb ...), and polars ``LazyFrame`` (collected for the columns
-needed). polars' all-missing ``Null`` columns are read as missing text. Output: the same kind as the input, built from a dict of
-columns; the kind is read from the type's module, so nothing is imported that
-the caller did not already use.
+pyarrow tables and ``RecordBatchReader``s, duckdb ...), and polars
+``LazyFrame`` (collected once, by the streaming engine where polars has it,
+for the columns needed). polars' all-missing ``Null`` columns are read as
+missing text. Output: Arrow arrays built by the native module, handed to the
+caller's library: pyarrow as they are, polars through its own Arrow reader
+(no pyarrow needed), pandas through pyarrow's ``to_pandas``; pandas without
+pyarrow (and dicts) get numpy arrays and lists. The kind is read from the
+type's module, so nothing is imported that the caller did not already use.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import sys
 from typing import Any
 
 
@@ -26,8 +33,10 @@ def _is_lazy(obj: Any) -> bool:
     return _kind(obj) == "polars" and hasattr(obj, "collect") and hasattr(obj, "collect_schema")
 
 
-def column_names(obj: Any) -> list[str]:
-    """The column names of a frame-like input."""
+def column_names(obj: Any) -> list[str] | None:
+    """The column names of a frame-like input, or None for an object that
+    only has ``__arrow_c_stream__`` (or ``__arrow_c_schema__``): the native
+    module reads its schema."""
     if isinstance(obj, dict):
         return [str(k) for k in obj]
     if _is_lazy(obj):
@@ -39,6 +48,8 @@ def column_names(obj: Any) -> list[str]:
     if names is None:
         names = getattr(obj, "columns", None)  # pandas, polars
     if names is None:
+        if hasattr(obj, "__arrow_c_stream__") or hasattr(obj, "__arrow_c_schema__"):
+            return None
         raise TypeError(
             "expected a pandas, polars or pyarrow frame (anything with __arrow_c_stream__), "
             f"got {type(obj).__name__}"
@@ -51,18 +62,18 @@ def to_arrow(obj: Any, columns: list[str] | None = None) -> Any:
     holding only ``columns`` when given."""
     kind = _kind(obj)
     if _is_lazy(obj):
-        obj = (obj.select(columns) if columns is not None else obj).collect()
+        obj = _collect(obj.select(columns) if columns is not None else obj)
     if kind == "polars":
         obj = _polars_without_null_columns(obj)
     if columns is not None and kind in ("pandas", "polars"):
         obj = obj[columns]
     elif columns is not None and kind == "pyarrow" and hasattr(obj, "select"):
         obj = obj.select(columns)
+    if kind == "pandas":
+        # pandas' own export needs pyarrow; go through it explicitly so
+        # the index is dropped and object columns become strings.
+        return _pandas_to_arrow(obj)
     if hasattr(obj, "__arrow_c_stream__"):
-        if _kind(obj) == "pandas":
-            # pandas' own export needs pyarrow; go through it explicitly so
-            # the index is dropped and object columns become strings.
-            return _pandas_to_arrow(obj)
         return obj
     if isinstance(obj, dict):
         import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
@@ -71,6 +82,15 @@ def to_arrow(obj: Any, columns: list[str] | None = None) -> Any:
     raise TypeError(
         f"expected a pandas, polars or pyarrow frame (anything with __arrow_c_stream__), got {type(obj).__name__}"
     )
+
+
+def _collect(lazy: Any) -> Any:
+    """A ``LazyFrame``'s query run once, by the streaming engine where this
+    polars has it (row order kept)."""
+    try:
+        return lazy.collect(engine="streaming")
+    except TypeError:  # a polars without the engine argument
+        return lazy.collect()
 
 
 def _polars_without_null_columns(frame: Any) -> Any:
@@ -104,7 +124,7 @@ def _is_missing(value: Any) -> bool:
 
 
 def empty_of_kind(kind: str) -> Any:
-    """A stand-in whose kind ``to_frame`` copies (for results with no input frame)."""
+    """A stand-in whose kind ``route`` copies (for results with no input frame)."""
     if kind not in ("pandas", "polars", "pyarrow"):
         raise ValueError(f"kind must be 'pandas', 'polars' or 'pyarrow', not {kind!r}")
     return _Kind(kind)
@@ -115,22 +135,52 @@ class _Kind:
         self.kind = kind
 
 
-def _column_of(frame: Any, name: str, kind: str) -> Any:
-    if _is_lazy(frame):
-        return frame.select(name).collect()[name]
-    if kind == "pandas":
-        return frame[name].reset_index(drop=True)
-    if kind == "pyarrow":
-        return frame.column(name)
-    return frame[name]
+@functools.cache
+def _has(module: str) -> bool:
+    """Whether ``module`` can be imported (looked up once)."""
+    if module in sys.modules:
+        return sys.modules[module] is not None
+    return importlib.util.find_spec(module) is not None
 
 
-def to_frame(columns: dict[str, Any], like: Any, id: str | None = None) -> Any:
-    """Builds a frame of the same kind as ``like`` from a dict of columns,
-    with ``like``'s column ``id`` first when given."""
+def route(like: Any) -> tuple[str, bool]:
+    """The kind of frame results go back as, for an input ``like`` (``pandas``,
+    ``polars``, ``pyarrow`` or ``dict``), and whether they go through Arrow
+    (else as numpy arrays and lists: pandas without pyarrow, dicts)."""
     kind = like.kind if isinstance(like, _Kind) else _kind(like)
-    if id is not None:
-        columns = {id: _column_of(like, id, kind), **columns}
+    if kind == "dict":
+        return kind, False
+    if kind == "pandas":
+        return kind, _has("pyarrow")
+    return kind, True
+
+
+def from_arrow(table: Any, kind: str) -> Any:
+    """Result columns, an object with ``__arrow_c_stream__`` built by the
+    native module, as a frame of ``kind``."""
+    if kind == "polars":
+        import polars as pl
+
+        try:
+            return pl.DataFrame(table)
+        except TypeError:  # a polars that cannot read the Arrow C stream itself
+            import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+
+            return pl.from_arrow(pa.table(table))
+    if not _has("pyarrow"):
+        # Another object with __arrow_c_stream__ and no pyarrow: the Arrow
+        # table as it is (it has __arrow_c_stream__ too).
+        return table
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+
+    arrow = pa.table(table)
+    if kind == "pandas":
+        return arrow.to_pandas()
+    return arrow
+
+
+def from_columns(columns: dict[str, Any], kind: str) -> Any:
+    """A frame of ``kind`` from a dict of columns (numpy arrays and lists)."""
     if kind == "pandas":
         import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
