@@ -225,3 +225,111 @@ fn a_qualifier_is_shared_between_threads() {
     });
     assert_eq!(alone, threaded);
 }
+
+#[test]
+fn cli_freezes_cuts_and_qualifies_one_lead_against_them() {
+    use common::cli::{failed, read_csv_rows, run_cli, succeeded, synthetic_csv, train_synthetic};
+    let dir = common::temp_dir("one_lead_cli");
+    synthetic_csv(&dir, 3000, 1, "deals.csv");
+    train_synthetic(&dir, "m.json", &[]);
+    let init = ["policy", "init", "--model", "m.json", "--out", "p.toml"];
+    succeeded(&run_cli(
+        &[&init[..], &["--capacity", "150"]].concat(),
+        &dir,
+    ));
+    // The worst lead of the 3 000, alone in a file.
+    let deals = Table::from_csv_path(dir.join("deals.csv")).unwrap();
+    let model = leadscore::Model::load(dir.join("m.json")).unwrap();
+    let points = model.score(&deals).unwrap().points;
+    let worst = (0..deals.n_rows())
+        .min_by(|&a, &b| points[a].total_cmp(&points[b]))
+        .unwrap();
+    let mut csv = Vec::new();
+    deals.take_rows(&[worst]).write_csv(&mut csv).unwrap();
+    std::fs::write(dir.join("one.csv"), csv).unwrap();
+    let qualify = |leads: &str, out: &str, extra: &[&str]| {
+        let args = [
+            &["qualify", leads, "--model", "m.json", "--policy", "p.toml"][..],
+            &["--out", out, "--quiet"],
+            extra,
+        ]
+        .concat();
+        run_cli(&args, &dir)
+    };
+    // Alone, the capacity tier cannot be cut.
+    let err = failed(&qualify("one.csv", "alone.csv", &[]));
+    assert!(err.contains("needs at least 150 to cut"), "{err}");
+    assert!(err.contains("--cuts-from"), "{err}");
+    assert!(!dir.join("alone.csv").exists());
+    // Frozen from the 3 000 leads.
+    let freeze = ["policy", "freeze", "deals.csv", "--model", "m.json"];
+    succeeded(&run_cli(
+        &[&freeze[..], &["--policy", "p.toml", "--out", "cuts.json"]].concat(),
+        &dir,
+    ));
+    let cuts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cuts.json")).unwrap()).unwrap();
+    assert_eq!(cuts["format"], "leadscore.cuts");
+    assert_eq!(cuts["reference"]["leads"], 3000);
+    let fingerprint = cuts["reference"]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log = ["--log", "one.jsonl"];
+    succeeded(&qualify(
+        "one.csv",
+        "one_out.csv",
+        &[&["--cuts-from", "cuts.json"][..], &log].concat(),
+    ));
+    let rows = read_csv_rows(&dir.join("one_out.csv"));
+    let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_ne!(rows[1][col("tier")], "A", "{rows:?}");
+    assert_eq!(rows[1][col("cuts_leads")], "3000");
+    assert_eq!(rows[1][col("cuts_fingerprint")], fingerprint);
+    let line: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("one.jsonl")).unwrap()).unwrap();
+    assert_eq!(line["cuts"]["leads"], 3000);
+    // The reference itself as --cuts-from: the same decision.
+    succeeded(&qualify(
+        "one.csv",
+        "one_ref.csv",
+        &["--cuts-from", "deals.csv"],
+    ));
+    let again = read_csv_rows(&dir.join("one_ref.csv"));
+    for c in ["tier", "route", "points", "cuts_leads", "cuts_fingerprint"] {
+        assert_eq!(again[1][col(c)], rows[1][col(c)], "{c}");
+    }
+    // The whole batch against its own frozen cuts: the tiers of the batch.
+    succeeded(&qualify("deals.csv", "all.csv", &[]));
+    succeeded(&qualify(
+        "deals.csv",
+        "all_frozen.csv",
+        &["--cuts-from", "cuts.json"],
+    ));
+    let (all, frozen) = (
+        read_csv_rows(&dir.join("all.csv")),
+        read_csv_rows(&dir.join("all_frozen.csv")),
+    );
+    let tier = all[0].iter().position(|c| c == "tier").unwrap();
+    for (a, b) in all.iter().zip(&frozen).skip(1) {
+        assert_eq!(a[tier], b[tier]);
+    }
+    // Cuts of another policy are refused.
+    std::fs::write(
+        dir.join("p2.toml"),
+        std::fs::read_to_string(dir.join("p.toml"))
+            .unwrap()
+            .replace("leads_per_rep = ", "leads_per_rep = 1"),
+    )
+    .unwrap();
+    let args = [
+        "qualify", "one.csv", "--model", "m.json", "--policy", "p2.toml",
+    ];
+    let err = failed(&run_cli(
+        &[&args[..], &["--out", "x.csv", "--cuts-from", "cuts.json"]].concat(),
+        &dir,
+    ));
+    assert!(err.contains("frozen cuts: frozen for policy"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

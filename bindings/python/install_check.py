@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+import traceback
 from typing import Any
 
 LIBRARIES = ("pandas", "polars", "pyarrow")
@@ -74,13 +75,8 @@ def check_only(kind: str) -> None:
         fail(f"expected only {kind} of {', '.join(LIBRARIES)}, but {', '.join(others)} importable too")
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[1] not in LIBRARIES:
-        print(__doc__, file=sys.stderr)
-        return 2
-    kind = argv[1]
-    check_only(kind)
-
+def check(kind: str) -> None:
+    """Fit, score and score_one with frames of `kind`; fail() on a wrong result."""
     import leadscore
 
     print(f"install_check: leadscore {leadscore.__version__} from {leadscore.__file__}, with {kind} only")
@@ -121,6 +117,19 @@ def main(argv: list[str]) -> int:
         fail(f"score_one() probability {one['probability']} != score() {probabilities[0]} for the same lead")
 
     print(f"install_check: OK ({kind}): fit, score ({LEADS} rows, {EXPECTED_COLUMNS}) and score_one")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[1] not in LIBRARIES:
+        print(__doc__, file=sys.stderr)
+        return 2
+    kind = argv[1]
+    check_only(kind)
+    try:
+        check(kind)
+    except Exception as error:  # an error raised by leadscore: traceback, then one clear line
+        traceback.print_exc()
+        fail(f"with only {kind} installed: {type(error).__name__}: {error}")
     return 0
 
 

@@ -309,9 +309,9 @@ pub fn freeze_cuts_file(
     options.check()?;
     let fresh = policy.without_cuts();
     let (_, facts, rejects) = assess_file(model, &fresh, reference, options, 1)?;
+    let (read, rejected, cells, first_errors) = rejects.finish(options)?;
     let plan = fresh.plan_reference(facts)?;
     let cuts = plan.freeze(&fresh, model)?;
-    let (read, rejected, cells, first_errors) = rejects.finish(options)?;
     Ok((
         cuts,
         BatchSummary {

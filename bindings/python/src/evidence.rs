@@ -5,7 +5,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::args::deal_columns;
-use crate::frame::{deals_from_py, to_frame, Column};
+use crate::frame::{deals_from_py, table_from_py, to_frame, Column};
 use crate::model::detached;
 
 fn json_to_py<'py>(py: Python<'py>, text: String) -> PyResult<Bound<'py, PyAny>> {
@@ -63,7 +63,7 @@ pub fn audit<'py>(
             Column::Text(f.iter().map(|x| Some(x.detail.clone())).collect()),
         ),
     ];
-    to_frame(py, columns, Some(deals), None)
+    to_frame(py, columns, Some(deals))
 }
 
 /// Held-out evaluation of the model these parameters train: AUC, log loss
@@ -109,4 +109,52 @@ pub fn evaluate<'py>(
         py,
         serde_json::to_string(&evaluation).expect("evaluation serializes"),
     )
+}
+
+/// `Model.report`: the report of `model` on held-out `deals` as text. HTML
+/// (`format="html"`) is the full page, as a `leadscore.HtmlReport` (a `str`)
+/// that a notebook shows as the fragment; `"fragment"` is that fragment
+/// alone (styles scoped to its root element); `"md"` Markdown, `"json"` JSON.
+pub fn report<'py>(
+    py: Python<'py>,
+    model: std::sync::Arc<leadscore::Model>,
+    deals: &Bound<'py, PyAny>,
+    format: &str,
+    options: leadscore::evidence::ReportOptions,
+) -> PyResult<Bound<'py, PyAny>> {
+    use crate::error::IntoPyResult;
+    use leadscore::evidence::report::OutputFormat;
+    let fragment = format == "fragment";
+    let format = if fragment {
+        OutputFormat::Html
+    } else {
+        format
+            .parse::<OutputFormat>()
+            .and_then(|f| f.one_of(&[OutputFormat::Html, OutputFormat::Md, OutputFormat::Json]))
+            .map_err(|e| match e {
+                leadscore::Error::InvalidParameter { name, value, .. } => {
+                    leadscore::Error::InvalidParameter {
+                        name,
+                        value,
+                        reason: "expected html, fragment, md or json".into(),
+                    }
+                }
+                other => other,
+            })
+            .py(py)?
+    };
+    let table = table_from_py(deals, None, None)?;
+    let report = detached(py, move || {
+        leadscore::evidence::report::build(&model, &table, &options)
+    })?;
+    if fragment {
+        return Ok(report.to_html_fragment().into_pyobject(py)?.into_any());
+    }
+    let text = report.render(format).py(py)?;
+    if format != OutputFormat::Html {
+        return Ok(text.into_pyobject(py)?.into_any());
+    }
+    py.import("leadscore._results")?
+        .getattr("HtmlReport")?
+        .call1((text, report.to_html_fragment()))
 }

@@ -219,7 +219,11 @@ pub fn deals_from_py(
     let all = column_names(obj)?;
     let (present, absent): (Vec<String>, Vec<String>) =
         ignore.into_iter().partition(|c| all.contains(c));
-    let needed = all.iter().filter(|n| !present.contains(n)).cloned().collect();
+    let needed = all
+        .iter()
+        .filter(|n| !present.contains(n))
+        .cloned()
+        .collect();
     let read = read_frame(obj, Some(&all), Some(needed), None, None)?;
     Ok((read.table, absent))
 }

@@ -35,11 +35,11 @@ fn arrow_error(e: impl std::fmt::Display) -> PyErr {
 }
 
 impl Column {
-    fn into_array(self) -> (ArrayRef, bool) {
+    fn into_array(self) -> ArrayRef {
         match self {
-            Column::Float(v) => (Arc::new(Float64Array::from(v)), false),
-            Column::Int(v) => (Arc::new(Int64Array::from(v)), false),
-            Column::Text(v) => (Arc::new(StringArray::from(v)), true),
+            Column::Float(v) => Arc::new(Float64Array::from(v)),
+            Column::Int(v) => Arc::new(Int64Array::from(v)),
+            Column::Text(v) => Arc::new(StringArray::from(v)),
             Column::Lists(v) => {
                 let mut b = ListBuilder::new(StringBuilder::new());
                 for row in v {
@@ -48,9 +48,9 @@ impl Column {
                     }
                     b.append(true);
                 }
-                (Arc::new(b.finish()), false)
+                Arc::new(b.finish())
             }
-            Column::Arrow(a) => (a, true),
+            Column::Arrow(a) => a,
         }
     }
 
@@ -118,8 +118,9 @@ pub fn to_frame<'py>(
     let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = columns
         .into_iter()
         .map(|(name, column)| {
-            let (array, nullable) = column.into_array();
-            (Field::new(name, array.data_type().clone(), nullable), array)
+            // Nullable, as frames built from numpy arrays and lists have them.
+            let array = column.into_array();
+            (Field::new(name, array.data_type().clone(), true), array)
         })
         .unzip();
     let schema = Arc::new(Schema::new(fields));
@@ -128,31 +129,41 @@ pub fn to_frame<'py>(
     frames.call_method1("from_arrow", (table, kind))
 }
 
-/// Output columns of the core's schemas (scores, decisions) as a frame of
-/// the same kind as `like`, with the column `id` (name and values, as the
-/// input held them) first when given. Numbers stay exact (files show
-/// points to 2 decimals; frames do not).
+/// Output columns of the core's schemas (scores, decisions) as result
+/// columns. Numbers stay exact (files show points to 2 decimals; frames do
+/// not); a missing whole number is 0 and a missing amount NaN, as frames
+/// have always had them.
+pub fn out_columns(columns: leadscore::data::columns::Columns) -> Vec<(String, Column)> {
+    use leadscore::data::columns::OutValues;
+    columns
+        .into_iter()
+        .map(|(name, values)| {
+            let column = match values {
+                OutValues::Text(v) => Column::Text(v),
+                OutValues::Float(v) | OutValues::Fixed2(v) => Column::Float(v),
+                OutValues::OptFixed2(v) => {
+                    Column::Float(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+                }
+                OutValues::Int(v) => Column::Int(v.into_iter().map(|x| x.unwrap_or(0)).collect()),
+            };
+            (name, column)
+        })
+        .collect()
+}
+
+/// Output columns of the core's schemas (see [`out_columns`]) as a frame
+/// of the same kind as `like`, with the column `id` (name and values, as
+/// the input held them) first when given.
 pub fn columns_to_frame<'py>(
     py: Python<'py>,
     columns: leadscore::data::columns::Columns,
     like: Option<&Bound<'py, PyAny>>,
     id: Option<(&str, ArrayRef)>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    use leadscore::data::columns::OutValues;
     let mut out: Vec<(String, Column)> = id
         .map(|(name, values)| (name.to_string(), Column::Arrow(values)))
         .into_iter()
         .collect();
-    out.extend(columns.into_iter().map(|(name, values)| {
-        let column = match values {
-            OutValues::Text(v) => Column::Text(v),
-            OutValues::Float(v) | OutValues::Fixed2(v) => Column::Float(v),
-            OutValues::OptFixed2(v) => {
-                Column::Float(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
-            }
-            OutValues::Int(v) => Column::Int(v.into_iter().map(|x| x.unwrap_or(0)).collect()),
-        };
-        (name, column)
-    }));
+    out.extend(out_columns(columns));
     to_frame(py, out, like)
 }

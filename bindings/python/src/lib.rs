@@ -4,8 +4,10 @@ mod args;
 mod error;
 mod evidence;
 mod frame;
+mod frame_out;
 mod model;
 mod policy;
+mod results;
 
 use pyo3::prelude::*;
 
@@ -40,7 +42,7 @@ fn synthetic_deals<'py>(
     let like = py
         .import("leadscore._frames")?
         .call_method1("empty_of_kind", (kind,))?;
-    frame::to_frame(py, columns, Some(&like), None)
+    frame::to_frame(py, columns, Some(&like))
 }
 
 /// The native module.

@@ -12,7 +12,9 @@ use pyo3::types::{PyTuple, PyType};
 
 use crate::args::deal_columns;
 use crate::error::IntoPyResult;
-use crate::frame::{columns_to_frame, deals_from_py, table_from_py, to_frame, Column};
+use crate::frame::{deals_from_py, read_frame, table_from_py, to_frame, Column};
+use crate::frame_out::out_columns;
+use crate::results::{explain_columns, scorecard_columns, unseen_columns, unseen_per_lead};
 
 /// `special={"column": 999}` or `{"column": [998, 999]}` as the core's
 /// `COLUMN=VALUE` items.
@@ -54,15 +56,22 @@ impl PyModel {
         self.inner.clone()
     }
 
-    /// The model's id column when `leads` has it (the id is optional).
-    fn present_id(&self, leads: &Bound<'_, PyAny>) -> PyResult<Option<&str>> {
-        match self.inner.id_column() {
-            Some(id) => {
-                let names = crate::frame::columns_except(leads, &[])?;
-                Ok(names.iter().any(|n| n == id).then_some(id))
-            }
-            None => Ok(None),
-        }
+    /// Reads the leads once: the feature columns for the core, and the
+    /// model's id column, when the leads have it (it is optional), as the
+    /// Arrow array it was, with its name.
+    fn read_leads<'a>(
+        &'a self,
+        leads: &Bound<'_, PyAny>,
+    ) -> PyResult<(leadscore::Table, Option<(&'a str, arrow_array::ArrayRef)>)> {
+        let names = crate::frame::column_names(leads)?;
+        let id = self
+            .inner
+            .id_column()
+            .filter(|id| names.iter().any(|n| n == id));
+        let mut needed = self.feature_columns();
+        needed.extend(id.map(String::from));
+        let read = read_frame(leads, Some(&names), Some(needed), Some(&self.inner), id)?;
+        Ok((read.table, id.zip(read.kept)))
     }
 
     fn wrap(model: Model) -> PyModel {
@@ -145,26 +154,36 @@ impl PyModel {
     }
 
     /// Scores leads: a frame of the same kind with the id column (when the
-    /// model has one), `probability` and `points`, in input order.
+    /// model has one and the leads carry it, as the leads hold it),
+    /// `probability` and `points`, in input order; with `unseen=True` also
+    /// `unseen`, per lead the list of feature columns whose value the model
+    /// never saw in training (scored as `(other)`; empty for none).
+    #[pyo3(signature = (leads, *, unseen=false))]
     fn score<'py>(
         &self,
         py: Python<'py>,
         leads: &Bound<'py, PyAny>,
+        unseen: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        // The id is optional, as in Rust: carried when the leads have it.
-        let id = self.present_id(leads)?;
-        let mut needed = self.feature_columns();
-        needed.extend(id.map(String::from));
-        let mut table = table_from_py(leads, Some(needed), Some(&self.inner))?;
-        if let Some(id) = id {
-            // The id goes from the input frame to the output as it is.
-            table = table.without_column(id);
-        }
+        let (table, id) = self.read_leads(leads)?;
         let model = self.inner.clone();
-        let scores = detached(py, move || model.score(&table))?;
-        // The id comes from the input frame; the rest of the score schema
-        // from the core.
-        columns_to_frame(py, scores.into_columns(None), Some(leads), id)
+        let (scores, per_lead) = detached(py, move || {
+            let per_lead = unseen
+                .then(|| unseen_per_lead(&model, &table))
+                .transpose()?;
+            Ok((model.score(&table)?, per_lead))
+        })?;
+        // The id comes from the input as it was; the rest of the score
+        // schema from the core.
+        let mut columns: Vec<(String, Column)> = id
+            .map(|(name, ids)| (name.to_string(), Column::Arrow(ids)))
+            .into_iter()
+            .collect();
+        columns.extend(out_columns(scores.into_columns(None)));
+        if let Some(per_lead) = per_lead {
+            columns.push(("unseen".to_string(), Column::Lists(per_lead)));
+        }
+        to_frame(py, columns, Some(leads))
     }
 
     /// Scores one lead given as a dict of column -> value (`str`, `int`,
@@ -225,7 +244,8 @@ impl PyModel {
     /// The values of `leads` the model never saw in training, which score as
     /// `(other)`: one row per feature column that has any, with `leads` (how
     /// many leads hold one) and `examples` (a few of them, joined by ", "),
-    /// as a frame of the same kind as `leads`.
+    /// as a frame of the same kind as `leads` (per lead: `score(leads,
+    /// unseen=True)`).
     fn unseen<'py>(
         &self,
         py: Python<'py>,
@@ -234,27 +254,13 @@ impl PyModel {
         let table = table_from_py(leads, Some(self.feature_columns()), Some(&self.inner))?;
         let model = self.inner.clone();
         let scores = detached(py, move || model.score(&table))?;
-        let unseen = scores.unseen;
-        let columns = vec![
-            (
-                "column".to_string(),
-                Column::Text(unseen.iter().map(|u| Some(u.column.clone())).collect()),
-            ),
-            (
-                "leads".to_string(),
-                Column::Int(unseen.iter().map(|u| u.rows as i64).collect()),
-            ),
-            (
-                "examples".to_string(),
-                Column::Text(unseen.iter().map(|u| Some(u.examples.join(", "))).collect()),
-            ),
-        ];
-        to_frame(py, columns, Some(leads), None)
+        to_frame(py, unseen_columns(&scores.unseen), Some(leads))
     }
 
     /// Explains each lead's points: one row per lead and column, the `top`
     /// strongest reasons for and against first; `base_points` plus a lead's
-    /// contributions equal its points. `row` is the lead's 1-based row.
+    /// contributions equal its points. `row` is the lead's 1-based row; the
+    /// id column follows it when the leads carry it.
     #[pyo3(signature = (leads, top=5))]
     fn explain<'py>(
         &self,
@@ -262,84 +268,19 @@ impl PyModel {
         leads: &Bound<'py, PyAny>,
         top: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let id_column = self.present_id(leads)?;
-        let mut needed = self.feature_columns();
-        needed.extend(id_column.map(String::from));
-        let table = table_from_py(leads, Some(needed), Some(&self.inner))?;
+        let (table, id) = self.read_leads(leads)?;
         let model = self.inner.clone();
         let explanations = detached(py, move || model.explain(&table, top))?;
-        let n: usize = explanations.iter().map(|e| e.contributions.len()).sum();
-        let mut row = Vec::with_capacity(n);
-        let mut id = Vec::with_capacity(n);
-        let mut rank = Vec::with_capacity(n);
-        let mut column = Vec::with_capacity(n);
-        let mut attribute = Vec::with_capacity(n);
-        let mut contribution = Vec::with_capacity(n);
-        let mut points = Vec::with_capacity(n);
-        let mut base = Vec::with_capacity(n);
-        for (r, e) in explanations.into_iter().enumerate() {
-            for (k, c) in e.contributions.into_iter().enumerate() {
-                // 1-based, as every other row number of leadscore.
-                row.push(r as i64 + 1);
-                id.push(e.id.clone());
-                rank.push(k as i64 + 1);
-                column.push(Some(c.column));
-                attribute.push(Some(c.attribute));
-                contribution.push(c.points);
-                points.push(e.points);
-                base.push(e.base_points);
-            }
-        }
-        let mut columns = vec![("row".to_string(), Column::Int(row))];
-        if let Some(idc) = id_column {
-            columns.push((idc.to_string(), Column::Text(id)));
-        }
-        columns.extend([
-            ("rank".to_string(), Column::Int(rank)),
-            ("column".to_string(), Column::Text(column)),
-            ("attribute".to_string(), Column::Text(attribute)),
-            ("contribution".to_string(), Column::Float(contribution)),
-            ("points".to_string(), Column::Float(points)),
-            ("base_points".to_string(), Column::Float(base)),
-        ]);
-        to_frame(py, columns, Some(leads), None)
+        to_frame(py, explain_columns(explanations, id)?, Some(leads))
     }
 
     /// Points per attribute as a frame (`kind`: "pandas", "polars" or "pyarrow").
     #[pyo3(signature = (*, kind="pandas"))]
     fn scorecard<'py>(&self, py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyAny>> {
-        let card = self.inner.scorecard();
-        let rows = &card.rows;
-        let columns = vec![
-            (
-                "column".to_string(),
-                Column::Text(rows.iter().map(|r| Some(r.column.clone())).collect()),
-            ),
-            (
-                "attribute".to_string(),
-                Column::Text(rows.iter().map(|r| Some(r.attribute.clone())).collect()),
-            ),
-            (
-                "points".to_string(),
-                Column::Float(rows.iter().map(|r| r.points).collect()),
-            ),
-            (
-                "weight".to_string(),
-                Column::Float(rows.iter().map(|r| r.weight).collect()),
-            ),
-            (
-                "training_rows".to_string(),
-                Column::Int(rows.iter().map(|r| r.training_rows as i64).collect()),
-            ),
-            (
-                "training_won".to_string(),
-                Column::Int(rows.iter().map(|r| r.training_won as i64).collect()),
-            ),
-        ];
         let kind = py
             .import("leadscore._frames")?
             .call_method1("empty_of_kind", (kind,))?;
-        to_frame(py, columns, Some(&kind), None)
+        to_frame(py, scorecard_columns(&self.inner), Some(&kind))
     }
 
     /// Points every lead starts from on the scorecard.
@@ -434,33 +375,32 @@ impl PyModel {
         detached(py, move || model.save(&path))
     }
 
-    /// A report on held-out deals as text: one self-contained HTML page
-    /// (`format="html"`), Markdown (`"md"`) or JSON (`"json"`): scorecard,
-    /// calibration, lift, conversion, leakage and drift.
+    /// A report on held-out deals: one self-contained HTML page
+    /// (`format="html"`, a `leadscore.HtmlReport`: a `str` that a notebook
+    /// shows as the report's fragment), that fragment alone (`"fragment"`,
+    /// every style scoped to its root element), Markdown (`"md"`) or JSON
+    /// (`"json"`): scorecard, calibration, lift, conversion, leakage and drift.
     #[pyo3(signature = (deals, *, format="html", title=None, conversion_by=Vec::new()))]
-    fn report(
+    fn report<'py>(
         &self,
-        py: Python<'_>,
-        deals: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        deals: &Bound<'py, PyAny>,
         format: &str,
         title: Option<String>,
         conversion_by: Vec<String>,
-    ) -> PyResult<String> {
-        use leadscore::evidence::report::OutputFormat;
-        let format = format
-            .parse::<OutputFormat>()
-            .and_then(|f| f.one_of(&[OutputFormat::Html, OutputFormat::Md, OutputFormat::Json]))
-            .py(py)?;
-        let table = table_from_py(deals, None, None)?;
-        let model = self.inner.clone();
+    ) -> PyResult<Bound<'py, PyAny>> {
         let options = leadscore::evidence::ReportOptions {
             conversion_by,
             title,
             ..Default::default()
         };
-        detached(py, move || {
-            leadscore::evidence::report::build(&model, &table, &options)?.render(format)
-        })
+        crate::evidence::report(py, self.inner.clone(), deals, format, options)
+    }
+
+    /// A compact HTML summary for notebooks: target, deals won and lost,
+    /// features, AUC, fingerprint.
+    fn _repr_html_(&self) -> String {
+        crate::results::model_html(&self.inner)
     }
 
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {

@@ -161,7 +161,9 @@ pub fn model_html(model: &Model) -> String {
     let s = model.summary();
     let t = model.target();
     let list = |v: &[String]| v.iter().map(|x| esc(x)).collect::<Vec<_>>().join(", ");
-    let mut h = format!("<div class=\"leadscore-model\"><style>{MODEL_CSS}</style><b>leadscore.Model</b><table>");
+    let mut h = format!(
+        "<div class=\"leadscore-model\"><style>{MODEL_CSS}</style><b>leadscore.Model</b><table>"
+    );
     let mut row = |name: &str, value: String| {
         let _ = write!(h, "<tr><th>{name}</th><td>{value}</td></tr>");
     };
@@ -198,12 +200,14 @@ pub fn model_html(model: &Model) -> String {
     }
     let auc = match &s.cross_validation {
         Some(cv) if cv.auc.is_finite() => {
-            format!("{:.4} (out-of-fold, {}-fold cross-validation)", cv.auc, cv.folds)
+            format!(
+                "{:.4} (out-of-fold, {}-fold cross-validation)",
+                cv.auc, cv.folds
+            )
         }
-        _ if s.training_auc.is_finite() => format!(
-            "{:.4} (on the training deals: optimistic)",
-            s.training_auc
-        ),
+        _ if s.training_auc.is_finite() => {
+            format!("{:.4} (on the training deals: optimistic)", s.training_auc)
+        }
         _ => "unknown".to_string(),
     };
     row("AUC", auc);

@@ -103,6 +103,14 @@ fn hint(e: &Error) -> Option<String> {
         Error::NotEnoughOutcomes { .. } => {
             Some("(the minimums are --min-won and --min-lost)".into())
         }
+        Error::TooFewLeads { .. } => Some(
+            "(freeze the cuts from a reference batch with `leadscore policy freeze`, then qualify \
+             with --cuts-from CUTS.json; or give the reference leads to --cuts-from)"
+                .into(),
+        ),
+        Error::Cuts { .. } => {
+            Some("(freeze the cuts again with `leadscore policy freeze` and --cuts-from)".into())
+        }
         Error::InvalidParameter { name, .. } => {
             let flag = name.replace('_', "-");
             let known = [

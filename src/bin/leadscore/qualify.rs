@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use leadscore::data::files::{read_to_string, write_atomic, StagedAppend};
-use leadscore::policy::{CapacityReport, Decision, TierCount};
+use leadscore::policy::{CapacityReport, Cut, Decision, FrozenCuts, TierCount};
 use leadscore::{DecisionLog, Error, Model, Policy, Result, Severity, Table};
 
 /// Arguments of `leadscore qualify`.
@@ -28,6 +28,12 @@ pub struct QualifyArgs {
     /// Attributes for and against shown in the reasons column.
     #[arg(long, default_value_t = 3)]
     top: usize,
+    /// Decide share and capacity tiers against frozen cuts: a cuts file
+    /// (.json, from `leadscore policy freeze`) or a reference batch of leads
+    /// (CSV or Parquet) to freeze them from. Needed to qualify fewer leads
+    /// than a share or capacity tier cuts (one lead, a small batch).
+    #[arg(long)]
+    cuts_from: Option<PathBuf>,
     #[command(flatten)]
     batch: crate::batch::BatchArgs,
 }
@@ -45,6 +51,25 @@ enum PolicyCommand {
     Init(PolicyInitArgs),
     /// Check a policy (against a model): prints every problem, exits 2 if any is an error.
     Check(PolicyCheckArgs),
+    /// Freeze the policy's share and capacity cuts from a reference batch of leads (one period's) into a cuts file.
+    Freeze(PolicyFreezeArgs),
+}
+
+#[derive(Args)]
+struct PolicyFreezeArgs {
+    /// Reference leads, one period's (e.g. last month's): CSV with a header row, or Parquet.
+    reference: PathBuf,
+    /// The model file.
+    #[arg(long)]
+    model: PathBuf,
+    /// The policy file (TOML).
+    #[arg(long)]
+    policy: PathBuf,
+    /// Where to write the frozen cuts (JSON).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    batch: crate::batch::BatchArgs,
 }
 
 #[derive(Args)]
@@ -81,7 +106,85 @@ pub fn policy(a: PolicyArgs) -> Result<()> {
     match a.command {
         PolicyCommand::Init(a) => init(a),
         PolicyCommand::Check(a) => check(a),
+        PolicyCommand::Freeze(a) => freeze(a),
     }
+}
+
+fn freeze(a: PolicyFreezeArgs) -> Result<()> {
+    crate::args::check_files(
+        &[Some(&a.reference), Some(&a.model), Some(&a.policy)],
+        &[Some(&a.out), a.batch.rejected.as_deref()],
+    )?;
+    let model = Model::load(&a.model)?;
+    let policy = Policy::load(&a.policy)?;
+    let bar = crate::batch::Bar::new(a.batch.quiet, "reading the reference");
+    let progress = |p: &leadscore::batch::Progress| bar.update(p);
+    let options = a.batch.options(&progress);
+    let result = leadscore::batch::freeze_cuts_file(&model, &policy, &a.reference, &options);
+    bar.finish();
+    let (cuts, summary) = result?;
+    cuts.save(&a.out)?;
+    if !a.batch.quiet {
+        print_cuts(&cuts, &a.reference);
+    }
+    crate::batch::print_summary(&summary, &a.out, &a.batch);
+    Ok(())
+}
+
+/// The frozen cuts in a few lines.
+fn print_cuts(cuts: &FrozenCuts, reference: &Path) {
+    eprintln!(
+        "cuts frozen from {} lead(s) of {} ({}, fingerprint {})",
+        cuts.reference.leads,
+        reference.display(),
+        cuts.reference.frozen_at,
+        cuts.reference.fingerprint
+    );
+    for t in &cuts.tiers {
+        let cut = match t.cut {
+            Cut::MinPoints(x) => format!("points >= {x:.2}"),
+            Cut::Everyone => "every eligible lead".to_string(),
+            Cut::Nobody => "no lead".to_string(),
+        };
+        eprintln!("tier {:<12} {:<28} {cut}", t.tier, t.condition);
+    }
+}
+
+/// The policy deciding against the cuts of `from`: a cuts file (.json) or
+/// a reference batch of leads to freeze them from.
+fn with_cuts_from(
+    policy: Policy,
+    model: &Model,
+    from: &Path,
+    batch: &crate::batch::BatchArgs,
+) -> Result<Policy> {
+    let is_json = from
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let cuts = if is_json {
+        FrozenCuts::load(from)?
+    } else {
+        // The reference is read as qualify reads leads, but its bad rows are
+        // not written to the rejected file of this job's own leads.
+        let options = leadscore::batch::BatchOptions {
+            rejected: None,
+            progress: None,
+            ..batch.options(&|_| {})
+        };
+        let (cuts, summary) = leadscore::batch::freeze_cuts_file(model, &policy, from, &options)?;
+        if !batch.quiet {
+            print_cuts(&cuts, from);
+            if summary.rejected > 0 {
+                eprintln!(
+                    "warning: {} row(s) of {} could not be read and are not in the cuts",
+                    summary.rejected,
+                    from.display()
+                );
+            }
+        }
+        cuts
+    };
+    policy.with_cuts(cuts)
 }
 
 fn check(a: PolicyCheckArgs) -> Result<()> {
@@ -123,11 +226,19 @@ fn check(a: PolicyCheckArgs) -> Result<()> {
 /// appended only when the job succeeds.
 pub fn qualify(a: QualifyArgs) -> Result<()> {
     crate::args::check_files(
-        &[Some(&a.leads), Some(&a.model), Some(&a.policy)],
+        &[
+            Some(&a.leads),
+            Some(&a.model),
+            Some(&a.policy),
+            a.cuts_from.as_deref(),
+        ],
         &[Some(&a.out), a.batch.rejected.as_deref(), a.log.as_deref()],
     )?;
     let model = Model::load(&a.model)?;
-    let policy = Policy::load(&a.policy)?;
+    let mut policy = Policy::load(&a.policy)?;
+    if let Some(from) = &a.cuts_from {
+        policy = with_cuts_from(policy, &model, from, &a.batch)?;
+    }
     if let Some(c) = &policy.leads().created_at {
         if !leadscore::batch::column_names(&a.leads)?.contains(c) {
             eprintln!(

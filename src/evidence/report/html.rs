@@ -6,11 +6,32 @@ use super::svg::{svg_calibration, svg_conversion, svg_gains, svg_lift};
 use super::{esc, f, pct, verdict, Report};
 use crate::evidence::drift::Band;
 
-const CSS: &str = "body{font-family:-apple-system,system-ui,Segoe UI,Roboto,sans-serif;margin:0;padding:12px;color:#111827;background:#fff;line-height:1.4}main{max-width:760px;margin:0 auto}h1{font-size:1.4em}h2{font-size:1.15em;border-bottom:1px solid #e5e7eb;padding-bottom:4px;margin-top:1.6em}.chart{width:100%;max-width:420px;height:auto;display:block;margin:8px 0}.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:0.85em;min-width:100%}th,td{padding:3px 6px;border-bottom:1px solid #e5e7eb;text-align:left;white-space:nowrap}td.n,th.n{text-align:right}.cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #e5e7eb;border-radius:6px;padding:6px 10px;min-width:130px}.card b{display:block;font-size:1.2em}.warn{color:#b91c1c}.ok{color:#15803d}.muted{color:#6b7280;font-size:0.85em}";
+/// The class of the report's root element: every style rule is scoped to it,
+/// so the report shown inside another page (a notebook) restyles nothing of
+/// that page.
+pub const ROOT_CLASS: &str = "leadscore-report";
+
+/// The report's styles, each rule under `.leadscore-report`.
+const CSS: &str = ".leadscore-report{font-family:-apple-system,system-ui,Segoe UI,Roboto,sans-serif;padding:12px;color:#111827;background:#fff;line-height:1.4;max-width:760px;text-align:left}.leadscore-report h1{font-size:1.4em;margin:0.4em 0}.leadscore-report h2{font-size:1.15em;border-bottom:1px solid #e5e7eb;padding-bottom:4px;margin-top:1.6em}.leadscore-report .chart{width:100%;max-width:420px;height:auto;display:block;margin:8px 0}.leadscore-report .scroll{overflow-x:auto}.leadscore-report table{border-collapse:collapse;font-size:0.85em;min-width:100%;margin:0}.leadscore-report th,.leadscore-report td{padding:3px 6px;border-bottom:1px solid #e5e7eb;text-align:left;white-space:nowrap;background:none;color:inherit}.leadscore-report td.n,.leadscore-report th.n{text-align:right}.leadscore-report .cards{display:flex;flex-wrap:wrap;gap:8px}.leadscore-report .card{border:1px solid #e5e7eb;border-radius:6px;padding:6px 10px;min-width:130px}.leadscore-report .card b{display:block;font-size:1.2em}.leadscore-report .warn{color:#b91c1c}.leadscore-report .ok{color:#15803d}.leadscore-report .muted{color:#6b7280;font-size:0.85em}";
+
+/// The page around the report when it is a document of its own.
+const PAGE_CSS: &str = "body{margin:0;background:#fff}.leadscore-report{margin:0 auto}";
 
 impl Report {
     /// The report as one self-contained HTML page.
     pub fn to_html(&self) -> String {
+        format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{PAGE_CSS}</style></head><body>{}</body></html>\n",
+            esc(&self.title),
+            self.to_html_fragment()
+        )
+    }
+
+    /// The report as an HTML fragment to show inside another page (a
+    /// notebook's output): one root element of class [`ROOT_CLASS`] holding
+    /// its own styles, every rule scoped to that class (no `body`, `table`
+    /// or other page-wide selector), no scripts.
+    pub fn to_html_fragment(&self) -> String {
         let mut s = String::new();
         self.html_open(&mut s);
         self.html_headline(&mut s);
@@ -21,14 +42,14 @@ impl Report {
         self.html_scorecard(&mut s);
         self.html_leakage(&mut s);
         self.html_drift(&mut s);
+        s.push_str("</div>");
         s
     }
 
     fn html_open(&self, s: &mut String) {
         let _ = write!(
             s,
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body><main><h1>{}</h1><p class=\"muted\">Generated {}. Model {} trained {} on {} deals ({} won).</p>",
-            esc(&self.title),
+            "<div class=\"{ROOT_CLASS}\"><style>{CSS}</style><h1>{}</h1><p class=\"muted\">Generated {}. Model {} trained {} on {} deals ({} won).</p>",
             esc(&self.title),
             esc(&self.generated_at),
             esc(&self.model.fingerprint),
@@ -268,6 +289,26 @@ impl Report {
                 pct(d.unseen_share)
             );
         }
-        s.push_str("</table></div></main></body></html>\n");
+        s.push_str("</table></div>");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CSS, ROOT_CLASS};
+
+    #[test]
+    fn every_style_rule_is_scoped_to_the_root_class() {
+        let root = format!(".{ROOT_CLASS}");
+        let rules: Vec<&str> = CSS.split('}').filter(|r| !r.is_empty()).collect();
+        assert!(rules.len() > 10);
+        for rule in rules {
+            let (selectors, body) = rule.split_once('{').expect("a rule");
+            assert!(!body.contains('{'), "{rule}");
+            for selector in selectors.split(',') {
+                let first = selector.split_whitespace().next().unwrap_or_default();
+                assert_eq!(first, root, "{selector:?} is not scoped");
+            }
+        }
     }
 }
