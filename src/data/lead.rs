@@ -1,5 +1,25 @@
 //! One lead as column → value pairs, for qualifying leads one at a time (a
 //! web form, a CRM webhook) without building a [`Table`] by hand.
+//!
+//! A [`Lead`] deserializes from a JSON object (or any serde map) whose values
+//! are text, numbers, `true`/`false` or `null` (missing): a service takes the
+//! body of a request as a `Lead` directly.
+//!
+//! ```
+//! use leadscore::data::lead::{Cell, Lead};
+//! let lead: Lead = serde_json::from_str(
+//!     r#"{"deal_id": "W-1", "employees": 250, "demo_requested": true, "country": null}"#,
+//! ).unwrap();
+//! assert_eq!(lead.get("employees"), Some(&Cell::Number(250.0)));
+//! assert_eq!(lead.get("demo_requested"), Some(&Cell::Bool(true)));
+//! assert_eq!(lead.get("country"), Some(&Cell::Missing));
+//! let nested = serde_json::from_str::<Lead>(r#"{"tags": ["a", "b"]}"#).unwrap_err();
+//! assert!(nested.to_string().contains("text, a number, true/false or null"), "{nested}");
+//! ```
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::table::{Table, Values};
 
@@ -164,5 +184,71 @@ impl<K: Into<String>, V: Into<Cell>> FromIterator<(K, V)> for Lead {
             lead.set(k, v);
         }
         lead
+    }
+}
+
+impl<'de> Deserialize<'de> for Cell {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Cell, D::Error> {
+        struct CellVisitor;
+        impl<'de> Visitor<'de> for CellVisitor {
+            type Value = Cell;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a lead's value: text, a number, true/false or null")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Cell, E> {
+                Ok(Cell::Text(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Cell, E> {
+                Ok(Cell::Text(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Cell, E> {
+                Ok(Cell::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Cell, E> {
+                Ok(Cell::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cell, E> {
+                Ok(Cell::Number(v as f64))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Cell, E> {
+                Ok(Cell::Bool(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Cell, E> {
+                Ok(Cell::Missing)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Cell, E> {
+                Ok(Cell::Missing)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Cell, D::Error> {
+                Cell::deserialize(d)
+            }
+        }
+        deserializer.deserialize_any(CellVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Lead {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Lead, D::Error> {
+        struct LeadVisitor;
+        impl<'de> Visitor<'de> for LeadVisitor {
+            type Value = Lead;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a lead: an object of column -> value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lead, A::Error> {
+                let mut lead = Lead::new();
+                while let Some(column) = map.next_key::<String>()? {
+                    let cell: Cell = map
+                        .next_value()
+                        .map_err(|e| de::Error::custom(format!("column {column:?}: {e}")))?;
+                    if lead.get(&column).is_some() {
+                        return Err(de::Error::custom(format!("column {column:?} given twice")));
+                    }
+                    lead.cells.push((column, cell));
+                }
+                Ok(lead)
+            }
+        }
+        deserializer.deserialize_map(LeadVisitor)
     }
 }
