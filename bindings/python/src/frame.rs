@@ -16,18 +16,18 @@ use rayon::prelude::*;
 
 pub use crate::frame_out::{columns_to_frame, to_frame, Column};
 
+/// An input object kept with its Arrow data (batches and schema).
+type Stashed = Option<(Py<PyAny>, Vec<RecordBatch>, SchemaRef)>;
+
 thread_local! {
     /// An input that only has `__arrow_c_stream__`, read to learn its
     /// column names and kept for the read that follows in the same call: a
     /// stream (a `RecordBatchReader`, say) can be read only once.
-    static STASH: RefCell<Option<(Py<PyAny>, Vec<RecordBatch>, SchemaRef)>> =
-        const { RefCell::new(None) };
+    static STASH: RefCell<Stashed> = const { RefCell::new(None) };
 }
 
-fn stashed<T>(
-    obj: &Bound<'_, PyAny>,
-    f: impl FnOnce(&mut Option<(Py<PyAny>, Vec<RecordBatch>, SchemaRef)>) -> T,
-) -> Option<T> {
+/// `f` of the stash when it holds `obj`.
+fn stashed<T>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&mut Stashed) -> T) -> Option<T> {
     STASH.with(|s| {
         let mut s = s.borrow_mut();
         let hit = s.as_ref().is_some_and(|(o, _, _)| o.bind(obj.py()).is(obj));

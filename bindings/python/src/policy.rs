@@ -134,7 +134,13 @@ impl PyPolicy {
         let cuts = policy.cuts().is_some();
         let columns = detached(py, move || {
             let decisions = policy.qualify(&m, &table)?;
-            Ok(decision_columns(&decisions, id.as_deref(), values, cuts, top))
+            Ok(decision_columns(
+                &decisions,
+                id.as_deref(),
+                values,
+                cuts,
+                top,
+            ))
         })?;
         columns_to_frame(py, columns, Some(leads), None)
     }
@@ -186,7 +192,10 @@ impl PyPolicy {
     fn cuts<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.inner
             .cuts()
-            .map(|c| py.import("json")?.call_method1("loads", (c.to_json_string(),)))
+            .map(|c| {
+                py.import("json")?
+                    .call_method1("loads", (c.to_json_string(),))
+            })
             .transpose()
     }
 

@@ -151,7 +151,7 @@ fn esc(s: &str) -> String {
 }
 
 /// Styles of the model's notebook display, every rule under its root class.
-const MODEL_CSS: &str = ".leadscore-model{font-family:-apple-system,system-ui,Segoe UI,Roboto,sans-serif;line-height:1.4;color:inherit}.leadscore-model table{border-collapse:collapse;font-size:0.9em;margin:4px 0}.leadscore-model th,.leadscore-model td{padding:2px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #e5e7eb}.leadscore-model th{font-weight:600;white-space:nowrap}.leadscore-model code{font-size:0.95em}";
+const MODEL_CSS: &str = ".leadscore-model{font-family:-apple-system,system-ui,Segoe UI,Roboto,sans-serif;line-height:1.4;color:inherit}.leadscore-model table{border-collapse:collapse;border:0;font-size:0.9em;margin:4px 0}.leadscore-model th,.leadscore-model td{padding:2px 8px;text-align:left;vertical-align:top;border:0;border-bottom:1px solid #e5e7eb;background:none;color:inherit}.leadscore-model th{font-weight:600;white-space:nowrap}.leadscore-model code{font-size:0.95em}";
 
 /// A compact HTML summary of `model` for notebooks: the target with its won
 /// and lost values, the training deals won and lost, the features, the AUC

@@ -11,6 +11,7 @@
 from typing import TYPE_CHECKING, Any
 
 from leadscore._leadscore import Model, Policy, __version__, audit, evaluate, synthetic_deals
+from leadscore._results import Evaluation, HtmlReport, TrainingSummary
 from leadscore.exceptions import (
     DataError,
     LeadscoreError,
@@ -22,6 +23,8 @@ from leadscore.exceptions import (
 
 __all__ = [
     "DataError",
+    "Evaluation",
+    "HtmlReport",
     "LeadscoreError",
     "Model",
     "ModelFormatError",
@@ -29,6 +32,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "TrainingError",
+    "TrainingSummary",
     "__version__",
     "audit",
     "evaluate",

@@ -1,23 +1,53 @@
-"""Stub of the native module ``leadscore._leadscore``."""
+"""Stub of the native module ``leadscore._leadscore``.
+
+Frames are typed by kind: a pandas ``DataFrame`` in gives a pandas
+``DataFrame`` out, polars (``DataFrame`` or ``LazyFrame``) a polars
+``DataFrame``, pyarrow (``Table``, ``RecordBatch``, ``RecordBatchReader``) a
+pyarrow ``Table``; any other object with ``__arrow_c_stream__`` a pyarrow
+``Table`` too. The frame libraries are imported for type checking only.
+"""
 
 from collections.abc import Mapping, Sequence
 from os import PathLike
-from typing import Any, Literal, final
+from typing import TYPE_CHECKING, Any, Literal, Protocol, final, overload
 
 import numpy as np
 import numpy.typing as npt
+
+from leadscore._results import Evaluation, HtmlReport, TrainingSummary
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    import polars as pl  # type: ignore[import-not-found,unused-ignore]
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 __all__ = ["Model", "Policy", "__version__", "audit", "evaluate", "synthetic_deals"]
 
 __version__: str
 
-def synthetic_deals(
-    rows: int, seed: int = 42, *, kind: Literal["pandas", "polars", "pyarrow"] = "pandas"
-) -> Any:
+class _ArrowStream(Protocol):
+    """Anything that exports an Arrow C stream (the Arrow PyCapsule interface).
+
+    pandas and pyarrow ship no types: without their stubs their frames are
+    ``Any`` here, and the overloads below that cannot tell them apart say so."""
+
+    def __arrow_c_stream__(self, requested_schema: Any = None, /) -> Any: ...
+
+_Polars = pl.DataFrame | pl.LazyFrame
+_PyArrow = pa.Table | pa.RecordBatch | pa.RecordBatchReader
+_Frame = pd.DataFrame | _Polars | _PyArrow | _ArrowStream
+
+@overload
+def synthetic_deals(rows: int, seed: int = 42, *, kind: Literal["pandas"] = "pandas") -> pd.DataFrame: ...
+@overload
+def synthetic_deals(rows: int, seed: int = 42, *, kind: Literal["polars"]) -> pl.DataFrame: ...
+@overload
+def synthetic_deals(rows: int, seed: int = 42, *, kind: Literal["pyarrow"]) -> pa.Table:
     """Seeded synthetic B2B deals with known true effects, as a frame of ``kind``."""
 
+@overload
 def audit(
-    deals: Any,
+    deals: _Polars,
     *,
     target: str,
     positive: str | Sequence[str] | None = None,
@@ -27,11 +57,51 @@ def audit(
     missing: Sequence[str] = ...,
     outcome_date: str | None = None,
     seed: int = 0,
-) -> Any:
-    """Leakage audit: a frame of findings, most severe first (column, reason, figure, ...)."""
+) -> pl.DataFrame: ...
+@overload
+def audit(
+    deals: _PyArrow,
+    *,
+    target: str,
+    positive: str | Sequence[str] | None = None,
+    negative: str | Sequence[str] | None = None,
+    id: str | None = None,
+    ignore: Sequence[str] = ...,
+    missing: Sequence[str] = ...,
+    outcome_date: str | None = None,
+    seed: int = 0,
+) -> pa.Table: ...
+@overload
+def audit(  # type: ignore[overload-cannot-match,unused-ignore]
+    deals: pd.DataFrame,
+    *,
+    target: str,
+    positive: str | Sequence[str] | None = None,
+    negative: str | Sequence[str] | None = None,
+    id: str | None = None,
+    ignore: Sequence[str] = ...,
+    missing: Sequence[str] = ...,
+    outcome_date: str | None = None,
+    seed: int = 0,
+) -> pd.DataFrame: ...
+@overload
+def audit(  # type: ignore[overload-cannot-match,unused-ignore]
+    deals: _ArrowStream,
+    *,
+    target: str,
+    positive: str | Sequence[str] | None = None,
+    negative: str | Sequence[str] | None = None,
+    id: str | None = None,
+    ignore: Sequence[str] = ...,
+    missing: Sequence[str] = ...,
+    outcome_date: str | None = None,
+    seed: int = 0,
+) -> pa.Table:
+    """Leakage audit: a frame of findings, most severe first (column, reason, figure, ...),
+    of the same kind as ``deals``."""
 
 def evaluate(
-    deals: Any,
+    deals: _Frame,
     *,
     target: str,
     positive: str | Sequence[str] | None = None,
@@ -45,7 +115,7 @@ def evaluate(
     time_column: str | None = None,
     folds: int | None = None,
     cut_points: float | None = None,
-) -> dict[str, Any]:
+) -> Evaluation:
     """Held-out evaluation (AUC, log loss, Brier, calibration, lift) as a dict."""
 
 @final
@@ -55,7 +125,7 @@ class Model:
     @classmethod
     def fit(
         cls,
-        deals: Any,
+        deals: _Frame,
         *,
         target: str,
         positive: str | Sequence[str] | None = None,
@@ -86,28 +156,56 @@ class Model:
     ) -> Model:
         """Learns a model from closed deals (a pandas, polars or pyarrow frame).
         The keyword arguments are the command line's ``train`` flags."""
-    def score(self, leads: Any) -> Any:
-        """Scores leads: a frame of the same kind with the id column, ``probability`` and ``points``."""
+    @overload
+    def score(self, leads: _Polars, *, unseen: bool = False) -> pl.DataFrame: ...
+    @overload
+    def score(self, leads: _PyArrow, *, unseen: bool = False) -> pa.Table: ...
+    @overload
+    def score(self, leads: pd.DataFrame, *, unseen: bool = False) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
+    @overload
+    def score(self, leads: _ArrowStream, *, unseen: bool = False) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
+        """Scores leads: a frame of the same kind with the id column (when the leads carry it),
+        ``probability`` and ``points``; with ``unseen=True`` also ``unseen``, per lead the
+        feature columns whose value the model never saw in training (a list, empty for none)."""
     def score_one(self, lead: dict[str, str | int | float | bool | None]) -> dict[str, Any]:
         """Scores one lead given as a dict (no frame): the id, ``probability``, ``points``
         and ``unseen`` (feature columns holding values never seen in training)."""
     def explain_one(self, lead: dict[str, str | int | float | bool | None], top: int = 5) -> dict[str, Any]:
         """Explains one lead given as a dict: the id, ``points``, ``probability``,
         ``base_points`` and ``contributions`` (dicts of column, attribute, points)."""
-    def unseen(self, leads: Any) -> Any:
+    @overload
+    def unseen(self, leads: _Polars) -> pl.DataFrame: ...
+    @overload
+    def unseen(self, leads: _PyArrow) -> pa.Table: ...
+    @overload
+    def unseen(self, leads: pd.DataFrame) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
+    @overload
+    def unseen(self, leads: _ArrowStream) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
         """Values of ``leads`` never seen in training (scored as ``(other)``): one row
         per feature column that has any, with ``leads`` and ``examples``."""
-    def explain(self, leads: Any, top: int = 5) -> Any:
+    @overload
+    def explain(self, leads: _Polars, top: int = 5) -> pl.DataFrame: ...
+    @overload
+    def explain(self, leads: _PyArrow, top: int = 5) -> pa.Table: ...
+    @overload
+    def explain(self, leads: pd.DataFrame, top: int = 5) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
+    @overload
+    def explain(self, leads: _ArrowStream, top: int = 5) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
         """One row per lead and column: the contributions that add up to each lead's points.
 
         ``row`` is the lead's 1-based row, as every row number of leadscore; the
         id column is there when the leads carry it."""
-    def scorecard(self, *, kind: Literal["pandas", "polars", "pyarrow"] = "pandas") -> Any:
+    @overload
+    def scorecard(self, *, kind: Literal["pandas"] = "pandas") -> pd.DataFrame: ...
+    @overload
+    def scorecard(self, *, kind: Literal["polars"]) -> pl.DataFrame: ...
+    @overload
+    def scorecard(self, *, kind: Literal["pyarrow"]) -> pa.Table:
         """Points per attribute as a frame."""
     @property
     def base_points(self) -> float:
         """Points every lead starts from on the scorecard."""
-    def encode(self, leads: Any) -> npt.NDArray[np.float64]:
+    def encode(self, leads: _Frame) -> npt.NDArray[np.float64]:
         """One-hot encodes leads, one column per attribute."""
     def probabilities(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Probabilities of a win for rows of an encoded array."""
@@ -124,7 +222,7 @@ class Model:
     def fingerprint(self) -> str:
         """A short hash of everything that decides a score."""
     @property
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> TrainingSummary:
         """The training summary."""
     @classmethod
     def load(cls, path: str | PathLike[str]) -> Model:
@@ -136,15 +234,30 @@ class Model:
         """The model document as JSON text."""
     def save(self, path: str | PathLike[str]) -> None:
         """Writes the model file atomically."""
+    @overload
     def report(
         self,
-        deals: Any,
+        deals: _Frame,
         *,
-        format: Literal["html", "md", "json"] = "html",
+        format: Literal["html"] = "html",
+        title: str | None = None,
+        conversion_by: Sequence[str] = ...,
+    ) -> HtmlReport: ...
+    @overload
+    def report(
+        self,
+        deals: _Frame,
+        *,
+        format: Literal["fragment", "md", "json"],
         title: str | None = None,
         conversion_by: Sequence[str] = ...,
     ) -> str:
-        """A report on held-out deals: HTML page, Markdown or JSON text."""
+        """A report on held-out deals: the HTML page (an ``HtmlReport``, a ``str`` shown in a
+        notebook as the fragment), the HTML fragment alone (styles scoped to its root
+        element), Markdown or JSON text."""
+    def _repr_html_(self) -> str:
+        """A compact HTML summary for notebooks: target, deals won and lost, features, AUC,
+        fingerprint."""
     def __reduce__(self) -> tuple[Any, tuple[str]]: ...
 
 @final
@@ -162,6 +275,27 @@ class Policy:
         """A commented starter policy for the model (``to_toml()`` gives its text)."""
     def to_toml(self) -> str:
         """The policy document as TOML text."""
-    def qualify(self, leads: Any, *, model: Model, top: int = 3) -> Any:
-        """A decision for every lead (tier, route, owner, SLA, reasons ...), as a frame of the same kind."""
-    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    @overload
+    def qualify(self, leads: _Polars, *, model: Model, top: int = 3) -> pl.DataFrame: ...
+    @overload
+    def qualify(self, leads: _PyArrow, *, model: Model, top: int = 3) -> pa.Table: ...
+    @overload
+    def qualify(self, leads: pd.DataFrame, *, model: Model, top: int = 3) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
+    @overload
+    def qualify(self, leads: _ArrowStream, *, model: Model, top: int = 3) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
+        """A decision for every lead (tier, route, owner, SLA, reasons ...), as a frame of the same kind;
+        share and capacity tiers need as many leads as they cut, or frozen cuts (``freeze``)."""
+    def freeze(self, leads: _Frame, *, model: Model) -> Policy:
+        """This policy with its share and capacity tiers frozen into point thresholds from a reference batch."""
+    def with_cuts(self, cuts: dict[str, Any] | str | PathLike[str]) -> Policy:
+        """This policy deciding against frozen cuts: a dict as ``cuts`` gives, or a cuts file."""
+    @property
+    def cuts(self) -> dict[str, Any] | None:
+        """The frozen cuts as a dict (``reference``: ``leads``, ``frozen_at``, ``fingerprint``), or None."""
+    def decide_one(
+        self, lead: dict[str, str | int | float | bool | None], *, model: Model, top: int = 3
+    ) -> dict[str, Any]:
+        """The decision for one lead given as a dict, the one ``qualify`` gives on a one-row frame."""
+    @classmethod
+    def _restore(cls, text: str, cuts: str | None) -> Policy: ...
+    def __reduce__(self) -> tuple[Any, tuple[str, str | None]]: ...
