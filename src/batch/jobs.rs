@@ -115,16 +115,12 @@ pub fn score_file(
             rejects.add(accepted, options)
         },
     )?;
-    let (read, rejected, cells, first_errors) = rejects.finish(options)?;
-    debug_assert_eq!(read, written + rejected);
+    let summary = rejects.finish(options)?;
+    debug_assert_eq!(summary.written, written);
     sink.commit()?;
     Ok(BatchSummary {
-        read,
-        written,
-        rejected,
-        rejected_cells: cells,
-        first_errors,
         drift: Some(drift.finish()),
+        ..summary
     })
 }
 
@@ -228,17 +224,10 @@ pub fn qualify_file(
             ),
         });
     }
-    let (read, rejected, cells, first_errors) = rejects.finish(options)?;
+    let rows = rejects.finish(options)?;
     sink.commit()?;
     Ok(QualifySummary {
-        rows: BatchSummary {
-            read,
-            written: read - rejected,
-            rejected,
-            rejected_cells: cells,
-            first_errors,
-            drift: None,
-        },
+        rows,
         tiers: plan.tier_counts().to_vec(),
         capacity: plan.capacity_report().cloned(),
     })
@@ -309,18 +298,7 @@ pub fn freeze_cuts_file(
     options.check()?;
     let fresh = policy.without_cuts();
     let (_, facts, rejects) = assess_file(model, &fresh, reference, options, 1)?;
-    let (read, rejected, cells, first_errors) = rejects.finish(options)?;
+    let summary = rejects.finish(options)?;
     let plan = fresh.plan_reference(facts)?;
-    let cuts = plan.freeze(&fresh, model)?;
-    Ok((
-        cuts,
-        BatchSummary {
-            read,
-            written: read - rejected,
-            rejected,
-            rejected_cells: cells,
-            first_errors,
-            drift: None,
-        },
-    ))
+    Ok((plan.freeze(&fresh, model)?, summary))
 }

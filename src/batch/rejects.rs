@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{BatchOptions, MaxRejected, Progress};
+use super::{BatchOptions, BatchSummary, MaxRejected, Progress};
 use crate::data::csv::{write_text_record, Decoded};
 use crate::data::files::AtomicFile;
 use crate::error::{Error, Result, RowError, MAX_ROW_ERRORS};
@@ -170,12 +170,10 @@ impl Rejects {
         }
     }
 
-    /// Checks a share limit, commits the rejected-rows file, and returns
-    /// (rows read, rows rejected, bad cells, first bad cells).
-    pub(crate) fn finish(
-        mut self,
-        options: &BatchOptions,
-    ) -> Result<(usize, usize, usize, Vec<RowError>)> {
+    /// Checks a share limit, commits the rejected-rows file, and returns the
+    /// job's summary: rows read, rejected and written (every row not
+    /// rejected), bad cells and the first of them (no drift).
+    pub(crate) fn finish(mut self, options: &BatchOptions) -> Result<BatchSummary> {
         if let MaxRejected::Share(s) = options.max_rejected {
             if self.rejected as f64 > s * self.read as f64 {
                 return Err(self.too_many(options));
@@ -184,6 +182,13 @@ impl Rejects {
         if let Some((f, _)) = self.writer.take() {
             f.commit()?;
         }
-        Ok((self.read, self.rejected, self.cells, self.first))
+        Ok(BatchSummary {
+            read: self.read,
+            written: self.read - self.rejected,
+            rejected: self.rejected,
+            rejected_cells: self.cells,
+            first_errors: self.first,
+            drift: None,
+        })
     }
 }
