@@ -29,6 +29,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::data::{Table, Values};
 use crate::util::time::date_from_days;
 
+pub mod events;
+
 /// The true effect (log-odds) of one categorical value, relative to the
 /// column's reference value (whose effect is 0).
 #[derive(Debug, Clone, PartialEq)]
@@ -122,7 +124,7 @@ fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
-fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u32 {
+pub(crate) fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u32 {
     let l = (-mean).exp();
     let mut k = 0;
     let mut p = 1.0;
@@ -156,6 +158,14 @@ fn employees_effect(employees: f64) -> f64 {
 /// assert!(deals.table.column("outcome").is_some());
 /// ```
 pub fn deals(n: usize, seed: u64) -> SyntheticDeals {
+    generate(n, seed, &mut |_, _| 0.0)
+}
+
+/// [`deals`], with `extra(i, created)` added to the log-odds of deal `i`
+/// (0-based) created on day `created` (days since 1970) before its outcome
+/// is drawn. `extra` draws from a generator of its own, so the deals'
+/// columns are those of [`deals`] with the same seed.
+fn generate(n: usize, seed: u64, extra: &mut dyn FnMut(usize, i64) -> f64) -> SyntheticDeals {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let text = |n: usize| Vec::<Option<String>>::with_capacity(n);
     let (mut id, mut industry_c, mut country_c, mut seniority_c) =
@@ -197,11 +207,12 @@ pub fn deals(n: usize, seed: u64) -> SyntheticDeals {
         z += e;
         let (campaign, e) = pick(&mut rng, &CAMPAIGN);
         z += e;
-        let won = rng.gen::<f64>() < crate::model::sigmoid(z);
+        let draw = rng.gen::<f64>();
         let value = (employees.ln() * 0.5 + 8.0 + 0.6 * normal(&mut rng))
             .exp()
             .round();
         let created = start + rng.gen_range(0..540);
+        let won = draw < crate::model::sigmoid(z + extra(i, created));
         let closed = created + rng.gen_range(14..150);
 
         id.push(Some(format!("D{:06}", i + 1)));
