@@ -197,3 +197,56 @@ fn demo_runs_the_whole_job_on_built_in_data() {
         assert!(dir.join("out").join(f).exists(), "{f}");
     }
 }
+
+#[test]
+fn synthetic_writes_deals_and_an_event_log_in_the_library_s_words() {
+    let dir = temp_dir("cli_synthetic_events");
+    let err = succeeded(&run_cli(
+        &[
+            "synthetic",
+            "--rows",
+            "300",
+            "--seed",
+            "4",
+            "--out",
+            "deals.csv",
+            "--events",
+            "events.csv",
+        ],
+        &dir,
+    ));
+    assert!(
+        err.contains("demo_request") && err.contains("half-life 3 days"),
+        "{err}"
+    );
+    let s = leadscore::synthetic::events::deals_with_events(300, 4);
+    let deals = leadscore::Table::from_csv_path(dir.join("deals.csv")).unwrap();
+    let events = leadscore::Table::from_csv_path(dir.join("events.csv")).unwrap();
+    assert_eq!(deals.n_rows(), 300);
+    assert_eq!(events.n_rows(), s.events.n_rows());
+    assert_eq!(events.column_names(), ["deal_id", "event", "timestamp"]);
+    for r in [0, events.n_rows() / 2, events.n_rows() - 1] {
+        for c in ["deal_id", "event", "timestamp"] {
+            assert_eq!(
+                events.cell(r, c).unwrap(),
+                s.events.cell(r, c).unwrap(),
+                "row {r}, {c}"
+            );
+        }
+    }
+    // The log and the deals are one file pair: both outputs must differ.
+    let e = failed(&run_cli(
+        &[
+            "synthetic",
+            "--rows",
+            "10",
+            "--out",
+            "same.csv",
+            "--events",
+            "same.csv",
+        ],
+        &dir,
+    ));
+    assert!(e.contains("same.csv"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -71,6 +71,11 @@ pub struct SyntheticArgs {
     /// Where to write the CSV.
     #[arg(long)]
     out: PathBuf,
+    /// Also write an event log here (CSV: deal_id, event, timestamp), with
+    /// known per-event effects and half-lives; the deals' outcomes then
+    /// depend on the events before each deal's created_at too.
+    #[arg(long)]
+    events: Option<PathBuf>,
 }
 
 /// Runs `leadscore train`.
@@ -121,11 +126,41 @@ pub fn scorecard(a: ScorecardArgs) -> Result<()> {
 
 /// Runs `leadscore synthetic`.
 pub fn synthetic(a: SyntheticArgs) -> Result<()> {
-    let deals = leadscore::synthetic::deals(a.rows, a.seed);
-    let mut f = AtomicFile::create(&a.out)?;
-    deals.table.write_csv(&mut f)?;
-    f.commit()?;
-    eprintln!("{} synthetic deals -> {}", a.rows, a.out.display());
+    crate::args::check_files(&[], &[Some(&a.out), a.events.as_deref()])?;
+    let Some(events_path) = &a.events else {
+        let deals = leadscore::synthetic::deals(a.rows, a.seed);
+        let mut f = AtomicFile::create(&a.out)?;
+        deals.table.write_csv(&mut f)?;
+        f.commit()?;
+        eprintln!("{} synthetic deals -> {}", a.rows, a.out.display());
+        return Ok(());
+    };
+    let s = leadscore::synthetic::events::deals_with_events(a.rows, a.seed);
+    // Both files are complete before either replaces anything.
+    let mut deals = AtomicFile::create(&a.out)?;
+    s.deals.table.write_csv(&mut deals)?;
+    let mut events = AtomicFile::create(events_path)?;
+    s.events.write_csv(&mut events)?;
+    deals.commit()?;
+    events.commit()?;
+    eprintln!(
+        "{} synthetic deals -> {}, {} events -> {}",
+        a.rows,
+        a.out.display(),
+        s.events.n_rows(),
+        events_path.display()
+    );
+    for e in &s.effects {
+        let fade = if e.half_life_days.is_finite() {
+            format!("half-life {} days", e.half_life_days)
+        } else {
+            "no fade".to_string()
+        };
+        eprintln!(
+            "  {:<16} effect {:+.2} log-odds at age 0, {fade}",
+            e.event, e.effect
+        );
+    }
     Ok(())
 }
 
