@@ -17,6 +17,7 @@ pub mod decode;
 pub use decode::LeadScore;
 pub mod design;
 pub mod encoding;
+pub mod events;
 pub mod explain;
 pub mod file;
 pub mod fit;
