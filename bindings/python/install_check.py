@@ -83,7 +83,8 @@ def check(kind: str) -> None:
     if "site-packages" not in (leadscore.__file__ or ""):
         fail(f"leadscore was imported from {leadscore.__file__}, not from the installed wheel")
 
-    deals = leadscore.synthetic_deals(2000, seed=7, kind=kind)
+    frame_kind: Any = kind  # a str from the command line, not one of the stub's literals
+    deals = leadscore.synthetic_deals(2000, seed=7, kind=frame_kind)
     if kind_of(deals) != kind:
         fail(f"synthetic_deals(kind={kind!r}) gave a {type(deals).__module__}.{type(deals).__name__}")
 
@@ -93,7 +94,7 @@ def check(kind: str) -> None:
     if not model.feature_columns:
         fail("the model has no feature columns")
 
-    leads = leadscore.synthetic_deals(LEADS, seed=99, kind=kind)
+    leads = leadscore.synthetic_deals(LEADS, seed=99, kind=frame_kind)
     scored = model.score(leads)
     if kind_of(scored) != kind:
         fail(f"score() on a {kind} frame gave a {type(scored).__module__}.{type(scored).__name__}")

@@ -72,6 +72,51 @@ pub fn column_names(obj: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     Ok(schema.fields().iter().map(|f| f.name().clone()).collect())
 }
 
+/// One Arrow batch of the columns `leadscore._frames.plain_columns` gives
+/// for a pandas frame without pyarrow: `(name, kind, data)` with `number` a
+/// float64 numpy array (NaN missing), `bool` and `text` lists (`None`
+/// missing).
+fn plain_batch(
+    columns: &Bound<'_, pyo3::types::PyList>,
+) -> PyResult<(Vec<RecordBatch>, SchemaRef)> {
+    use arrow_array::{BooleanArray, Float64Array, StringArray};
+    use arrow_schema::{Field, Schema};
+    let mut fields = Vec::with_capacity(columns.len());
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
+    for item in columns.iter() {
+        let (name, kind, data): (String, String, Bound<'_, PyAny>) = item.extract()?;
+        let (data_type, array): (DataType, ArrayRef) = match kind.as_str() {
+            "number" => {
+                let values: numpy::PyReadonlyArray1<'_, f64> = data.extract()?;
+                let values = values.as_array();
+                let array: Float64Array =
+                    values.iter().map(|x| (!x.is_nan()).then_some(*x)).collect();
+                (DataType::Float64, std::sync::Arc::new(array))
+            }
+            "bool" => {
+                let values: Vec<Option<bool>> = data.extract()?;
+                (
+                    DataType::Boolean,
+                    std::sync::Arc::new(BooleanArray::from(values)),
+                )
+            }
+            _ => {
+                let values: Vec<Option<String>> = data.extract()?;
+                (
+                    DataType::Utf8,
+                    std::sync::Arc::new(StringArray::from(values)),
+                )
+            }
+        };
+        fields.push(Field::new(name, data_type, true));
+        arrays.push(array);
+    }
+    let schema: SchemaRef = std::sync::Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays)
+        .map_err(|e| PyTypeError::new_err(e.to_string()))?;
+    Ok((vec![batch], schema))
+}
+
 /// The Arrow data of `obj`: only `columns` when given (all there), else all.
 fn arrow_of(
     obj: &Bound<'_, PyAny>,
@@ -84,7 +129,11 @@ fn arrow_of(
                 .py()
                 .import("leadscore._frames")?
                 .call_method1("to_arrow", (obj, columns))?;
-            arrow.extract::<PyTable>()?.into_inner()
+            if let Ok(plain) = arrow.cast::<pyo3::types::PyList>() {
+                plain_batch(plain)?
+            } else {
+                arrow.extract::<PyTable>()?.into_inner()
+            }
         }
     };
     let Some(columns) = columns else {

@@ -255,3 +255,38 @@ def test_a_polars_only_install_works_without_pyarrow(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip().endswith("ok")
+
+
+def test_pandas_without_pyarrow_is_read_as_with_it(
+    monkeypatch: pytest.MonkeyPatch, deals: Any, model: leadscore.Model, leads: Any
+) -> None:
+    """The numpy-and-lists path of a pandas frame (taken where pyarrow is not
+    installed) gives the same scores, fit and errors as the Arrow path."""
+    import leadscore._frames as frames
+
+    want = model.score(leads)
+    want_fit = leadscore.Model.fit(deals, target="outcome", positive="Won", id="deal_id", l2=3.0,
+                                   ignore=["created_at", "closed_at"])
+    plain = frames.plain_columns
+
+    def no_pyarrow(obj: Any, columns: list[str] | None = None) -> Any:
+        return plain(obj[columns] if columns is not None else obj)
+
+    monkeypatch.setattr(frames, "to_arrow", no_pyarrow)
+    kinds = {kind for _, kind, _ in plain(leads)}
+    assert kinds == {"number", "text"}
+    got = model.score(leads)
+    assert got["points"].tolist() == want["points"].tolist()
+    assert got["deal_id"].tolist() == want["deal_id"].tolist()
+    fit = leadscore.Model.fit(deals, target="outcome", positive="Won", id="deal_id", l2=3.0,
+                              ignore=["created_at", "closed_at"])
+    assert fit.scorecard()["points"].tolist() == want_fit.scorecard()["points"].tolist()
+    bad = leads.copy()
+    bad["employees"] = bad["employees"].astype(object)
+    bad.loc[3, "employees"] = "many"
+    with pytest.raises(leadscore.DataError) as info:
+        model.score(bad)
+    assert (info.value.row, info.value.column, info.value.value) == (4, "employees", "many")
+    flags = leads.assign(demo_requested=leads["demo_requested"] == "yes")
+    assert plain(flags[["demo_requested"]])[0][1] == "bool"
+    assert model.score(flags)["points"].tolist() == want["points"].tolist()

@@ -71,11 +71,17 @@ def to_arrow(obj: Any, columns: list[str] | None = None) -> Any:
         obj = obj.select(columns)
     if kind == "pandas":
         # pandas' own export needs pyarrow; go through it explicitly so
-        # the index is dropped and object columns become strings.
+        # the index is dropped and object columns become strings. Without
+        # pyarrow, the columns go to the native module as numpy arrays and
+        # lists, which it builds into Arrow arrays itself.
+        if not _has("pyarrow"):
+            return plain_columns(obj)
         return _pandas_to_arrow(obj)
     if hasattr(obj, "__arrow_c_stream__"):
         return obj
     if isinstance(obj, dict):
+        if not _has("pyarrow"):
+            return plain_columns({k: obj[k] for k in (columns or obj)})
         import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 
         return pa.table({k: obj[k] for k in (columns or obj)})
@@ -117,6 +123,39 @@ def _pandas_to_arrow(frame: Any) -> Any:
             if frame[name].dtype == object:
                 frame[name] = [None if _is_missing(v) else str(v) for v in frame[name]]
         return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def plain_columns(frame: Any) -> list[tuple[str, str, Any]]:
+    """The columns of a pandas frame (or a dict of sequences) without
+    pyarrow, as ``(name, kind, data)`` for the native module: ``number``
+    (a float64 numpy array, NaN missing), ``bool`` (a list of ``True``,
+    ``False`` and ``None``) or ``text`` (a list of ``str`` and ``None``; any
+    other value as its ``str``, so that a bad cell is reported with its row
+    and column)."""
+    import numpy as np
+
+    isna = getattr(sys.modules.get("pandas"), "isna", None)
+
+    def missing(v: Any) -> bool:
+        return _is_missing(v) or (isna is not None and isinstance(isna(v), bool) and bool(isna(v)))
+
+    out: list[tuple[str, str, Any]] = []
+    for name in frame.columns if hasattr(frame, "columns") else frame:
+        column = frame[name]
+        dtype = getattr(column, "dtype", None)
+        if dtype is None:
+            column = np.asarray(column)
+            dtype = column.dtype
+        kind = getattr(dtype, "kind", "O")
+        text = str(dtype)
+        if text in ("boolean", "bool") or kind == "b":
+            out.append((str(name), "bool", [None if missing(v) else bool(v) for v in column]))
+        elif kind in "iuf" or text in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64"):
+            values = column.to_numpy(dtype="float64", na_value=np.nan) if hasattr(column, "to_numpy") else column
+            out.append((str(name), "number", np.ascontiguousarray(values, dtype="float64")))
+        else:
+            out.append((str(name), "text", [None if missing(v) else str(v) for v in column]))
+    return out
 
 
 def _is_missing(value: Any) -> bool:
