@@ -43,12 +43,14 @@ use crate::error::{Error, Result, RowError};
 use crate::evidence::drift::Drift;
 use crate::policy::{CapacityReport, Decision, TierCount};
 
+mod events;
 mod jobs;
 mod pipeline;
 mod rejects;
 mod sink;
 mod source;
 
+pub use events::add_event_file;
 pub use jobs::{freeze_cuts_file, qualify_file, score_file};
 
 /// A file format, chosen by the file's extension: `.parquet` or `.pq` is
