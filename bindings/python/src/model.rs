@@ -210,7 +210,8 @@ impl PyModel {
 
     /// Explains one lead given as a dict (read as `score_one` reads it): a
     /// dict with the id (when the model has one and the lead carries it),
-    /// `points`, `probability`, `base_points` and `contributions`, a list of
+    /// `points`, `probability`, `base_points`, `unseen` (the feature columns
+    /// whose value the model never saw) and `contributions`, a list of
     /// dicts (`column`, `attribute`, `points`), the `top` strongest for and
     /// against first; `base_points` plus the contributions equal `points`.
     #[pyo3(signature = (lead, top=5))]
@@ -229,6 +230,7 @@ impl PyModel {
         out.set_item("points", e.points)?;
         out.set_item("probability", e.probability)?;
         out.set_item("base_points", e.base_points)?;
+        out.set_item("unseen", &e.unseen)?;
         let contributions = pyo3::types::PyList::empty(py);
         for c in e.contributions {
             let d = pyo3::types::PyDict::new(py);

@@ -132,3 +132,9 @@ def test_explain_one_takes_a_dict_and_explains_as_the_frame(model: leadscore.Mod
     total = one["base_points"] + sum(c["points"] for c in one["contributions"])
     assert total == pytest.approx(one["points"], abs=1e-9)
     assert one["points"] == model.score_one(lead)["points"]
+    assert one["unseen"] == []
+    odd = model.explain_one({**lead, "industry": "Quantum Basket Weaving"}, top=2)
+    assert odd["unseen"] == ["industry"]
+    assert {"column": "industry", "attribute": "(other)"}.items() <= next(
+        c for c in odd["contributions"] if c["column"] == "industry"
+    ).items()

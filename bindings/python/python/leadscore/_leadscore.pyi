@@ -172,7 +172,8 @@ class Model:
         and ``unseen`` (feature columns holding values never seen in training)."""
     def explain_one(self, lead: dict[str, str | int | float | bool | None], top: int = 5) -> dict[str, Any]:
         """Explains one lead given as a dict: the id, ``points``, ``probability``,
-        ``base_points`` and ``contributions`` (dicts of column, attribute, points)."""
+        ``base_points``, ``unseen`` (feature columns holding values never seen in training)
+        and ``contributions`` (dicts of column, attribute, points)."""
     @overload
     def unseen(self, leads: _Polars) -> pl.DataFrame: ...
     @overload
