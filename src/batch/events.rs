@@ -33,11 +33,7 @@ pub fn add_event_file(
     columns: &EventColumns,
     batch_rows: usize,
 ) -> Result<EventTally> {
-    let names = vec![
-        columns.id.clone(),
-        columns.event.clone(),
-        columns.timestamp.clone(),
-    ];
+    let names = columns.names();
     let mut source = Source::open(path, &names, batch_rows)?;
     while let Some(raw) = source.next_batch()? {
         let decoded = raw.decode(&names, Some(&columns.id))?;

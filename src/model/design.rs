@@ -1,7 +1,8 @@
 //! The design of a fit as it really is: per row, one attribute index per
-//! feature column (never a dense one-hot matrix), rows with the same
-//! attributes (and offset) merged into one *pattern*, and the outcomes of
-//! any subset of rows as won and total weight per pattern.
+//! feature column (never a dense one-hot matrix), optionally a few numeric
+//! columns (such as an event type's decayed count), rows with the same
+//! attributes (numbers and offset) merged into one *pattern*, and the
+//! outcomes of any subset of rows as won and total weight per pattern.
 //!
 //! ```
 //! use leadscore::model::design::Design;
@@ -25,12 +26,17 @@ use crate::error::{Error, Result};
 /// Rows of a fit as attribute indices, identical rows merged into patterns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Design {
-    /// Weights of the model (attributes of every column), intercept excluded.
+    /// Weights of the model (attributes of every column, then one per
+    /// numeric column), intercept excluded.
     n_attributes: usize,
     /// Attribute indices per pattern (one per feature column).
     width: usize,
     /// `n_patterns × width` global attribute indices, pattern-major.
     patterns: Vec<u32>,
+    /// Numeric columns; their weights are the last `n_numeric` ones.
+    n_numeric: usize,
+    /// `n_patterns × n_numeric` values, pattern-major.
+    numeric: Vec<f64>,
     /// The offset (log-odds added to every row of the pattern).
     offsets: Vec<f64>,
     /// The pattern of each input row.
@@ -87,6 +93,18 @@ impl Design {
         attributes: &[usize],
         offsets: Option<&[f64]>,
     ) -> Result<Design> {
+        Design::from_columns(slots, attributes, &[], offsets)
+    }
+
+    /// As [`Design::from_slots`], with numeric columns: `numeric[k][r]` is
+    /// row `r`'s value in numeric column `k` (finite), whose weight comes
+    /// after every attribute's. Rows merge only when their values are equal.
+    pub fn from_columns(
+        slots: &[Vec<u32>],
+        attributes: &[usize],
+        numeric: &[Vec<f64>],
+        offsets: Option<&[f64]>,
+    ) -> Result<Design> {
         let internal = |what: String| Error::Internal { what };
         if slots.len() != attributes.len() {
             return Err(internal(format!(
@@ -95,9 +113,16 @@ impl Design {
                 attributes.len()
             )));
         }
-        let n = slots.first().map_or(0, Vec::len);
-        if slots.iter().any(|s| s.len() != n) || offsets.is_some_and(|o| o.len() != n) {
-            return Err(internal("slot columns of different lengths".into()));
+        let n = match (slots.first(), numeric.first()) {
+            (Some(s), _) => s.len(),
+            (None, Some(v)) => v.len(),
+            (None, None) => offsets.map_or(0, <[f64]>::len),
+        };
+        if slots.iter().any(|s| s.len() != n)
+            || numeric.iter().any(|v| v.len() != n)
+            || offsets.is_some_and(|o| o.len() != n)
+        {
+            return Err(internal("design columns of different lengths".into()));
         }
         let mut starts = Vec::with_capacity(attributes.len());
         let mut n_attributes = 0usize;
@@ -108,14 +133,19 @@ impl Design {
             starts.push(n_attributes as u32);
             n_attributes += k;
         }
+        n_attributes += numeric.len();
         if n_attributes > u32::MAX as usize {
             return Err(internal("more attributes than a u32 indexes".into()));
         }
         let width = slots.len();
-        // The key is the row's global indices, then the offset's bits.
-        let key_width = width + if offsets.is_some() { 2 } else { 0 };
+        let n_numeric = numeric.len();
+        // The key is the row's global indices, then the bits of its numbers
+        // and of its offset.
+        let extra = n_numeric + usize::from(offsets.is_some());
+        let key_width = width + 2 * extra;
         let mut index: FxHashMap<Box<[u32]>, u32> = FxHashMap::default();
         let mut patterns: Vec<u32> = Vec::new();
+        let mut pattern_numeric: Vec<f64> = Vec::new();
         let mut pattern_offsets: Vec<f64> = Vec::new();
         let mut row_pattern = Vec::with_capacity(n);
         let mut key = vec![0u32; key_width];
@@ -124,15 +154,15 @@ impl Design {
                 key[j] = starts[j] + s[r];
             }
             let offset = offsets.map_or(0.0, |o| o[r]);
-            if offsets.is_some() {
-                if !offset.is_finite() {
-                    return Err(internal(format!(
-                        "offset {offset} of row {r} is not finite"
-                    )));
+            let numbers = numeric.iter().map(|v| v[r]);
+            let numbers = numbers.chain(offsets.map(|_| offset));
+            for (k, x) in numbers.enumerate() {
+                if !x.is_finite() {
+                    return Err(internal(format!("value {x} of row {r} is not finite")));
                 }
-                let bits = offset.to_bits();
-                key[width] = (bits >> 32) as u32;
-                key[width + 1] = bits as u32;
+                let bits = x.to_bits();
+                key[width + 2 * k] = (bits >> 32) as u32;
+                key[width + 2 * k + 1] = bits as u32;
             }
             let p = match index.get(key.as_slice()) {
                 Some(&p) => p,
@@ -140,6 +170,7 @@ impl Design {
                     let p = pattern_offsets.len() as u32;
                     index.insert(key.clone().into_boxed_slice(), p);
                     patterns.extend_from_slice(&key[..width]);
+                    pattern_numeric.extend(numeric.iter().map(|v| v[r]));
                     pattern_offsets.push(offset);
                     p
                 }
@@ -150,6 +181,8 @@ impl Design {
             n_attributes,
             width,
             patterns,
+            n_numeric,
+            numeric: pattern_numeric,
             offsets: pattern_offsets,
             row_pattern,
         })
@@ -178,6 +211,16 @@ impl Design {
     /// The global attribute indices of pattern `p`.
     pub fn pattern(&self, p: usize) -> &[u32] {
         &self.patterns[p * self.width..(p + 1) * self.width]
+    }
+
+    /// Numeric columns (their weights are the last ones).
+    pub fn n_numeric(&self) -> usize {
+        self.n_numeric
+    }
+
+    /// The numeric values of pattern `p`.
+    pub fn numbers(&self, p: usize) -> &[f64] {
+        &self.numeric[p * self.n_numeric..(p + 1) * self.n_numeric]
     }
 
     /// The offset of pattern `p` (0 without offsets).
@@ -240,19 +283,28 @@ impl Design {
         z
     }
 
-    /// `intercept + Σ weights[attribute]` of every pattern, offsets excluded.
+    /// `intercept + Σ weights[attribute] + Σ weight × value` of every
+    /// pattern, offsets excluded.
     pub fn linear(&self, weights: &[f64], intercept: f64) -> Vec<f64> {
-        if self.width == 0 {
-            return vec![intercept; self.n_patterns()];
+        let mut z = if self.width == 0 {
+            vec![intercept; self.n_patterns()]
+        } else {
+            self.patterns
+                .chunks_exact(self.width)
+                .map(|attrs| {
+                    attrs
+                        .iter()
+                        .fold(intercept, |z, &a| z + weights[a as usize])
+                })
+                .collect()
+        };
+        if self.n_numeric > 0 {
+            let w = &weights[self.n_attributes - self.n_numeric..];
+            for (z, x) in z.iter_mut().zip(self.numeric.chunks_exact(self.n_numeric)) {
+                *z += x.iter().zip(w).map(|(x, w)| x * w).sum::<f64>();
+            }
         }
-        self.patterns
-            .chunks_exact(self.width)
-            .map(|attrs| {
-                attrs
-                    .iter()
-                    .fold(intercept, |z, &a| z + weights[a as usize])
-            })
-            .collect()
+        z
     }
 }
 
@@ -291,6 +343,20 @@ mod tests {
         assert_eq!(blocks[0].total, vec![1.0, 0.0, 1.0]);
         assert_eq!(blocks[1].total, vec![1.0, 1.0, 0.0]);
         assert_eq!(d.logits(&[0.25, -1.0], 1.0), vec![1.25, 1.75, 0.0]);
+    }
+
+    #[test]
+    fn numeric_columns_merge_equal_rows_and_add_their_weight() {
+        let slots = vec![vec![0, 0, 0, 1]];
+        let x = vec![vec![0.0, 0.5, 0.0, 0.5]];
+        let d = Design::from_columns(&slots, &[2], &x, None).unwrap();
+        assert_eq!((d.n_patterns(), d.n_attributes(), d.n_numeric()), (3, 3, 1));
+        assert_eq!(d.numbers(1), &[0.5]);
+        assert_eq!(d.linear(&[1.0, 2.0, 4.0], 0.5), vec![1.5, 3.5, 4.5]);
+        assert!(Design::from_columns(&slots, &[2], &[vec![f64::INFINITY; 4]], None).is_err());
+        // Numbers only, no attribute columns.
+        let d = Design::from_columns(&[], &[], &x, None).unwrap();
+        assert_eq!((d.n_rows(), d.n_patterns()), (4, 2));
     }
 
     #[test]

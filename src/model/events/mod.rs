@@ -39,6 +39,7 @@
 //! ```
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::data::Table;
 use crate::error::{Error, Result, RowErrors};
@@ -47,7 +48,8 @@ use crate::util::time::{parse_timestamp, DATE_GRAMMAR};
 const DAY: f64 = 86_400.0;
 
 /// The columns of an event log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventColumns {
     /// The lead id (the same name as the deals' id column).
     pub id: String,
@@ -55,6 +57,10 @@ pub struct EventColumns {
     pub event: String,
     /// When it happened (`timestamp` by default), in the one date grammar.
     pub timestamp: String,
+    /// An optional number per event (say, minutes watched) that each event
+    /// counts as instead of 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 impl EventColumns {
@@ -64,7 +70,16 @@ impl EventColumns {
             id: id.into(),
             event: "event".into(),
             timestamp: "timestamp".into(),
+            value: None,
         }
+    }
+
+    /// The columns of the log a reader needs: id, event, timestamp (and
+    /// value).
+    pub fn names(&self) -> Vec<String> {
+        let mut names = vec![self.id.clone(), self.event.clone(), self.timestamp.clone()];
+        names.extend(self.value.iter().cloned());
+        names
     }
 }
 
@@ -85,7 +100,12 @@ pub struct EventTally {
 /// time (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct DecayedCounts {
+    /// The half-lives of a type taken as it comes.
     half_lives_days: Vec<f64>,
+    /// The half-lives of each type.
+    type_half_lives: Vec<Vec<f64>>,
+    /// `−ln 2 / half-life` per second, per type and half-life.
+    rates: Vec<Vec<f64>>,
     /// Lead index of each id.
     leads: FxHashMap<String, u32>,
     /// As-of time of each lead (seconds since 1970).
@@ -97,6 +117,12 @@ pub struct DecayedCounts {
     fixed_types: bool,
     /// Per type: `n_leads × n_half_lives` counts, lead-major.
     values: Vec<Vec<f64>>,
+    /// Per type: events counted per lead.
+    counts: Vec<Vec<u32>>,
+    /// Newest event times kept per lead and type (0: none kept).
+    keep_recent: usize,
+    /// Per type: `n_leads × keep_recent` times, newest first, `i64::MIN` empty.
+    recent: Vec<Vec<i64>>,
     tally: EventTally,
 }
 
@@ -114,13 +140,7 @@ impl DecayedCounts {
         as_of_column: &str,
         half_lives_days: &[f64],
     ) -> Result<DecayedCounts> {
-        if half_lives_days.is_empty() || half_lives_days.iter().any(|h| h.is_nan() || *h <= 0.0) {
-            return Err(Error::InvalidParameter {
-                name: "half_lives_days".into(),
-                value: format!("{half_lives_days:?}"),
-                reason: "give one or more half-lives, each a positive number of days".into(),
-            });
-        }
+        check_half_lives(half_lives_days)?;
         let mut index = FxHashMap::default();
         let mut as_of = Vec::with_capacity(leads.len());
         let mut errors = RowErrors::default();
@@ -145,12 +165,17 @@ impl DecayedCounts {
         errors.into_result()?;
         Ok(DecayedCounts {
             half_lives_days: half_lives_days.to_vec(),
+            type_half_lives: Vec::new(),
+            rates: Vec::new(),
             leads: index,
             as_of,
             types: Vec::new(),
             type_index: FxHashMap::default(),
             fixed_types: false,
             values: Vec::new(),
+            counts: Vec::new(),
+            keep_recent: 0,
+            recent: Vec::new(),
             tally: EventTally::default(),
         })
     }
@@ -165,6 +190,28 @@ impl DecayedCounts {
         self
     }
 
+    /// Only these event types are counted, each at its own half-lives (a
+    /// model's: one per type); events of other types are tallied as unknown.
+    pub fn with_type_half_lives<S: AsRef<str>>(
+        mut self,
+        types: &[(S, Vec<f64>)],
+    ) -> Result<DecayedCounts> {
+        for (t, h) in types {
+            check_half_lives(h)?;
+            self.add_type(t.as_ref(), h.clone());
+        }
+        self.fixed_types = true;
+        Ok(self)
+    }
+
+    /// Also keeps the times of the `k` newest counted events of each lead
+    /// and type (for explanations: "3 and 5 days ago").
+    pub fn with_recent(mut self, k: usize) -> DecayedCounts {
+        self.keep_recent = k;
+        self.recent = vec![vec![i64::MIN; self.as_of.len() * k]; self.types.len()];
+        self
+    }
+
     fn type_of(&mut self, event: &str) -> Option<usize> {
         if let Some(&i) = self.type_index.get(event) {
             return Some(i as usize);
@@ -172,12 +219,25 @@ impl DecayedCounts {
         if self.fixed_types {
             return None;
         }
+        Some(self.add_type(event, self.half_lives_days.clone()))
+    }
+
+    fn add_type(&mut self, event: &str, half_lives: Vec<f64>) -> usize {
         let i = self.types.len();
+        let n = self.as_of.len();
         self.types.push(event.to_string());
         self.type_index.insert(event.to_string(), i as u32);
-        self.values
-            .push(vec![0.0; self.as_of.len() * self.half_lives_days.len()]);
-        Some(i)
+        self.values.push(vec![0.0; n * half_lives.len()]);
+        self.rates.push(
+            half_lives
+                .iter()
+                .map(|h| -std::f64::consts::LN_2 / (h * DAY))
+                .collect(),
+        );
+        self.type_half_lives.push(half_lives);
+        self.counts.push(vec![0; n]);
+        self.recent.push(vec![i64::MIN; n * self.keep_recent]);
+        i
     }
 
     /// Adds a batch of the event log (rows numbered from
@@ -188,6 +248,10 @@ impl DecayedCounts {
         let ids = log.require(&columns.id)?;
         let events = log.require(&columns.event)?;
         let times = log.require(&columns.timestamp)?;
+        let values = match &columns.value {
+            Some(c) => Some(log.require(c)?),
+            None => None,
+        };
         let first = log.first_row();
         let mut errors = RowErrors::default();
         let mut parsed = Vec::with_capacity(log.n_rows());
@@ -218,18 +282,31 @@ impl DecayedCounts {
                     s
                 }
             };
-            if let (false, Some(id), Some(event), Some(secs)) = (bad, id, event, secs) {
-                parsed.push((id, event, secs));
+            let amount = match (values, &columns.value) {
+                (Some(v), Some(name)) => match v.text(r) {
+                    None => {
+                        errors.push(first + r, name, "", "missing");
+                        None
+                    }
+                    Some(t) => match t.trim().parse::<f64>() {
+                        Ok(x) if x.is_finite() => Some(x),
+                        _ => {
+                            errors.push(first + r, name, &t, "not a finite number");
+                            None
+                        }
+                    },
+                },
+                _ => Some(1.0),
+            };
+            if let (false, Some(id), Some(event), Some(secs), Some(amount)) =
+                (bad, id, event, secs, amount)
+            {
+                parsed.push((id, event, secs, amount));
             }
         }
         errors.into_result()?;
-        let n_h = self.half_lives_days.len();
-        let rates: Vec<f64> = self
-            .half_lives_days
-            .iter()
-            .map(|h| -std::f64::consts::LN_2 / (h * DAY))
-            .collect();
-        for (id, event, secs) in parsed {
+        let k = self.keep_recent;
+        for (id, event, secs, amount) in parsed {
             let Some(&lead) = self.leads.get(id.as_ref()) else {
                 self.tally.unknown_lead += 1;
                 continue;
@@ -244,9 +321,19 @@ impl DecayedCounts {
                 self.tally.unknown_type += 1;
                 continue;
             };
+            let rates = &self.rates[t];
+            let n_h = rates.len();
             let cell = &mut self.values[t][lead * n_h..(lead + 1) * n_h];
-            for (v, rate) in cell.iter_mut().zip(&rates) {
-                *v += (rate * age as f64).exp();
+            for (v, rate) in cell.iter_mut().zip(rates) {
+                *v += amount * (rate * age as f64).exp();
+            }
+            self.counts[t][lead] += 1;
+            if k > 0 {
+                let newest = &mut self.recent[t][lead * k..(lead + 1) * k];
+                if let Some(i) = newest.iter().position(|&x| secs > x) {
+                    newest[i..].rotate_right(1);
+                    newest[i] = secs;
+                }
             }
             self.tally.counted += 1;
         }
@@ -263,21 +350,69 @@ impl DecayedCounts {
         self.type_index.get(event).map(|&i| i as usize)
     }
 
-    /// The half-lives, in days.
+    /// The half-lives of a type taken as it comes, in days.
     pub fn half_lives_days(&self) -> &[f64] {
         &self.half_lives_days
     }
 
-    /// The count of lead `lead` (in the order given), event type `event`
-    /// and half-life `h`.
+    /// The half-lives of event type `event`, in days.
+    pub fn type_half_lives_days(&self, event: usize) -> &[f64] {
+        &self.type_half_lives[event]
+    }
+
+    /// The leads, in the order given.
+    pub fn n_leads(&self) -> usize {
+        self.as_of.len()
+    }
+
+    /// The position of the lead with this id, in the order given.
+    pub fn lead_index(&self, id: &str) -> Option<usize> {
+        self.leads.get(id).map(|&i| i as usize)
+    }
+
+    /// The as-of time of lead `lead` (seconds since 1970, UTC).
+    pub fn as_of(&self, lead: usize) -> i64 {
+        self.as_of[lead]
+    }
+
+    /// The decayed count of lead `lead` (in the order given), event type
+    /// `event` and its half-life `h`.
     pub fn value(&self, lead: usize, event: usize, h: usize) -> f64 {
-        self.values[event][lead * self.half_lives_days.len() + h]
+        let n_h = self.type_half_lives[event].len();
+        self.values[event][lead * n_h + h]
+    }
+
+    /// Events of type `event` counted for lead `lead`.
+    pub fn count(&self, lead: usize, event: usize) -> u32 {
+        self.counts[event][lead]
+    }
+
+    /// The ages in days of the newest events of type `event` of lead `lead`
+    /// (newest first; as many as [`DecayedCounts::with_recent`] keeps).
+    pub fn recent_ages_days(&self, lead: usize, event: usize) -> Vec<f64> {
+        let k = self.keep_recent;
+        self.recent[event][lead * k..(lead + 1) * k]
+            .iter()
+            .take_while(|&&t| t != i64::MIN)
+            .map(|&t| (self.as_of[lead] - t) as f64 / DAY)
+            .collect()
     }
 
     /// What happened to the events read so far.
     pub fn tally(&self) -> EventTally {
         self.tally
     }
+}
+
+fn check_half_lives(half_lives_days: &[f64]) -> Result<()> {
+    if half_lives_days.is_empty() || half_lives_days.iter().any(|h| h.is_nan() || *h <= 0.0) {
+        return Err(Error::InvalidParameter {
+            name: "half_lives_days".into(),
+            value: format!("{half_lives_days:?}"),
+            reason: "give one or more half-lives, each a positive number of days".into(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -344,6 +479,47 @@ mod tests {
             (1, 1, 1)
         );
         assert_eq!(c.event_types(), ["demo"]);
+    }
+
+    #[test]
+    fn per_type_half_lives_counts_values_and_the_newest_events() {
+        let mut columns = cols();
+        columns.value = Some("minutes".into());
+        let leads = [("a", "2024-01-11"), ("b", "2024-01-11")];
+        let mut c = DecayedCounts::new(&leads, &columns, "as_of", &[1.0])
+            .unwrap()
+            .with_type_half_lives(&[("demo", vec![2.0]), ("webinar", vec![5.0, 10.0])])
+            .unwrap()
+            .with_recent(2);
+        let t = Table::from_rows(
+            &["id", "event", "timestamp", "minutes"],
+            &[
+                vec!["a", "demo", "2024-01-09", "1"],
+                vec!["a", "demo", "2024-01-01", "1"],
+                vec!["a", "demo", "2024-01-10", "1"],
+                vec!["a", "webinar", "2024-01-01", "30"],
+                vec!["b", "fax", "2024-01-01", "1"],
+            ],
+        )
+        .unwrap();
+        c.add(&t, &columns).unwrap();
+        assert_eq!(c.type_half_lives_days(1), &[5.0, 10.0]);
+        assert_eq!(c.count(0, 0), 3);
+        assert_eq!(c.recent_ages_days(0, 0), vec![1.0, 2.0]);
+        assert_eq!(c.recent_ages_days(1, 0), Vec::<f64>::new());
+        let demo = 0.5f64.powf(0.5) + 0.5 + 0.5f64.powi(5);
+        assert!((c.value(0, 0, 0) - demo).abs() < 1e-12);
+        assert!((c.value(0, 1, 1) - 15.0).abs() < 1e-12);
+        assert_eq!(c.tally().unknown_type, 1);
+        assert_eq!(c.lead_index("b"), Some(1));
+        // A value that is not a number names row, column and value.
+        let bad = Table::from_rows(
+            &["id", "event", "timestamp", "minutes"],
+            &[vec!["a", "demo", "2024-01-09", "lots"]],
+        )
+        .unwrap();
+        let e = c.add(&bad, &columns).unwrap_err().to_string();
+        assert!(e.contains("minutes") && e.contains("lots"), "{e}");
     }
 
     proptest! {
