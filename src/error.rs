@@ -101,6 +101,15 @@ pub enum Error {
         /// The columns that are there.
         available: Vec<String>,
     },
+    /// A model learned from an event log scores leads without their activity.
+    #[error(
+        "the model learned from an event log (event type {}), but the leads carry no activity from one: score them with their event log",
+        display_value(event)
+    )]
+    NoActivity {
+        /// The first event type the leads lack.
+        event: String,
+    },
     /// Two columns share a name.
     #[error(
         "column {} appears more than once in the header",
@@ -337,6 +346,7 @@ impl Error {
         match self {
             Error::InvalidRows { .. }
             | Error::MissingColumn { .. }
+            | Error::NoActivity { .. }
             | Error::DuplicateColumn { .. }
             | Error::RaggedRow { .. }
             | Error::TooManyRejected { .. }

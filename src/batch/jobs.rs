@@ -61,9 +61,14 @@ pub fn score_file(
 
     let process = |raw: RawBatch| -> Result<Scored> {
         let decoded = raw.decode(&columns, id_ref)?;
-        let (slots, unseen, errors) = model.slots_checked(&decoded.table)?;
+        let (slots, unseen, mut errors) = model.slots_checked(&decoded.table)?;
+        let (activity, bad) = model.activity_checked(&decoded.table)?;
+        if !bad.is_empty() {
+            errors.extend(bad);
+            errors.sort_by_key(|e| e.row);
+        }
         let accepted = Accepted::new(&decoded, errors);
-        let logits = model.logits(&slots, decoded.table.n_rows());
+        let logits = model.logits(&slots, &activity, decoded.table.n_rows());
         let keep = accepted.kept_rows();
         let ids = id_ref.map(|id| {
             // The ids move from the batch to the output, uncopied.

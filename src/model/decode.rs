@@ -117,26 +117,87 @@ impl Model {
         super::design::Design::from_slots(&slots, &attributes, None)
     }
 
-    /// Log-odds of `n` leads from their slots.
-    pub(crate) fn logits(&self, slots: &[Vec<u32>], n: usize) -> Vec<f64> {
+    /// Log-odds of `n` leads from their slots and activity.
+    pub(crate) fn logits(&self, slots: &[Vec<u32>], activity: &[Vec<f64>], n: usize) -> Vec<f64> {
         let mut logit = vec![self.intercept; n];
         for (f, s) in self.features.iter().zip(slots) {
             for (z, &i) in logit.iter_mut().zip(s) {
                 *z += f.weights[i as usize];
             }
         }
+        if let Some(events) = &self.events {
+            for (t, a) in events.terms.iter().zip(activity) {
+                for (z, &x) in logit.iter_mut().zip(a) {
+                    *z += t.weight * x;
+                }
+            }
+        }
         logit
     }
 
-    /// Scores of `leads` from their slots (decoded once by [`Model::slots`]).
+    /// Each event term's activity per lead (see [`super::events::terms`]),
+    /// none for a model without events. A lead whose activity cell is
+    /// missing or not a non-negative number is an error naming its row.
+    pub(crate) fn activity(&self, leads: &Table) -> Result<Vec<Vec<f64>>> {
+        let (activity, bad) = self.activity_checked(leads)?;
+        let mut errors = RowErrors::default();
+        for e in bad {
+            errors.push(e.row, &e.column, &e.value, e.reason);
+        }
+        errors.into_result()?;
+        Ok(activity)
+    }
+
+    /// As [`Model::activity`], every bad cell returned (its activity 0).
+    pub(crate) fn activity_checked(&self, leads: &Table) -> Result<(Vec<Vec<f64>>, Vec<RowError>)> {
+        let Some(events) = &self.events else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let mut out = Vec::with_capacity(events.terms.len());
+        let mut errors = Vec::new();
+        for t in &events.terms {
+            let name = super::events::terms::activity_column(&t.event);
+            let values = leads
+                .column(&name)
+                .ok_or_else(|| crate::Error::NoActivity {
+                    event: t.event.clone(),
+                })?;
+            let mut a = Vec::with_capacity(leads.n_rows());
+            for r in 0..leads.n_rows() {
+                let x = match values {
+                    Values::Number(v) => v[r].filter(|x| !x.is_nan()),
+                    _ => values.text(r).and_then(|s| s.trim().parse::<f64>().ok()),
+                };
+                match x {
+                    Some(x) if x.is_finite() && x >= 0.0 => a.push(x),
+                    _ => {
+                        errors.push(RowError {
+                            row: leads.first_row() + r,
+                            column: name.clone(),
+                            value: values.text(r).map(|s| s.into_owned()).unwrap_or_default(),
+                            reason: "not an activity (a non-negative number)".into(),
+                        });
+                        a.push(0.0);
+                    }
+                }
+            }
+            out.push(a);
+        }
+        errors.sort_by_key(|e| e.row);
+        Ok((out, errors))
+    }
+
+    /// Scores of `leads` from their slots and activity (decoded once by
+    /// [`Model::slots`] and [`Model::activity`]).
     pub(crate) fn scores_of(
         &self,
         leads: &Table,
         slots: &[Vec<u32>],
+        activity: &[Vec<f64>],
         unseen: Vec<UnseenValues>,
     ) -> Scores {
         let n = leads.n_rows();
-        let logit = self.logits(slots, n);
+        let logit = self.logits(slots, activity, n);
         let ids = self.id_column.as_ref().and_then(|c| {
             leads.column(c).map(|v| {
                 (0..n)
@@ -281,14 +342,60 @@ impl Model {
         lead.text(column, &|c| self.boolean_spelling(c))
     }
 
-    /// Log-odds of one lead from its slots (the sum in [`Model::logits`]'
-    /// order, so the same number).
-    pub(crate) fn lead_logit(&self, slots: &[u32]) -> f64 {
+    /// Log-odds of one lead from its slots and activity (the sum in
+    /// [`Model::logits`]' order, so the same number).
+    pub(crate) fn lead_logit(&self, slots: &[u32], activity: &[f64]) -> f64 {
         let mut z = self.intercept;
         for (f, &i) in self.features.iter().zip(slots) {
             z += f.weights[i as usize];
         }
+        if let Some(events) = &self.events {
+            for (t, &x) in events.terms.iter().zip(activity) {
+                z += t.weight * x;
+            }
+        }
         z
+    }
+
+    /// One lead's activity per event term, read from its activity cells
+    /// (see [`super::events::terms::activity_column`]).
+    pub(crate) fn lead_activity(&self, lead: &Lead) -> Result<Vec<f64>> {
+        let Some(events) = &self.events else {
+            return Ok(Vec::new());
+        };
+        let mut errors = RowErrors::default();
+        let mut out = Vec::with_capacity(events.terms.len());
+        for t in &events.terms {
+            let name = super::events::terms::activity_column(&t.event);
+            let cell = lead.get(&name).ok_or_else(|| crate::Error::NoActivity {
+                event: t.event.clone(),
+            })?;
+            let x = match cell {
+                Cell::Number(x) => Some(*x),
+                Cell::Text(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            match x {
+                Some(x) if x.is_finite() && x >= 0.0 => out.push(x),
+                _ => {
+                    let shown = match cell {
+                        Cell::Text(s) => s.clone(),
+                        Cell::Number(x) => x.to_string(),
+                        Cell::Bool(b) => b.to_string(),
+                        Cell::Missing => String::new(),
+                    };
+                    errors.push(
+                        1,
+                        &name,
+                        &shown,
+                        "not an activity (a non-negative number)".to_string(),
+                    );
+                    out.push(0.0);
+                }
+            }
+        }
+        errors.into_result()?;
+        Ok(out)
     }
 }
 
@@ -335,7 +442,8 @@ impl Model {
     /// ```
     pub fn score_one(&self, lead: &Lead) -> Result<LeadScore> {
         let (slots, unseen) = self.lead_slots(lead)?;
-        let z = self.lead_logit(&slots);
+        let activity = self.lead_activity(lead)?;
+        let z = self.lead_logit(&slots, &activity);
         Ok(LeadScore {
             id: self.lead_id(lead),
             probability: sigmoid(z),

@@ -89,11 +89,23 @@ impl Model {
     pub fn explain(&self, leads: &Table, top: usize) -> Result<Vec<Explanation>> {
         // The leads are decoded once, for the scores and the reasons.
         let (slots, unseen) = self.slots(leads)?;
-        let scores = self.scores_of(leads, &slots, unseen);
+        let activity = self.activity(leads)?;
+        let scores = self.scores_of(leads, &slots, &activity, unseen);
+        let recent: Vec<Option<&crate::data::Values>> =
+            self.events.as_ref().map_or(Vec::new(), |e| {
+                e.terms
+                    .iter()
+                    .map(|t| leads.column(&super::events::terms::recent_column(&t.event)))
+                    .collect()
+            });
         let out = (0..leads.n_rows())
             .map(|r| {
                 self.explanation(
                     |j| slots[j][r],
+                    |t| {
+                        let detail = recent[t].and_then(|v| v.text(r)).map(|s| s.into_owned());
+                        (activity[t][r], detail)
+                    },
                     scores.ids.as_ref().and_then(|ids| ids[r].clone()),
                     scores.points[r],
                     scores.probability[r],
@@ -109,6 +121,7 @@ impl Model {
     fn explanation(
         &self,
         slot: impl Fn(usize) -> u32,
+        activity: impl Fn(usize) -> (f64, Option<String>),
         id: Option<String>,
         points: f64,
         probability: f64,
@@ -127,6 +140,21 @@ impl Model {
                 }
             })
             .collect();
+        let factor = self.scale.factor();
+        for (t, term) in self.events.iter().flat_map(|e| e.terms.iter()).enumerate() {
+            let (x, detail) = activity(t);
+            contributions.push(Contribution {
+                column: term.event.clone(),
+                attribute: detail.unwrap_or_else(|| {
+                    if x == 0.0 {
+                        "no events".into()
+                    } else {
+                        format!("activity {x:.3}")
+                    }
+                }),
+                points: factor * term.weight * x,
+            });
+        }
         order_contributions(&mut contributions, top);
         let unseen = self
             .features()
@@ -196,9 +224,21 @@ impl Model {
     /// ```
     pub fn explain_one(&self, lead: &crate::data::lead::Lead, top: usize) -> Result<Explanation> {
         let (slots, _) = self.lead_slots(lead)?;
-        let z = self.lead_logit(&slots);
+        let activity = self.lead_activity(lead)?;
+        let z = self.lead_logit(&slots, &activity);
+        let recent: Vec<Option<String>> = self.events.as_ref().map_or(Vec::new(), |e| {
+            e.terms
+                .iter()
+                .map(|t| {
+                    lead.text(&super::events::terms::recent_column(&t.event), &|c| {
+                        self.boolean_spelling(c)
+                    })
+                })
+                .collect()
+        });
         Ok(self.explanation(
             |j| slots[j],
+            |t| (activity[t], recent[t].clone()),
             self.lead_id(lead),
             self.scale.points(z),
             super::sigmoid(z),

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::encoding::{Encoding, Lookup};
+use super::events::EventTerms;
 use super::{Cache, Feature, Model, Scale, TrainingSummary, MAX_ABS_WEIGHT};
 use crate::data::Target;
 use crate::error::{Document, Error, Result};
@@ -15,8 +16,10 @@ use crate::error::{Document, Error, Result};
 /// The `format` field of a model file.
 pub const MODEL_FORMAT: &str = "leadscore.model";
 /// The version of the model file this crate writes: (major, minor). It
-/// reads files of the same major and an equal or older minor.
-pub const MODEL_FORMAT_VERSION: (u32, u32) = (1, 0);
+/// reads files of the same major and an equal or older minor. A model
+/// without events is written as 1.0 (what every 1.x reader takes); one that
+/// learned from an event log, as 1.1.
+pub const MODEL_FORMAT_VERSION: (u32, u32) = (1, 1);
 
 /// The model document as written: the envelope, then the model's fields.
 #[derive(Serialize)]
@@ -31,6 +34,8 @@ struct DocumentRef<'a> {
     scale: &'a Scale,
     intercept: f64,
     features: &'a [Feature],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events: &'a Option<EventTerms>,
     summary: &'a TrainingSummary,
 }
 
@@ -53,6 +58,8 @@ struct ModelDocument {
     scale: Scale,
     intercept: f64,
     features: Vec<Feature>,
+    #[serde(default)]
+    events: Option<EventTerms>,
     summary: TrainingSummary,
 }
 
@@ -74,6 +81,7 @@ impl TryFrom<ModelDocument> for Model {
             scale: d.scale,
             intercept: d.intercept,
             features: d.features,
+            events: d.events,
             summary: d.summary,
             cache: Cache::default(),
         };
@@ -136,14 +144,26 @@ impl Cache {
             labels: m.features.iter().map(|f| f.encoding.labels()).collect(),
             points,
             base_points: m.scale.points(m.intercept + centers.iter().sum::<f64>()),
-            fingerprint: crate::util::fingerprint::fingerprint(&(
-                &m.target,
-                &m.id_column,
-                &m.missing,
-                &m.scale,
-                m.intercept,
-                &m.features,
-            )),
+            // A model without events keeps the fingerprint it always had.
+            fingerprint: match &m.events {
+                None => crate::util::fingerprint::fingerprint(&(
+                    &m.target,
+                    &m.id_column,
+                    &m.missing,
+                    &m.scale,
+                    m.intercept,
+                    &m.features,
+                )),
+                Some(events) => crate::util::fingerprint::fingerprint(&(
+                    &m.target,
+                    &m.id_column,
+                    &m.missing,
+                    &m.scale,
+                    m.intercept,
+                    &m.features,
+                    events,
+                )),
+            },
         }
     }
 }
@@ -157,6 +177,7 @@ impl Model {
         scale: Scale,
         intercept: f64,
         features: Vec<Feature>,
+        events: Option<EventTerms>,
         summary: TrainingSummary,
     ) -> Result<Model> {
         let mut model = Model {
@@ -167,6 +188,7 @@ impl Model {
             scale,
             intercept,
             features,
+            events,
             summary,
             cache: Cache::default(),
         };
@@ -177,7 +199,11 @@ impl Model {
     fn document(&self) -> DocumentRef<'_> {
         DocumentRef {
             format: MODEL_FORMAT,
-            format_version: format!("{}.{}", MODEL_FORMAT_VERSION.0, MODEL_FORMAT_VERSION.1),
+            format_version: if self.events.is_some() {
+                format!("{}.{}", MODEL_FORMAT_VERSION.0, MODEL_FORMAT_VERSION.1)
+            } else {
+                format!("{}.0", MODEL_FORMAT_VERSION.0)
+            },
             leadscore_version: env!("CARGO_PKG_VERSION"),
             created_at: &self.created_at,
             target: &self.target,
@@ -186,6 +212,7 @@ impl Model {
             scale: &self.scale,
             intercept: self.intercept,
             features: &self.features,
+            events: &self.events,
             summary: &self.summary,
         }
     }
@@ -262,6 +289,34 @@ impl Model {
                             f.column
                         ));
                     }
+                }
+            }
+        }
+        if let Some(events) = &self.events {
+            if self.id_column.is_none() {
+                return bad("a model with events needs an id column".into());
+            }
+            let mut seen = std::collections::HashSet::new();
+            for t in &events.terms {
+                if !seen.insert(t.event.as_str()) {
+                    return bad(format!("event type {:?} appears twice", t.event));
+                }
+                let (lo, hi) = t.half_life_interval_days;
+                let ok = within_bound(t.weight)
+                    && t.standard_error.is_finite()
+                    && t.standard_error >= 0.0
+                    && t.half_life_days.is_finite()
+                    && t.half_life_days > 0.0
+                    && lo.is_finite()
+                    && lo > 0.0
+                    && lo <= t.half_life_days
+                    && hi.is_none_or(|h| h.is_finite() && h >= t.half_life_days)
+                    && t.training_won <= t.training_leads;
+                if !ok {
+                    return bad(format!(
+                        "event type {} has a weight, standard error, half-life, interval or counts that are not valid",
+                        crate::error::display_value(&t.event)
+                    ));
                 }
             }
         }

@@ -9,6 +9,7 @@ use linfa::prelude::*;
 use super::cv::{cross_validate, Folds, PathOptions};
 use super::design::Design;
 use super::encoding::Encoding;
+use super::events::fit::EventInput;
 use super::leakage::training_findings;
 use super::logistic::LogisticParams;
 use super::split::{date_columns, time_order};
@@ -31,6 +32,30 @@ impl ModelParams {
     /// target column. Errors: bad parameters, a missing column, bad values
     /// (all collected, naming row, column and value), too few won or lost deals.
     pub fn fit(&self, deals: &Table) -> Result<Model> {
+        self.fit_inner(deals, None)
+    }
+
+    /// [`ModelParams::fit`], with event types learned from decayed counts
+    /// of the deals when `events` is given.
+    pub(crate) fn fit_inner(&self, deals: &Table, events: Option<&EventInput>) -> Result<Model> {
+        let mut widened;
+        let mut this = self;
+        if let Some(e) = events {
+            // The as-of column is not a feature; it orders the folds unless
+            // another time column (or random folds) is asked for.
+            widened = self.clone();
+            if !widened.ignore.contains(&e.as_of) {
+                widened.ignore.push(e.as_of.clone());
+            }
+            if widened.time_column.is_none() && !widened.random_folds && widened.l2.is_none() {
+                widened.time_column = Some(e.as_of.clone());
+            }
+            this = &widened;
+        }
+        this.fit_checked(deals, events)
+    }
+
+    fn fit_checked(&self, deals: &Table, events: Option<&EventInput>) -> Result<Model> {
         let target_column = self.check()?;
         let (target, y) = Target::resolve(deals, &target_column, &self.positive, &self.negative)?;
         let (time_column, dates_warning) = self.time_column_of(deals, &target_column)?;
@@ -59,13 +84,33 @@ impl ModelParams {
             self.scale,
             0.0,
             self.encode_features(deals, &schema)?,
+            None,
             empty_summary(),
         )?;
         let (slots, _) = scaffold.slots(deals)?;
         let mut features = scaffold.features().to_vec();
         count_attributes(&mut features, &slots, &y, &mut warnings);
         let attributes: Vec<usize> = features.iter().map(|f| f.encoding.n_attributes()).collect();
-        let design = Design::from_slots(&slots, &attributes, None)?;
+        let mut design = Design::from_slots(&slots, &attributes, None)?;
+        let mut terms = None;
+        if let Some(e) = events {
+            // Half-lives are searched at the fixed penalty, or at the one
+            // cross-validation picks with every type at the starting half-life.
+            let start = e.starting_columns();
+            let search_l2 = match self.l2 {
+                Some(l2) => l2,
+                None => {
+                    let start_design = Design::from_columns(&slots, &attributes, &start, None)?;
+                    let mut ignored = Vec::new();
+                    self.choose_l2(deals, &start_design, &y, time_column.as_ref(), &mut ignored)?
+                        .0
+                        .unwrap_or(1.0)
+                }
+            };
+            let found = e.search(&slots, &attributes, &y, search_l2, self)?;
+            design = Design::from_columns(&slots, &attributes, &found.numeric, None)?;
+            terms = Some(found);
+        }
         drop(slots);
         let (l2, l2_choice, cross_validation) =
             self.choose_l2(deals, &design, &y, time_column.as_ref(), &mut warnings)?;
@@ -89,6 +134,10 @@ impl ModelParams {
                 let rate = won as f64 / y.len() as f64;
                 (vec![0.0; design.n_attributes()], (rate / (1.0 - rate)).ln())
             }
+        };
+        let event_terms = match (events, terms) {
+            (Some(e), Some(found)) => Some(e.terms(found, &design, &counts, &w, b, l2, &y)?),
+            _ => None,
         };
         let mut offset = 0;
         for f in &mut features {
@@ -122,6 +171,7 @@ impl ModelParams {
             self.scale,
             b,
             features,
+            event_terms,
             summary,
         )
     }

@@ -321,6 +321,39 @@ fn newton(params: &LogisticValidParams, design: &Design, counts: &Counts) -> Res
     })
 }
 
+/// The variances of some weights of a fit (its penalised Hessian's inverse,
+/// diagonal entries `indices`): the curvature behind a weight's interval.
+pub(crate) fn weight_variances(
+    design: &Design,
+    counts: &Counts,
+    weights: &[f64],
+    intercept: f64,
+    l2: f64,
+    indices: &[usize],
+) -> Result<Vec<f64>> {
+    let p = design.n_attributes();
+    let dim = p + 1;
+    if dim > MAX_ATTRIBUTES || weights.len() != p {
+        return Err(Error::Internal {
+            what: format!("variances of {} weights on {p} attributes", weights.len()),
+        });
+    }
+    let eta = design.logits(weights, intercept);
+    let (_, mut h) = gradient_hessian(design, counts, &eta, dim);
+    for a in 0..p {
+        h[a * dim + a] += l2;
+    }
+    indices
+        .iter()
+        .map(|&i| {
+            // Solves H x = e_i (solve takes −g).
+            let mut g = vec![0.0; dim];
+            g[i] = -1.0;
+            Ok(solve(h.clone(), &g, dim)?[i])
+        })
+        .collect()
+}
+
 /// Patterns per parallel chunk of the gradient and Hessian pass.
 const CHUNK: usize = 16_384;
 

@@ -180,6 +180,8 @@ pub struct Model {
     scale: Scale,
     intercept: f64,
     features: Vec<Feature>,
+    /// The event types learned from an event log, if any.
+    events: Option<events::EventTerms>,
     summary: TrainingSummary,
     /// Built once when the model is made or read: lookups, labels, points.
     pub(crate) cache: Cache,
@@ -284,6 +286,12 @@ impl Model {
         self.features.iter().map(|f| f.column.as_str()).collect()
     }
 
+    /// The event types learned from an event log (with the as-of column and
+    /// the log's columns), if the model learned from one.
+    pub fn events(&self) -> Option<&events::EventTerms> {
+        self.events.as_ref()
+    }
+
     /// The training summary.
     pub fn summary(&self) -> &TrainingSummary {
         &self.summary
@@ -310,7 +318,8 @@ impl Model {
     /// columns (the outcome, extra fields) are ignored.
     pub fn score(&self, leads: &Table) -> Result<Scores> {
         let (slots, unseen) = self.slots(leads)?;
-        Ok(self.scores_of(leads, &slots, unseen))
+        let activity = self.activity(leads)?;
+        Ok(self.scores_of(leads, &slots, &activity, unseen))
     }
 
     /// Scores leads without failing on bad cells: every row gets a score
@@ -333,8 +342,13 @@ impl Model {
     /// assert_eq!((errors[0].row, errors[0].value.as_str()), (2, "many"));
     /// ```
     pub fn score_checked(&self, leads: &Table) -> Result<(Scores, Vec<RowError>)> {
-        let (slots, unseen, errors) = self.slots_checked(leads)?;
-        Ok((self.scores_of(leads, &slots, unseen), errors))
+        let (slots, unseen, mut errors) = self.slots_checked(leads)?;
+        let (activity, bad) = self.activity_checked(leads)?;
+        if !bad.is_empty() {
+            errors.extend(bad);
+            errors.sort_by_key(|e| e.row);
+        }
+        Ok((self.scores_of(leads, &slots, &activity, unseen), errors))
     }
 
     /// One-hot encodes leads: one row per lead, one column per attribute

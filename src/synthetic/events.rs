@@ -60,10 +60,10 @@ pub struct SyntheticEventDeals {
 /// Event types before the as-of time: (type, effect, half-life in days,
 /// mean count in 180 days).
 const EVENTS: [(&str, f64, f64, f64); 5] = [
-    ("demo_request", 1.6, 3.0, 0.5),
+    ("demo_request", 1.6, 3.0, 1.5),
     ("pricing_view", 0.5, 20.0, 2.0),
     ("webinar", 0.8, 60.0, 0.8),
-    ("unsubscribe", -1.2, 30.0, 0.3),
+    ("unsubscribe", -1.2, 30.0, 1.0),
     ("newsletter_open", 0.0, f64::INFINITY, 3.0),
 ];
 

@@ -45,6 +45,10 @@ use crate::data::Table;
 use crate::error::{Error, Result, RowErrors};
 use crate::util::time::{parse_timestamp, DATE_GRAMMAR};
 
+pub mod fit;
+pub mod terms;
+pub use terms::{EventTerm, EventTerms};
+
 const DAY: f64 = 86_400.0;
 
 /// The columns of an event log.
@@ -119,6 +123,8 @@ pub struct DecayedCounts {
     values: Vec<Vec<f64>>,
     /// Per type: events counted per lead.
     counts: Vec<Vec<u32>>,
+    /// Events per type name outside a fixed list (the first 100 names).
+    unknown_types: FxHashMap<String, usize>,
     /// Newest event times kept per lead and type (0: none kept).
     keep_recent: usize,
     /// Per type: `n_leads × keep_recent` times, newest first, `i64::MIN` empty.
@@ -174,6 +180,7 @@ impl DecayedCounts {
             fixed_types: false,
             values: Vec::new(),
             counts: Vec::new(),
+            unknown_types: FxHashMap::default(),
             keep_recent: 0,
             recent: Vec::new(),
             tally: EventTally::default(),
@@ -319,6 +326,14 @@ impl DecayedCounts {
             }
             let Some(t) = self.type_of(event.as_ref()) else {
                 self.tally.unknown_type += 1;
+                let known = self.unknown_types.len();
+                match self.unknown_types.get_mut(event.as_ref()) {
+                    Some(n) => *n += 1,
+                    None if known < 100 => {
+                        self.unknown_types.insert(event.into_owned(), 1);
+                    }
+                    None => {}
+                }
                 continue;
             };
             let rates = &self.rates[t];
@@ -396,6 +411,18 @@ impl DecayedCounts {
             .take_while(|&&t| t != i64::MIN)
             .map(|&t| (self.as_of[lead] - t) as f64 / DAY)
             .collect()
+    }
+
+    /// Event types outside a fixed list (the first 100 names seen), with
+    /// their events, most events first.
+    pub fn unknown_types(&self) -> Vec<(String, usize)> {
+        let mut v: Vec<(String, usize)> = self
+            .unknown_types
+            .iter()
+            .map(|(t, n)| (t.clone(), *n))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
     }
 
     /// What happened to the events read so far.
