@@ -5,8 +5,84 @@
 use std::path::Path;
 
 use super::source::Source;
+use crate::data::Table;
 use crate::error::Result;
+use crate::model::events::terms::{ActivityReport, RECENT_SHOWN};
 use crate::model::events::{DecayedCounts, EventColumns, EventTally};
+use crate::Model;
+
+/// The leads of a file and their activity from an event log file, read
+/// before a batch job scores them: one pass over the leads' ids (and as-of
+/// times), one over the log. Memory grows with the leads and the model's
+/// event types, never with the events.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    counts: DecayedCounts,
+    recent: bool,
+}
+
+impl Activity {
+    /// Reads the activity of the leads of `leads` (CSV or Parquet) from the
+    /// event log `events` (CSV or Parquet) for `model`: each lead's as-of
+    /// time is the model's as-of column when the file has it and the cell is
+    /// not empty, else `at`, else now. With `recent`, explanations can name
+    /// each lead's newest events. `None` for a model without events.
+    pub fn read(
+        model: &Model,
+        leads: &Path,
+        events: &Path,
+        at: Option<&str>,
+        batch_rows: usize,
+        recent: bool,
+    ) -> Result<Option<(Activity, ActivityReport)>> {
+        let (Some(terms), Some(id)) = (model.events(), model.id_column()) else {
+            return Ok(None);
+        };
+        if let Some(t) = at {
+            if crate::util::time::parse_timestamp(t).is_none() {
+                return Err(crate::Error::InvalidParameter {
+                    name: "at".into(),
+                    value: t.to_string(),
+                    reason: format!("not a date ({})", crate::util::time::DATE_GRAMMAR),
+                });
+            }
+        }
+        let header = super::column_names(leads)?;
+        let mut names = vec![id.to_string()];
+        if header.contains(&terms.as_of) && terms.as_of != id {
+            names.push(terms.as_of.clone());
+        }
+        let now = crate::util::time::now_rfc3339();
+        let at = at.unwrap_or(&now);
+        let mut keys = Vec::new();
+        let mut source = Source::open(leads, &names, batch_rows)?;
+        while let Some(raw) = source.next_batch()? {
+            let decoded = raw.decode(&names, Some(id))?;
+            keys.extend(terms.lead_keys(&decoded.table, id, at)?);
+        }
+        let mut counts = terms.counts(&keys, if recent { RECENT_SHOWN } else { 0 })?;
+        drop(keys);
+        add_event_file(events, &mut counts, &terms.log, batch_rows)?;
+        let report = ActivityReport {
+            tally: counts.tally(),
+            unknown_types: counts.unknown_types(),
+        };
+        Ok(Some((Activity { counts, recent }, report)))
+    }
+
+    /// Adds the activity columns of `model`'s event types to a batch of the
+    /// leads (each row found by its id).
+    pub fn attach(&self, model: &Model, batch: &mut Table) -> Result<()> {
+        let (Some(terms), Some(id)) = (model.events(), model.id_column()) else {
+            return Ok(());
+        };
+        let ids = batch.require(id)?;
+        let rows: Vec<Option<usize>> = (0..batch.n_rows())
+            .map(|r| ids.text(r).and_then(|v| self.counts.lead_index(&v)))
+            .collect();
+        terms.attach(batch, &self.counts, &|r| rows[r], self.recent)
+    }
+}
 
 /// Adds every event of the log `path` (CSV or Parquet, by extension; the
 /// `columns` must be there) to `counts`, `batch_rows` rows at a time, in

@@ -60,7 +60,10 @@ pub fn score_file(
     let id_ref = id.as_deref();
 
     let process = |raw: RawBatch| -> Result<Scored> {
-        let decoded = raw.decode(&columns, id_ref)?;
+        let mut decoded = raw.decode(&columns, id_ref)?;
+        if let Some(activity) = options.activity {
+            activity.attach(model, &mut decoded.table)?;
+        }
         let (slots, unseen, mut errors) = model.slots_checked(&decoded.table)?;
         let (activity, bad) = model.activity_checked(&decoded.table)?;
         if !bad.is_empty() {
@@ -185,7 +188,10 @@ pub fn qualify_file(
     let keep_decisions = hook.is_some();
     type Decided = (Chunk, usize, usize, u64, Option<(Table, Vec<Decision>)>);
     let decide = |raw: RawBatch| -> Result<Decided> {
-        let decoded = raw.decode(&columns, id_ref)?;
+        let mut decoded = raw.decode(&columns, id_ref)?;
+        if let Some(activity) = options.activity {
+            activity.attach(model, &mut decoded.table)?;
+        }
         let decisions = policy.decide(model, &decoded.table, &plan)?;
         let cols = decision_columns(&decisions, id_ref, values, cuts, top);
         let chunk = Chunk::encode(cols, format, options.text_cells)?;
@@ -267,7 +273,10 @@ fn assess_file(
     let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows, passes)?;
     let mut facts: Vec<LeadFacts> = Vec::new();
     let assess = |raw: RawBatch| -> Result<(Vec<LeadFacts>, Accepted)> {
-        let decoded = raw.decode(&columns, id_ref)?;
+        let mut decoded = raw.decode(&columns, id_ref)?;
+        if let Some(activity) = options.activity {
+            activity.attach(model, &mut decoded.table)?;
+        }
         let assessment = policy.assess(model, &decoded.table)?;
         let accepted = Accepted::new(&decoded, assessment.errors);
         let facts = assessment

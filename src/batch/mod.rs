@@ -50,7 +50,7 @@ mod rejects;
 mod sink;
 mod source;
 
-pub use events::add_event_file;
+pub use events::{add_event_file, Activity};
 pub use jobs::{freeze_cuts_file, qualify_file, score_file};
 
 /// A file format, chosen by the file's extension: `.parquet` or `.pq` is
@@ -180,6 +180,9 @@ pub struct BatchOptions<'a> {
     /// (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'`
     /// ([`TextCells`]); Parquet outputs hold every value as it is.
     pub text_cells: TextCells,
+    /// The leads' activity from an event log, for a model that learned from
+    /// one ([`Activity::read`]).
+    pub activity: Option<&'a Activity>,
 }
 
 /// Most rows per batch: a batch of a million leads already keeps every core
@@ -258,6 +261,7 @@ impl Default for BatchOptions<'_> {
             max_rejected: MaxRejected::Rows(0),
             progress: None,
             text_cells: TextCells::Neutralised,
+            activity: None,
         }
     }
 }

@@ -31,7 +31,7 @@ pub mod summary;
 pub use explain::{Contribution, Explanation};
 pub use file::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use params::{DealColumns, ModelParams};
-pub use scorecard::{Scorecard, ScorecardRow};
+pub use scorecard::{Scorecard, ScorecardEvent, ScorecardRow};
 pub use summary::{CrossValidation, CvPoint, L2Choice, L2Rule, TrainingSummary};
 
 /// How log-odds become points: `points = base_points + points_to_double_odds

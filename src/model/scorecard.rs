@@ -26,6 +26,29 @@ pub struct ScorecardRow {
     pub training_won: u64,
 }
 
+/// One event type's points: one event just now scores `points_at_0`, one
+/// `half_life_days` old half of it, and the points of a lead's events add up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScorecardEvent {
+    /// The event type.
+    pub event: String,
+    /// Points of one event just now.
+    pub points_at_0: f64,
+    /// A 95 % interval of `points_at_0` (± 1.96 standard errors).
+    pub points_at_0_interval: (f64, f64),
+    /// The age in days at which an event's points halve.
+    pub half_life_days: f64,
+    /// The half-lives the deals do not reject (95 %): low and high (`None`:
+    /// none rejected up to the longest searched).
+    pub half_life_interval_days: (f64, Option<f64>),
+    /// Training deals with an event of the type before their as-of time.
+    pub training_rows: u64,
+    /// Won training deals among them.
+    pub training_won: u64,
+    /// Events of the type counted in training.
+    pub training_events: u64,
+}
+
 /// Points per attribute. A lead's points are `base_points` plus the points of
 /// its one attribute in each column, and map one-to-one to a probability of
 /// winning through [`Scale`].
@@ -48,6 +71,11 @@ pub struct Scorecard {
     pub scale: Scale,
     /// Every attribute, column by column.
     pub rows: Vec<ScorecardRow>,
+    /// Every event type, when the model learned from an event log; their
+    /// points are added to the attributes' (a lead without events of a type
+    /// gets 0 from it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<ScorecardEvent>,
 }
 
 impl Model {
@@ -66,10 +94,34 @@ impl Model {
                 });
             }
         }
+        let factor = self.scale.factor();
+        let events = self
+            .events()
+            .map(|e| {
+                e.terms
+                    .iter()
+                    .map(|t| {
+                        let p = t.points_at_0(factor);
+                        let half = 1.96 * factor * t.standard_error;
+                        ScorecardEvent {
+                            event: t.event.clone(),
+                            points_at_0: p,
+                            points_at_0_interval: (p - half, p + half),
+                            half_life_days: t.half_life_days,
+                            half_life_interval_days: t.half_life_interval_days,
+                            training_rows: t.training_leads,
+                            training_won: t.training_won,
+                            training_events: t.training_events,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Scorecard {
             base_points: self.cache.base_points,
             scale: *self.scale(),
             rows,
+            events,
         }
     }
 }
@@ -154,6 +206,35 @@ impl fmt::Display for Scorecard {
                 "  {label:<width$} {:>+7.1} pts   {:>7} deals, won {rate}",
                 r.points, r.training_rows
             )?;
+        }
+        if !self.events.is_empty() {
+            writeln!(
+                f,
+                "\nEvents (points of one event just now, halving with its age; a lead's events add up)"
+            )?;
+            for e in &self.events {
+                let hi = e
+                    .half_life_interval_days
+                    .1
+                    .map_or("longer".to_string(), |h| format!("{h:.1}"));
+                let rate = if e.training_rows > 0 {
+                    format!(
+                        "{:.1} %",
+                        100.0 * e.training_won as f64 / e.training_rows as f64
+                    )
+                } else {
+                    "-".into()
+                };
+                writeln!(
+                    f,
+                    "  {}: {:+.1} points today, half after {:.1} days ({:.1} to {hi}); {} deals with one, won {rate}",
+                    e.event,
+                    e.points_at_0,
+                    e.half_life_days,
+                    e.half_life_interval_days.0,
+                    e.training_rows
+                )?;
+            }
         }
         Ok(())
     }

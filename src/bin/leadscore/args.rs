@@ -65,3 +65,45 @@ pub fn check_files(
     let outputs: Vec<&std::path::Path> = outputs.iter().flatten().copied().collect();
     leadscore::data::files::check_job_files(&inputs, &outputs)
 }
+
+/// The event log of a model learned from behaviour over time.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EventLogArgs {
+    /// An event log (CSV or Parquet): the lead id (the deals' id column),
+    /// the event type and its time; only events strictly before each lead's
+    /// as-of time count.
+    #[arg(long)]
+    pub events: Option<std::path::PathBuf>,
+    /// The event log's event type column.
+    #[arg(long, default_value = "event")]
+    pub event_column: String,
+    /// The event log's time column (dates or date-times).
+    #[arg(long, default_value = "timestamp")]
+    pub event_time: String,
+    /// An optional numeric column of the event log that each event counts as instead of 1.
+    #[arg(long)]
+    pub event_value: Option<String>,
+}
+
+impl EventLogArgs {
+    /// The log's columns, the lead id in `id`.
+    pub fn columns(&self, id: &str) -> leadscore::model::events::EventColumns {
+        leadscore::model::events::EventColumns {
+            id: id.to_string(),
+            event: self.event_column.clone(),
+            timestamp: self.event_time.clone(),
+            value: self.event_value.clone(),
+        }
+    }
+}
+
+/// Prints what reading an event log found (to standard error).
+pub fn report_events(tally: &leadscore::model::events::EventTally, unknown: Option<String>) {
+    eprintln!(
+        "events: {} counted, {} at or after their lead's as-of time left out, {} of leads not in the file left out",
+        tally.counted, tally.at_or_after_as_of, tally.unknown_lead
+    );
+    if let Some(w) = unknown {
+        eprintln!("warning: {w}");
+    }
+}

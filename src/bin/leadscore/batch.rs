@@ -53,6 +53,7 @@ impl BatchArgs {
             }),
             progress: Some(progress),
             text_cells: self.csv.cells(),
+            activity: None,
         }
     }
 }
@@ -162,6 +163,53 @@ pub fn print_summary(
     }
 }
 
+/// The leads' event log, for a model that learned from one.
+#[derive(Args, Debug)]
+pub struct LeadEvents {
+    /// The leads' event log (CSV or Parquet), for a model that learned
+    /// from events: only events strictly before each lead's as-of time count.
+    #[arg(long)]
+    pub events: Option<PathBuf>,
+    /// The as-of time of leads without the model's as-of column (a date or
+    /// date-time; default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+impl LeadEvents {
+    /// The leads' activity, read before the job (none without events).
+    pub fn read(
+        &self,
+        model: &Model,
+        leads: &std::path::Path,
+        batch_rows: usize,
+        recent: bool,
+    ) -> Result<Option<leadscore::batch::Activity>> {
+        let Some(events) = &self.events else {
+            return Ok(None);
+        };
+        if model.events().is_none() {
+            return Err(leadscore::Error::InvalidParameter {
+                name: "events".into(),
+                value: events.display().to_string(),
+                reason: "the model did not learn from an event log".into(),
+            });
+        }
+        let found = leadscore::batch::Activity::read(
+            model,
+            leads,
+            events,
+            self.at.as_deref(),
+            batch_rows,
+            recent,
+        )?;
+        Ok(found.map(|(activity, report)| {
+            crate::args::report_events(&report.tally, report.warning());
+            activity
+        }))
+    }
+}
+
 #[derive(Args)]
 pub struct ScoreArgs {
     /// Leads to score: CSV with a header row, or Parquet (.parquet, .pq).
@@ -172,6 +220,8 @@ pub struct ScoreArgs {
     /// Where to write the scores, CSV or Parquet by extension: id (when the model has one), probability, points. Rows in input order.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    events: LeadEvents,
     #[command(flatten)]
     batch: BatchArgs,
 }
@@ -187,9 +237,11 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     )?;
     let model = Model::load(&a.model)?;
     remove_partial_output_on_interrupt()?;
+    let activity = a.events.read(&model, &a.leads, a.batch.batch_rows, false)?;
     let bar = Bar::new(a.batch.quiet, "scoring");
     let progress = |p: &leadscore::batch::Progress| bar.update(p);
-    let options = a.batch.options(&progress);
+    let mut options = a.batch.options(&progress);
+    options.activity = activity.as_ref();
     let result = leadscore::batch::score_file(&model, &a.leads, &a.out, &options);
     bar.finish();
     let summary = result?;

@@ -8,6 +8,7 @@
 mod args;
 mod batch;
 mod evidence;
+mod explain;
 mod model;
 mod qualify;
 
@@ -32,6 +33,8 @@ enum Command {
     Score(batch::ScoreArgs),
     /// Print a model's scorecard.
     Scorecard(model::ScorecardArgs),
+    /// Explain each lead's points: base points plus every attribute's and event type's.
+    Explain(explain::ExplainArgs),
     /// Run the whole job (train, scorecard, score, check) on built-in synthetic deals.
     Demo(model::DemoArgs),
     /// Write synthetic B2B deals with known true effects as CSV.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Train(a) => model::train(*a),
         Command::Score(a) => batch::score(a),
         Command::Scorecard(a) => model::scorecard(a),
+        Command::Explain(a) => explain::explain(a),
         Command::Demo(a) => model::demo(a),
         Command::Synthetic(a) => model::synthetic(a),
         Command::Qualify(a) => qualify::qualify(a),

@@ -10,7 +10,7 @@ use leadscore::model::params::FitOptions;
 use leadscore::model::DealColumns;
 use leadscore::{Error, Model, Result, Table};
 
-use crate::args::{format, print, stdout_err, CsvText};
+use crate::args::{format, print, stdout_err, CsvText, EventLogArgs};
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -28,6 +28,14 @@ pub struct TrainArgs {
     /// Also write the scorecard as CSV here.
     #[arg(long)]
     scorecard_csv: Option<PathBuf>,
+    /// Learn from an event log too: each event type's points and half-life.
+    #[command(flatten)]
+    events: EventLogArgs,
+    /// The deals' as-of time column (with an event log): the moment each
+    /// deal should have been scored (lead created, opportunity opened).
+    /// Not a feature.
+    #[arg(long)]
+    as_of: Option<String>,
     #[command(flatten)]
     csv: CsvText,
     /// Print only warnings and errors.
@@ -86,7 +94,35 @@ pub fn train(a: TrainArgs) -> Result<()> {
     )?;
     let deals = Table::from_csv_path(&a.deals)?;
     let params = a.options.params(a.columns.params())?;
-    let model = params.fit(&deals)?;
+    let model = match (&a.events.events, &a.as_of) {
+        (None, None) => params.fit(&deals)?,
+        (Some(log), Some(as_of)) => {
+            let id = a.columns.id.as_deref().ok_or_else(|| Error::InvalidParameter {
+                name: "id".into(),
+                value: String::new(),
+                reason: "learning from an event log needs the deals' id column (--id), the one the log names leads by".into(),
+            })?;
+            let columns = a.events.columns(id);
+            let mut counts = leadscore::model::events::fit::training_counts(&deals, as_of, &columns)?;
+            let tally = leadscore::batch::add_event_file(log, &mut counts, &columns, 65_536)?;
+            crate::args::report_events(&tally, None);
+            params.fit_with_counts(&deals, &counts, as_of, &columns)?
+        }
+        (Some(_), None) => {
+            return Err(Error::InvalidParameter {
+                name: "as-of".into(),
+                value: String::new(),
+                reason: "an event log needs the deals' as-of time column (--as-of): only events before it count".into(),
+            })
+        }
+        (None, Some(as_of)) => {
+            return Err(Error::InvalidParameter {
+                name: "as-of".into(),
+                value: as_of.clone(),
+                reason: "an as-of column is for an event log (--events)".into(),
+            })
+        }
+    };
     model.save(&a.model)?;
     if let Some(path) = &a.scorecard_csv {
         let mut f = AtomicFile::create(path)?;

@@ -35,6 +35,8 @@ pub struct QualifyArgs {
     #[arg(long)]
     cuts_from: Option<PathBuf>,
     #[command(flatten)]
+    events: crate::batch::LeadEvents,
+    #[command(flatten)]
     batch: crate::batch::BatchArgs,
 }
 
@@ -266,9 +268,11 @@ pub fn qualify(a: QualifyArgs) -> Result<()> {
         }
         Ok(())
     };
+    let activity = a.events.read(&model, &a.leads, a.batch.batch_rows, true)?;
     let bar = crate::batch::Bar::new(a.batch.quiet, "qualifying");
     let progress = |p: &leadscore::batch::Progress| bar.update(p);
-    let options = a.batch.options(&progress);
+    let mut options = a.batch.options(&progress);
+    options.activity = activity.as_ref();
     let hook: Option<leadscore::batch::DecisionsHook> = if a.log.is_some() {
         Some(&mut write_log)
     } else {
