@@ -110,7 +110,8 @@ fn with_practice_columns(s: &SyntheticEventDeals, window: Option<i64>) -> Table 
             .collect()
     };
     let counts = |shift: i64, half_life: f64| {
-        let mut c = DecayedCounts::new(&keys(shift), &columns(), "created_at", &[half_life]).unwrap();
+        let mut c =
+            DecayedCounts::new(&keys(shift), &columns(), "created_at", &[half_life]).unwrap();
         c.add(&s.events, &columns()).unwrap();
         c
     };
@@ -200,9 +201,7 @@ fn event_types_never_seen_in_training_are_counted_and_warned_about() {
         ],
     )
     .unwrap();
-    let report = model
-        .attach_activity(&mut leads, &log, None, true)
-        .unwrap();
+    let report = model.attach_activity(&mut leads, &log, None, true).unwrap();
     assert_eq!(report.tally.unknown_type, 2);
     assert_eq!(report.unknown_types, vec![("fax_sent".to_string(), 2)]);
     let warning = report.warning().unwrap();

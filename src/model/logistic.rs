@@ -544,7 +544,8 @@ mod tests {
         let won = [1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1, 0].map(|w| w == 1);
         let other: Vec<u32> = (0..16).map(|i| i % 2).collect();
         let slots_x: Vec<u32> = x.iter().map(|&v| v as u32).collect();
-        let numeric = Design::from_columns(&[other.clone()], &[2], &[x.to_vec()], None).unwrap();
+        let numeric =
+            Design::from_columns(std::slice::from_ref(&other), &[2], &[x.to_vec()], None).unwrap();
         let one_hot = Design::from_slots(&[other, slots_x], &[2, 2], None).unwrap();
         let fit = |d: &Design| {
             LogisticParams::new()

@@ -86,6 +86,7 @@ fn batch_options(rejected: &Path, batch_rows: usize) -> BatchOptions<'_> {
         max_rejected: MaxRejected::Unlimited,
         progress: None,
         text_cells: Default::default(),
+        activity: None,
     }
 }
 

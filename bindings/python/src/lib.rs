@@ -21,7 +21,34 @@ fn synthetic_deals<'py>(
     seed: u64,
     kind: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let table = leadscore::synthetic::deals(rows, seed).table;
+    table_to_frame(py, &leadscore::synthetic::deals(rows, seed).table, kind)
+}
+
+/// Seeded synthetic deals and their event log (`deal_id`, `event`,
+/// `timestamp`), with known effects and half-lives per event type: the
+/// deals' outcomes depend on the events before each deal's `created_at`.
+/// Two frames of `kind`.
+#[pyfunction]
+#[pyo3(signature = (rows, seed=42, *, kind="pandas"))]
+fn synthetic_deals_with_events<'py>(
+    py: Python<'py>,
+    rows: usize,
+    seed: u64,
+    kind: &str,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let s = leadscore::synthetic::events::deals_with_events(rows, seed);
+    Ok((
+        table_to_frame(py, &s.deals.table, kind)?,
+        table_to_frame(py, &s.events, kind)?,
+    ))
+}
+
+/// A table of the crate's own as a frame of `kind`.
+fn table_to_frame<'py>(
+    py: Python<'py>,
+    table: &leadscore::Table,
+    kind: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     let columns = table
         .column_names()
         .iter()
@@ -51,6 +78,7 @@ fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::PyModel>()?;
     m.add_class::<policy::PyPolicy>()?;
     m.add_function(wrap_pyfunction!(synthetic_deals, m)?)?;
+    m.add_function(wrap_pyfunction!(synthetic_deals_with_events, m)?)?;
     m.add_function(wrap_pyfunction!(evidence::audit, m)?)?;
     m.add_function(wrap_pyfunction!(evidence::evaluate, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -70,8 +70,65 @@ impl PyModel {
             .filter(|id| names.iter().any(|n| n == id));
         let mut needed = self.feature_columns();
         needed.extend(id.map(String::from));
+        if let Some(events) = self.inner.events() {
+            if names.contains(&events.as_of) && !needed.contains(&events.as_of) {
+                needed.push(events.as_of.clone());
+            }
+        }
         let read = read_frame(leads, Some(&names), Some(needed), Some(&self.inner), id)?;
-        Ok((read.table, id.zip(read.kept)))
+        let mut table = read.table;
+        // The id column was taken out as it was; the activity join needs it.
+        if let (Some(name), Some(ids)) = (id, &read.kept) {
+            if self.inner.events().is_some() {
+                let values = leadscore::data::arrow::values_from_arrow(
+                    name,
+                    ids.data_type(),
+                    std::slice::from_ref(ids),
+                )
+                .map_err(|e| crate::error::to_py(leads.py(), e))?;
+                table
+                    .set_column(name, values)
+                    .map_err(|e| crate::error::to_py(leads.py(), e))?;
+            }
+        }
+        Ok((table, id.zip(read.kept)))
+    }
+
+    /// Adds the leads' activity from the event log `events` (a frame) for
+    /// a model that learned from one; warns of event types never seen.
+    fn with_activity(
+        &self,
+        py: Python<'_>,
+        table: &mut leadscore::Table,
+        events: Option<&Bound<'_, PyAny>>,
+        at: Option<&str>,
+        recent: bool,
+    ) -> PyResult<()> {
+        let Some(events) = events else {
+            return Ok(());
+        };
+        let Some(terms) = self.inner.events() else {
+            return Err(crate::error::to_py(
+                py,
+                leadscore::Error::InvalidParameter {
+                    name: "events".into(),
+                    value: "(a frame)".into(),
+                    reason: "the model did not learn from an event log".into(),
+                },
+            ));
+        };
+        let log = crate::frame::table_from_py(events, Some(terms.log.names()), None)?;
+        let report = self.inner.attach_activity(table, &log, at, recent).py(py)?;
+        if let Some(w) = report.warning() {
+            let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+            PyErr::warn(
+                py,
+                &category,
+                &std::ffi::CString::new(w).unwrap_or_default(),
+                1,
+            )?;
+        }
+        Ok(())
     }
 
     fn wrap(model: Model) -> PyModel {
@@ -86,7 +143,7 @@ impl PyModel {
     /// Learns a model from closed deals (a pandas, polars or pyarrow frame).
     /// The keyword arguments are the command line's `train` flags.
     #[classmethod]
-    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0))]
+    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         _cls: &Bound<'_, PyType>,
@@ -118,6 +175,11 @@ impl PyModel {
         points_to_double_odds: f64,
         base_points: f64,
         base_odds: f64,
+        events: Option<Bound<'_, PyAny>>,
+        as_of: Option<String>,
+        event_column: String,
+        event_time: String,
+        event_value: Option<String>,
     ) -> PyResult<PyModel> {
         // An empty grid given is an error of the core's, not the default.
         let empty_grid = l2_grid.as_ref().is_some_and(Vec::is_empty);
@@ -149,7 +211,31 @@ impl PyModel {
         if empty_grid {
             params = params.l2_grid(Vec::new());
         }
-        let model = detached(py, || params.fit(&table))?;
+        let model = match (events, as_of) {
+            (None, None) => detached(py, || params.fit(&table))?,
+            (Some(events), Some(as_of)) => {
+                let log_columns = leadscore::model::events::EventColumns {
+                    id: columns.id.clone().unwrap_or_default(),
+                    event: event_column,
+                    timestamp: event_time,
+                    value: event_value,
+                };
+                let log = crate::frame::table_from_py(&events, Some(log_columns.names()), None)?;
+                detached(py, || {
+                    params.fit_with_events(&table, &log, &as_of, &log_columns)
+                })?
+            }
+            (events, _) => return Err(crate::error::to_py(
+                py,
+                leadscore::Error::InvalidParameter {
+                    name: if events.is_some() { "as_of" } else { "events" }.into(),
+                    value: String::new(),
+                    reason:
+                        "an event log (events=) and the deals' as-of column (as_of=) go together"
+                            .into(),
+                },
+            )),
+        };
         Ok(PyModel::wrap(model))
     }
 
@@ -158,14 +244,21 @@ impl PyModel {
     /// `probability` and `points`, in input order; with `unseen=True` also
     /// `unseen`, per lead the list of feature columns whose value the model
     /// never saw in training (scored as `(other)`; empty for none).
-    #[pyo3(signature = (leads, *, unseen=false))]
+    /// With `events` (a frame of the leads' event log) a model that learned
+    /// from one counts each lead's events strictly before its as-of time:
+    /// the as-of column named at training when the leads carry it, else
+    /// `at`, else now.
+    #[pyo3(signature = (leads, *, unseen=false, events=None, at=None))]
     fn score<'py>(
         &self,
         py: Python<'py>,
         leads: &Bound<'py, PyAny>,
         unseen: bool,
+        events: Option<Bound<'py, PyAny>>,
+        at: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (table, id) = self.read_leads(leads)?;
+        let (mut table, id) = self.read_leads(leads)?;
+        self.with_activity(py, &mut table, events.as_ref(), at.as_deref(), false)?;
         let model = self.inner.clone();
         let (scores, per_lead) = detached(py, move || {
             let per_lead = unseen
@@ -263,14 +356,17 @@ impl PyModel {
     /// strongest reasons for and against first; `base_points` plus a lead's
     /// contributions equal its points. `row` is the lead's 1-based row; the
     /// id column follows it when the leads carry it.
-    #[pyo3(signature = (leads, top=5))]
+    #[pyo3(signature = (leads, top=5, *, events=None, at=None))]
     fn explain<'py>(
         &self,
         py: Python<'py>,
         leads: &Bound<'py, PyAny>,
         top: usize,
+        events: Option<Bound<'py, PyAny>>,
+        at: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (table, id) = self.read_leads(leads)?;
+        let (mut table, id) = self.read_leads(leads)?;
+        self.with_activity(py, &mut table, events.as_ref(), at.as_deref(), true)?;
         let model = self.inner.clone();
         let explanations = detached(py, move || model.explain(&table, top))?;
         to_frame(py, explain_columns(explanations, id)?, Some(leads))
@@ -283,6 +379,19 @@ impl PyModel {
             .import("leadscore._frames")?
             .call_method1("empty_of_kind", (kind,))?;
         to_frame(py, scorecard_columns(&self.inner), Some(&kind))
+    }
+
+    /// The event types learned from an event log (empty for none): per
+    /// type a dict of `event`, `points_at_0`, `points_at_0_interval`,
+    /// `half_life_days`, `half_life_interval_days` (high `None`: not
+    /// rejected up to the longest searched), `training_rows`,
+    /// `training_won` and `training_events`, as `scorecard --format json`
+    /// lists them.
+    #[getter]
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = serde_json::to_string(&self.inner.scorecard().events)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        py.import("json")?.call_method1("loads", (text,))
     }
 
     /// Points every lead starts from on the scorecard.

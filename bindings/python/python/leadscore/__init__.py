@@ -10,7 +10,15 @@
 
 from typing import TYPE_CHECKING, Any
 
-from leadscore._leadscore import Model, Policy, __version__, audit, evaluate, synthetic_deals
+from leadscore._leadscore import (
+    Model,
+    Policy,
+    __version__,
+    audit,
+    evaluate,
+    synthetic_deals,
+    synthetic_deals_with_events,
+)
 from leadscore._results import Evaluation, HtmlReport, TrainingSummary
 from leadscore.exceptions import (
     DataError,
@@ -37,6 +45,7 @@ __all__ = [
     "audit",
     "evaluate",
     "synthetic_deals",
+    "synthetic_deals_with_events",
 ]
 
 if not TYPE_CHECKING:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import polars as pl  # type: ignore[import-not-found,unused-ignore]
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-__all__ = ["Model", "Policy", "__version__", "audit", "evaluate", "synthetic_deals"]
+__all__ = ["Model", "Policy", "__version__", "audit", "evaluate", "synthetic_deals", "synthetic_deals_with_events"]
 
 __version__: str
 
@@ -44,6 +44,17 @@ def synthetic_deals(rows: int, seed: int = 42, *, kind: Literal["polars"]) -> pl
 @overload
 def synthetic_deals(rows: int, seed: int = 42, *, kind: Literal["pyarrow"]) -> pa.Table:
     """Seeded synthetic B2B deals with known true effects, as a frame of ``kind``."""
+
+@overload
+def synthetic_deals_with_events(
+    rows: int, seed: int = 42, *, kind: Literal["pandas"] = "pandas"
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+@overload
+def synthetic_deals_with_events(rows: int, seed: int = 42, *, kind: Literal["polars"]) -> tuple[pl.DataFrame, pl.DataFrame]: ...
+@overload
+def synthetic_deals_with_events(rows: int, seed: int = 42, *, kind: Literal["pyarrow"]) -> tuple[pa.Table, pa.Table]:
+    """Seeded synthetic deals and their event log (``deal_id``, ``event``, ``timestamp``)
+    with known effects and half-lives per event type, as two frames of ``kind``."""
 
 @overload
 def audit(
@@ -153,17 +164,24 @@ class Model:
         points_to_double_odds: float = 10.0,
         base_points: float = 50.0,
         base_odds: float = 1.0,
+        events: _Frame | None = None,
+        as_of: str | None = None,
+        event_column: str = ...,
+        event_time: str = ...,
+        event_value: str | None = None,
     ) -> Model:
         """Learns a model from closed deals (a pandas, polars or pyarrow frame).
-        The keyword arguments are the command line's ``train`` flags."""
+        The keyword arguments are the command line's ``train`` flags; with ``events``
+        (the event log: the lead id, ``event``, ``timestamp``) and ``as_of`` (the deals'
+        as-of column) each event type's points and half-life are learned too."""
     @overload
-    def score(self, leads: _Polars, *, unseen: bool = False) -> pl.DataFrame: ...
+    def score(self, leads: _Polars, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None) -> pl.DataFrame: ...
     @overload
-    def score(self, leads: _PyArrow, *, unseen: bool = False) -> pa.Table: ...
+    def score(self, leads: _PyArrow, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None) -> pa.Table: ...
     @overload
-    def score(self, leads: pd.DataFrame, *, unseen: bool = False) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
+    def score(self, leads: pd.DataFrame, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
     @overload
-    def score(self, leads: _ArrowStream, *, unseen: bool = False) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
+    def score(self, leads: _ArrowStream, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
         """Scores leads: a frame of the same kind with the id column (when the leads carry it),
         ``probability`` and ``points``; with ``unseen=True`` also ``unseen``, per lead the
         feature columns whose value the model never saw in training (a list, empty for none)."""
@@ -185,13 +203,13 @@ class Model:
         """Values of ``leads`` never seen in training (scored as ``(other)``): one row
         per feature column that has any, with ``leads`` and ``examples``."""
     @overload
-    def explain(self, leads: _Polars, top: int = 5) -> pl.DataFrame: ...
+    def explain(self, leads: _Polars, top: int = 5, *, events: _Frame | None = None, at: str | None = None) -> pl.DataFrame: ...
     @overload
-    def explain(self, leads: _PyArrow, top: int = 5) -> pa.Table: ...
+    def explain(self, leads: _PyArrow, top: int = 5, *, events: _Frame | None = None, at: str | None = None) -> pa.Table: ...
     @overload
-    def explain(self, leads: pd.DataFrame, top: int = 5) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
+    def explain(self, leads: pd.DataFrame, top: int = 5, *, events: _Frame | None = None, at: str | None = None) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
     @overload
-    def explain(self, leads: _ArrowStream, top: int = 5) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
+    def explain(self, leads: _ArrowStream, top: int = 5, *, events: _Frame | None = None, at: str | None = None) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
         """One row per lead and column: the contributions that add up to each lead's points.
 
         ``row`` is the lead's 1-based row, as every row number of leadscore; the
@@ -203,6 +221,10 @@ class Model:
     @overload
     def scorecard(self, *, kind: Literal["pyarrow"]) -> pa.Table:
         """Points per attribute as a frame."""
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The event types learned from an event log (empty for none): ``event``,
+        ``points_at_0``, ``half_life_days``, their intervals and training counts."""
     @property
     def base_points(self) -> float:
         """Points every lead starts from on the scorecard."""
