@@ -190,7 +190,10 @@ def test_a_frame_fitted_estimator_reads_arrays_by_position(data: tuple[pd.DataFr
 def test_params_are_model_fits_options() -> None:
     fit = inspect.signature(leadscore.Model.fit).parameters
     init = inspect.signature(LeadScorer).parameters
-    options = [n for n in fit if n not in ("cls", "deals", "target", "positive", "negative")]
+    # The event log is a second input beside the deals, not an estimator
+    # parameter: fit(X, y) takes one frame.
+    events = ("events", "as_of", "event_column", "event_time", "event_value")
+    options = [n for n in fit if n not in ("cls", "deals", "target", "positive", "negative", *events)]
     assert list(init) == options
     for name in options:
         if fit[name].default is not Ellipsis:  # the native signature shows `...` for lists
