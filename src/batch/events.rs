@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::source::Source;
 use crate::data::Table;
-use crate::error::Result;
+use crate::error::{fail_on_rows, Result};
 use crate::model::events::terms::{ActivityReport, RECENT_SHOWN};
 use crate::model::events::{DecayedCounts, EventColumns, EventTally};
 use crate::Model;
@@ -26,13 +26,16 @@ impl Activity {
     /// event log `events` (CSV or Parquet) for `model`: each lead's as-of
     /// time is the model's as-of column when the file has it and the cell is
     /// not empty, else `at`, else now. With `recent`, explanations can name
-    /// each lead's newest events. `None` for a model without events.
+    /// each lead's newest events. The log is read on `threads` workers (0:
+    /// every core; see [`add_event_file`]). `None` for a model without
+    /// events.
     pub fn read(
         model: &Model,
         leads: &Path,
         events: &Path,
         at: Option<&str>,
         batch_rows: usize,
+        threads: usize,
         recent: bool,
     ) -> Result<Option<(Activity, ActivityReport)>> {
         let (Some(terms), Some(id)) = (model.events(), model.id_column()) else {
@@ -57,12 +60,13 @@ impl Activity {
         let mut keys = Vec::new();
         let mut source = Source::open(leads, &names, batch_rows)?;
         while let Some(raw) = source.next_batch()? {
-            let decoded = raw.decode(&names, Some(id))?;
+            let decoded = raw.decode(&names, &[id])?;
+            fail_on_rows(decoded.errors)?;
             keys.extend(terms.lead_keys(&decoded.table, id, at)?);
         }
         let mut counts = terms.counts(&keys, if recent { RECENT_SHOWN } else { 0 })?;
         drop(keys);
-        add_event_file(events, &mut counts, &terms.log, batch_rows)?;
+        add_event_file(events, &mut counts, &terms.log, batch_rows, threads)?;
         let report = ActivityReport {
             tally: counts.tally(),
             unknown_types: counts.unknown_types(),
@@ -85,9 +89,11 @@ impl Activity {
 }
 
 /// Adds every event of the log `path` (CSV or Parquet, by extension; the
-/// `columns` must be there) to `counts`, `batch_rows` rows at a time, in
-/// file order, and returns what happened to the events read so far. A bad
-/// row is an error naming its row (in the file), column and value.
+/// `columns` must be there) to `counts`, `batch_rows` rows at a time, and
+/// returns what happened to the events read so far. Batches are read and
+/// resolved on `threads` workers (0: every core) and added in file order,
+/// so the counts are the same, bit for bit, whatever the threads. A bad row
+/// is an error naming its row (in the file), column and value.
 ///
 /// ```
 /// use leadscore::batch::add_event_file;
@@ -98,7 +104,7 @@ impl Activity {
 /// std::fs::write(&path, "lead_id,event,timestamp\nL1,demo_request,2024-03-09\nL1,demo_request,2024-03-11\n").unwrap();
 /// let columns = EventColumns::new("lead_id");
 /// let mut counts = DecayedCounts::new(&[("L1", "2024-03-10")], &columns, "created_at", &[1.0]).unwrap();
-/// let tally = add_event_file(&path, &mut counts, &columns, 8_192).unwrap();
+/// let tally = add_event_file(&path, &mut counts, &columns, 8_192, 0).unwrap();
 /// assert_eq!((tally.counted, tally.at_or_after_as_of), (1, 1));
 /// assert_eq!(counts.value(0, 0, 0), 0.5);
 /// # std::fs::remove_dir_all(&dir).unwrap();
@@ -108,13 +114,22 @@ pub fn add_event_file(
     counts: &mut DecayedCounts,
     columns: &EventColumns,
     batch_rows: usize,
+    threads: usize,
 ) -> Result<EventTally> {
     let names = columns.names();
-    let mut source = Source::open(path, &names, batch_rows)?;
-    while let Some(raw) = source.next_batch()? {
-        let decoded = raw.decode(&names, Some(&columns.id))?;
-        counts.add(&decoded.table, columns)?;
-    }
+    let source = Source::open(path, &names, batch_rows)?;
+    let leads = counts.lead_times();
+    // Ids and times are mostly distinct: kept as text, not dictionaries.
+    let text = [columns.id.as_str(), columns.timestamp.as_str()];
+    let process = |raw: super::source::RawBatch| {
+        let decoded = raw.decode(&names, &text)?;
+        fail_on_rows(decoded.errors)?;
+        leads.resolve(&decoded.table, columns)
+    };
+    super::pipeline::run(source, threads, &process, |batch| {
+        counts.apply(batch);
+        Ok(())
+    })?;
     Ok(counts.tally())
 }
 
@@ -144,7 +159,7 @@ mod tests {
         let mut whole = fresh();
         whole.add(&s.events, &columns).unwrap();
         let mut streamed = fresh();
-        let tally = add_event_file(&path, &mut streamed, &columns, 97).unwrap();
+        let tally = add_event_file(&path, &mut streamed, &columns, 97, 2).unwrap();
         assert_eq!(tally, whole.tally());
         assert!(tally.counted > 0 && tally.at_or_after_as_of > 0);
         assert_eq!(streamed.event_types(), whole.event_types());
@@ -164,7 +179,7 @@ mod tests {
             "deal_id,event,timestamp\nD000001,webinar,2024-01-01\nD000002,webinar,someday\n",
         )
         .unwrap();
-        let err = add_event_file(&path, &mut fresh(), &columns, 1).unwrap_err();
+        let err = add_event_file(&path, &mut fresh(), &columns, 1, 1).unwrap_err();
         assert!(
             err.to_string().contains("row 2") && err.to_string().contains("someday"),
             "{err}"

@@ -60,7 +60,7 @@ pub fn score_file(
     let id_ref = id.as_deref();
 
     let process = |raw: RawBatch| -> Result<Scored> {
-        let mut decoded = raw.decode(&columns, id_ref)?;
+        let mut decoded = raw.decode(&columns, id_ref.as_slice())?;
         if let Some(activity) = options.activity {
             activity.attach(model, &mut decoded.table)?;
         }
@@ -188,7 +188,7 @@ pub fn qualify_file(
     let keep_decisions = hook.is_some();
     type Decided = (Chunk, usize, usize, u64, Option<(Table, Vec<Decision>)>);
     let decide = |raw: RawBatch| -> Result<Decided> {
-        let mut decoded = raw.decode(&columns, id_ref)?;
+        let mut decoded = raw.decode(&columns, id_ref.as_slice())?;
         if let Some(activity) = options.activity {
             activity.attach(model, &mut decoded.table)?;
         }
@@ -273,7 +273,7 @@ fn assess_file(
     let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows, passes)?;
     let mut facts: Vec<LeadFacts> = Vec::new();
     let assess = |raw: RawBatch| -> Result<(Vec<LeadFacts>, Accepted)> {
-        let mut decoded = raw.decode(&columns, id_ref)?;
+        let mut decoded = raw.decode(&columns, id_ref.as_slice())?;
         if let Some(activity) = options.activity {
             activity.attach(model, &mut decoded.table)?;
         }

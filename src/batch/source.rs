@@ -162,9 +162,9 @@ impl Source {
 
 impl RawBatch {
     /// Decodes the batch into a table of `columns` (in that order). The
-    /// `text` column (an id) is kept as plain text; the others as
-    /// dictionaries, each distinct value once per batch.
-    pub(crate) fn decode(self, columns: &[String], text: Option<&str>) -> Result<Decoded> {
+    /// `text` columns (ids, times: mostly distinct values) are kept as plain
+    /// text; the others as dictionaries, each distinct value once per batch.
+    pub(crate) fn decode(self, columns: &[String], text: &[&str]) -> Result<Decoded> {
         match self {
             RawBatch::Csv(batch) => batch.decode(columns, text),
             #[cfg(feature = "parquet")]
@@ -174,7 +174,7 @@ impl RawBatch {
                 path,
             } => {
                 let table = guarded(&path, || {
-                    crate::data::arrow::table_from_record_batch(&batch, Some(columns))
+                    crate::data::arrow::table_from_record_batch(&batch, Some(columns), text)
                 })??
                 .with_first_row(first_row);
                 Ok(Decoded {

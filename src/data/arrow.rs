@@ -92,9 +92,51 @@ pub fn values_from_arrow(name: &str, data_type: &DataType, chunks: &[ArrayRef]) 
     Ok(values)
 }
 
+/// Converts one column, given as Arrow chunks of type `data_type`, to text
+/// cells kept as they are (for columns of mostly distinct values, such as
+/// ids and times, where a dictionary would hash every cell to find it
+/// once): dates and numbers become their text, empty (after trimming) or
+/// null is missing.
+///
+/// ```
+/// use std::sync::Arc;
+/// use leadscore::data::arrow::text_from_arrow;
+/// use arrow_array::{ArrayRef, StringArray};
+/// let chunk: ArrayRef = Arc::new(StringArray::from(vec![Some(" L1 "), None, Some("")]));
+/// let values = text_from_arrow("lead_id", chunk.data_type(), &[chunk.clone()]).unwrap();
+/// assert_eq!(values.text(0).as_deref(), Some("L1"));
+/// assert_eq!((values.text(1), values.text(2)), (None, None));
+/// ```
+pub fn text_from_arrow(name: &str, data_type: &DataType, chunks: &[ArrayRef]) -> Result<Values> {
+    if data_type.is_nested() || matches!(data_type, DataType::Binary | DataType::LargeBinary) {
+        return Err(unsupported(name, data_type));
+    }
+    let mut out = Vec::with_capacity(chunks.iter().map(|c| c.len()).sum());
+    for chunk in chunks {
+        let cast =
+            arrow_cast::cast(chunk, &DataType::Utf8).map_err(|_| unsupported(name, data_type))?;
+        let strings = cast
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| unsupported(name, data_type))?;
+        out.extend(strings.iter().map(|v| {
+            v.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        }));
+    }
+    Ok(Values::Text(out))
+}
+
 /// Converts the columns `columns` of a record batch (all of them when
-/// `None`) to a table. A column the batch lacks is an error naming it.
-pub fn table_from_record_batch(batch: &RecordBatch, columns: Option<&[String]>) -> Result<Table> {
+/// `None`) to a table, the `text` ones as plain text ([`text_from_arrow`]),
+/// the others as [`values_from_arrow`] does. A column the batch lacks is an
+/// error naming it.
+pub fn table_from_record_batch(
+    batch: &RecordBatch,
+    columns: Option<&[String]>,
+    text: &[&str],
+) -> Result<Table> {
     let schema = batch.schema();
     let names: Vec<String> = match columns {
         Some(c) => c.to_vec(),
@@ -107,7 +149,12 @@ pub fn table_from_record_batch(batch: &RecordBatch, columns: Option<&[String]>) 
             available: schema.fields().iter().map(|f| f.name().clone()).collect(),
         })?;
         let array = batch.column(i);
-        let values = values_from_arrow(&name, array.data_type(), std::slice::from_ref(array))?;
+        let chunks = std::slice::from_ref(array);
+        let values = if text.contains(&name.as_str()) {
+            text_from_arrow(&name, array.data_type(), chunks)?
+        } else {
+            values_from_arrow(&name, array.data_type(), chunks)?
+        };
         out.push((name, values));
     }
     Table::from_columns(out)

@@ -59,8 +59,13 @@ impl ModelParams {
         let target_column = self.check()?;
         let (target, y) = Target::resolve(deals, &target_column, &self.positive, &self.negative)?;
         let (time_column, dates_warning) = self.time_column_of(deals, &target_column)?;
-        let (schema, excluded, mut warnings) =
-            self.feature_columns(deals, &y, &target_column, time_column.as_ref())?;
+        let (schema, excluded, mut warnings) = self.feature_columns(
+            deals,
+            &y,
+            &target_column,
+            time_column.as_ref(),
+            events.is_some(),
+        )?;
         warnings.extend(dates_warning);
         let won = y.iter().filter(|w| **w).count();
         let lost = y.len() - won;
@@ -231,13 +236,16 @@ impl ModelParams {
 
     /// The feature columns (every column but the target, id, ignored and
     /// time columns, and, with `drop_leaks`, the ones the leak screen
-    /// flags), the excluded columns, and a warning per leak found.
+    /// flags), the excluded columns, and a warning per leak found. Without
+    /// `events` (a model learning from an event log may have no column
+    /// besides), no feature column left is an error.
     fn feature_columns(
         &self,
         deals: &Table,
         y: &[bool],
         target_column: &str,
         time_column: Option<&TimeColumn>,
+        events: bool,
     ) -> Result<(Schema, Vec<String>, Vec<String>)> {
         let mut excluded = vec![target_column.to_string()];
         if let Some(id) = &self.id {
@@ -287,7 +295,7 @@ impl ModelParams {
                 })
                 .collect()
         };
-        if schema.features.is_empty() {
+        if schema.features.is_empty() && !events {
             return Err(Error::InvalidParameter {
                 name: "ignore".into(),
                 value: self.ignore.join(", "),

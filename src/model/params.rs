@@ -62,6 +62,7 @@ pub struct ModelParams {
     pub(crate) scale: Scale,
     pub(crate) drop_leaks: bool,
     pub(crate) random_folds: bool,
+    pub(crate) event_half_life: Option<f64>,
 }
 
 impl Default for ModelParams {
@@ -89,6 +90,7 @@ impl Default for ModelParams {
             scale: Scale::default(),
             drop_leaks: false,
             random_folds: false,
+            event_half_life: None,
         }
     }
 }
@@ -187,6 +189,15 @@ impl ModelParams {
     /// when there is exactly one (the training summary says so).
     pub fn random_folds(mut self, random: bool) -> Self {
         self.random_folds = random;
+        self
+    }
+
+    /// With an event log: every event type fades with this half-life, in
+    /// days, instead of a half-life learned per type (as tools that apply
+    /// one decay to all events do; say, 30 days for "50 % a month"). Only
+    /// the points of each type are learned then. Default: learned.
+    pub fn event_half_life_days(mut self, days: Option<f64>) -> Self {
+        self.event_half_life = days;
         self
     }
 

@@ -126,12 +126,16 @@ impl std::fmt::Display for TrainingSummary {
             s.lost,
             100.0 * s.won as f64 / s.rows.max(1) as f64
         )?;
-        writeln!(
-            out,
-            "Columns used ({}): {}",
-            s.columns_used.len(),
-            names(&s.columns_used)
-        )?;
+        if s.columns_used.is_empty() {
+            writeln!(out, "Columns used: none")?;
+        } else {
+            writeln!(
+                out,
+                "Columns used ({}): {}",
+                s.columns_used.len(),
+                names(&s.columns_used)
+            )?;
+        }
         writeln!(out, "Columns not used: {}", names(&s.columns_excluded))?;
         let l2 = match s.l2 {
             Some(l2) => format!("l2 = {l2:.4} (C = {:.4})", 1.0 / l2),

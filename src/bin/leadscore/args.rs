@@ -83,6 +83,10 @@ pub struct EventLogArgs {
     /// An optional numeric column of the event log that each event counts as instead of 1.
     #[arg(long)]
     pub event_value: Option<String>,
+    /// Every event type fades with this half-life, in days (30: "50 % a
+    /// month"), instead of one learned per type from the deals.
+    #[arg(long)]
+    pub event_half_life: Option<f64>,
 }
 
 impl EventLogArgs {

@@ -183,6 +183,7 @@ impl LeadEvents {
         model: &Model,
         leads: &std::path::Path,
         batch_rows: usize,
+        threads: usize,
         recent: bool,
     ) -> Result<Option<leadscore::batch::Activity>> {
         let Some(events) = &self.events else {
@@ -201,6 +202,7 @@ impl LeadEvents {
             events,
             self.at.as_deref(),
             batch_rows,
+            threads,
             recent,
         )?;
         Ok(found.map(|(activity, report)| {
@@ -237,7 +239,9 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     )?;
     let model = Model::load(&a.model)?;
     remove_partial_output_on_interrupt()?;
-    let activity = a.events.read(&model, &a.leads, a.batch.batch_rows, false)?;
+    let activity = a
+        .events
+        .read(&model, &a.leads, a.batch.batch_rows, a.batch.threads, false)?;
     let bar = Bar::new(a.batch.quiet, "scoring");
     let progress = |p: &leadscore::batch::Progress| bar.update(p);
     let mut options = a.batch.options(&progress);

@@ -32,7 +32,7 @@ pub fn explain(a: ExplainArgs) -> Result<()> {
     let f = format(&a.format, &[OutputFormat::Text, OutputFormat::Json])?;
     let model = Model::load(&a.model)?;
     let mut leads = Table::from_csv_path(&a.leads)?;
-    if let Some(activity) = a.events.read(&model, &a.leads, 65_536, true)? {
+    if let Some(activity) = a.events.read(&model, &a.leads, 65_536, 0, true)? {
         activity.attach(&model, &mut leads)?;
     }
     let explanations = model.explain(&leads, a.top)?;

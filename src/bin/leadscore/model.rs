@@ -63,7 +63,7 @@ pub struct DemoArgs {
     /// Seed of the generator and of the cross-validation.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Also write deals.csv, model.json and scores.csv into this folder.
+    /// Also write deals.csv, events.csv, model.json and scores.csv into this folder.
     #[arg(long)]
     out_dir: Option<PathBuf>,
 }
@@ -93,7 +93,10 @@ pub fn train(a: TrainArgs) -> Result<()> {
         &[Some(&a.model), a.scorecard_csv.as_deref()],
     )?;
     let deals = Table::from_csv_path(&a.deals)?;
-    let params = a.options.params(a.columns.params())?;
+    let params = a
+        .options
+        .params(a.columns.params())?
+        .event_half_life_days(a.events.event_half_life);
     let model = match (&a.events.events, &a.as_of) {
         (None, None) => params.fit(&deals)?,
         (Some(log), Some(as_of)) => {
@@ -103,8 +106,13 @@ pub fn train(a: TrainArgs) -> Result<()> {
                 reason: "learning from an event log needs the deals' id column (--id), the one the log names leads by".into(),
             })?;
             let columns = a.events.columns(id);
-            let mut counts = leadscore::model::events::fit::training_counts(&deals, as_of, &columns)?;
-            let tally = leadscore::batch::add_event_file(log, &mut counts, &columns, 65_536)?;
+            let mut counts = leadscore::model::events::fit::training_counts(
+                &deals,
+                as_of,
+                &columns,
+                a.events.event_half_life,
+            )?;
+            let tally = leadscore::batch::add_event_file(log, &mut counts, &columns, 65_536, 0)?;
             crate::args::report_events(&tally, None);
             params.fit_with_counts(&deals, &counts, as_of, &columns)?
         }
@@ -205,7 +213,8 @@ pub fn demo(a: DemoArgs) -> Result<()> {
     use leadscore::metrics::{auc, log_loss};
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let deals = leadscore::synthetic::deals(a.rows, a.seed);
+    let synthetic = leadscore::synthetic::events::deals_with_events(a.rows, a.seed);
+    let deals = &synthetic.deals;
     let table = &deals.table;
     // Out-of-time split: train on the deals created first, hold out the last 20 %.
     let created = table.require("created_at")?;
@@ -213,23 +222,27 @@ pub fn demo(a: DemoArgs) -> Result<()> {
     order.sort_by_key(|&r| created.text(r).map(|s| s.into_owned()));
     let cut = table.n_rows() * 4 / 5;
     let train = table.take_rows(&order[..cut]);
-    let holdout = table.take_rows(&order[cut..]);
+    let mut holdout = table.take_rows(&order[cut..]);
     writeln!(
         out,
-        "leadscore demo: {} synthetic B2B deals (seed {}), trained on the first {} by created_at, tested on the last {}.\n",
+        "leadscore demo: {} synthetic B2B deals (seed {}) and their {} events, trained on the first {} by created_at, tested on the last {}.\n",
         table.n_rows(),
         a.seed,
+        synthetic.events.n_rows(),
         train.n_rows(),
         holdout.n_rows()
     )
     .map_err(stdout_err)?;
+    let log = leadscore::model::events::EventColumns::new("deal_id");
     let model = Model::params()
         .target("outcome")
         .positive(["Won"])
         .id("deal_id")
-        .ignore(["created_at", "closed_at"])
+        .ignore(["closed_at"])
         .seed(a.seed)
-        .fit(&train)?;
+        .fit_with_events(&train, &synthetic.events, "created_at", &log)?;
+    // Each held-out deal's events before its created_at, as scored then.
+    model.attach_activity(&mut holdout, &synthetic.events, None, true)?;
     writeln!(out, "{}\nScorecard\n{}", model.summary(), model.scorecard()).map_err(stdout_err)?;
 
     let scores = model.score(&holdout)?;
@@ -305,6 +318,29 @@ pub fn demo(a: DemoArgs) -> Result<()> {
         "\nLearned points point the same way as the true effects for {agree} of {total} values (seniority, source, industry, demo)."
     )
     .map_err(stdout_err)?;
+    writeln!(out, "Learned fades against the true ones:").map_err(stdout_err)?;
+    for term in model.events().map_or(&[][..], |e| &e.terms[..]) {
+        let Some(truth) = synthetic.effects.iter().find(|e| e.event == term.event) else {
+            continue;
+        };
+        let fade = |h: f64| {
+            if h.is_finite() {
+                format!("{h:.0} days")
+            } else {
+                "none".to_string()
+            }
+        };
+        writeln!(
+            out,
+            "  {:<16} weight {:+.2} (true {:+.2}), half-life {:.1} days (true {})",
+            term.event,
+            term.weight,
+            truth.effect,
+            term.half_life_days,
+            fade(truth.half_life_days)
+        )
+        .map_err(stdout_err)?;
+    }
 
     if let Some(dir) = &a.out_dir {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -313,7 +349,10 @@ pub fn demo(a: DemoArgs) -> Result<()> {
         })?;
         let mut f = AtomicFile::create(dir.join("deals.csv"))?;
         table.write_csv(&mut f)?;
+        let mut events = AtomicFile::create(dir.join("events.csv"))?;
+        synthetic.events.write_csv(&mut events)?;
         f.commit()?;
+        events.commit()?;
         model.save(dir.join("model.json"))?;
         let columns = scores.clone().into_columns(model.id_column());
         write_atomic(
@@ -322,7 +361,7 @@ pub fn demo(a: DemoArgs) -> Result<()> {
         )?;
         writeln!(
             out,
-            "Wrote deals.csv, model.json and scores.csv to {}",
+            "Wrote deals.csv, events.csv, model.json and scores.csv to {}",
             dir.display()
         )
         .map_err(stdout_err)?;

@@ -268,7 +268,9 @@ pub fn qualify(a: QualifyArgs) -> Result<()> {
         }
         Ok(())
     };
-    let activity = a.events.read(&model, &a.leads, a.batch.batch_rows, true)?;
+    let activity = a
+        .events
+        .read(&model, &a.leads, a.batch.batch_rows, a.batch.threads, true)?;
     let bar = crate::batch::Bar::new(a.batch.quiet, "qualifying");
     let progress = |p: &leadscore::batch::Progress| bar.update(p);
     let mut options = a.batch.options(&progress);

@@ -256,9 +256,10 @@ impl<R: Read> CsvReader<R> {
 
 impl CsvBatch {
     /// Decodes the batch into a table of `columns` (the kept columns, in
-    /// order). The `text` column (an id) is kept as plain text; the others
-    /// as dictionaries, each distinct value once per batch.
-    pub(crate) fn decode(self, columns: &[String], text: Option<&str>) -> Result<Decoded> {
+    /// order). The `text` columns (ids, times: mostly distinct values) are
+    /// kept as plain text; the others as dictionaries, each distinct value
+    /// once per batch.
+    pub(crate) fn decode(self, columns: &[String], text: &[&str]) -> Result<Decoded> {
         let CsvBatch {
             first_row,
             rows,
@@ -274,7 +275,7 @@ impl CsvBatch {
         let mut decoders: Vec<Decoder> = columns
             .iter()
             .map(|name| {
-                if Some(name.as_str()) == text {
+                if text.contains(&name.as_str()) {
                     Decoder::Text(Vec::with_capacity(rows))
                 } else {
                     Decoder::Dictionary {
@@ -378,7 +379,7 @@ fn read_table<R: Read>(input: R, path: &Path) -> Result<Table> {
     let mut merged: Vec<Merged> = columns.iter().map(|_| Merged::default()).collect();
     let mut errors = Vec::new();
     while let Some(batch) = reader.next_batch()? {
-        let decoded = batch.decode(&columns, None)?;
+        let decoded = batch.decode(&columns, &[])?;
         errors.extend(decoded.errors);
         for ((_, values), m) in decoded.table.into_columns().into_iter().zip(&mut merged) {
             m.append(values);

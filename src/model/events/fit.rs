@@ -30,7 +30,8 @@ const START: usize = 38;
 /// The coarse pass of the search tries every `COARSE`-th half-life (one per doubling).
 const COARSE: usize = 8;
 
-/// The decayed counts of training deals over [`search_half_lives`]: lead
+/// The decayed counts of training deals over [`search_half_lives`] (or the
+/// one half-life `fixed`, see [`ModelParams::event_half_life_days`]): lead
 /// `r` is row `r` of `deals` (its id in `columns.id`, its as-of time in
 /// `as_of`), every event type taken as it comes. Add the log with
 /// [`DecayedCounts::add`] (or a file with `batch::add_event_file`), then fit
@@ -39,6 +40,7 @@ pub fn training_counts(
     deals: &Table,
     as_of: &str,
     columns: &EventColumns,
+    fixed: Option<f64>,
 ) -> Result<DecayedCounts> {
     let ids = deals.require(&columns.id)?;
     let times = deals.require(as_of)?;
@@ -57,7 +59,16 @@ pub fn training_counts(
         leads.push((id.unwrap_or_default(), at.unwrap_or_default()));
     }
     errors.into_result()?;
-    DecayedCounts::new(&leads, columns, as_of, &search_half_lives())
+    DecayedCounts::new(&leads, columns, as_of, &fit_half_lives(fixed))
+}
+
+/// The half-lives the counts of a fit hold: the searched ones, or the one
+/// fixed half-life.
+fn fit_half_lives(fixed: Option<f64>) -> Vec<f64> {
+    match fixed {
+        Some(h) => vec![h],
+        None => search_half_lives(),
+    }
 }
 
 /// What the search found, per searched type.
@@ -223,6 +234,8 @@ pub(crate) struct EventInput<'a> {
     pub counts: &'a DecayedCounts,
     /// The types of `counts` with at least one counted event, in first-seen order.
     pub types: Vec<usize>,
+    /// One half-life for every type (the counts' only one), not searched.
+    pub fixed: Option<f64>,
 }
 
 impl<'a> EventInput<'a> {
@@ -231,8 +244,18 @@ impl<'a> EventInput<'a> {
         counts: &'a DecayedCounts,
         as_of: &str,
         log: &EventColumns,
+        fixed: Option<f64>,
     ) -> Result<EventInput<'a>> {
-        let grid = search_half_lives();
+        if let Some(h) = fixed {
+            if !(h.is_finite() && h > 0.0) {
+                return Err(Error::InvalidParameter {
+                    name: "event_half_life_days".into(),
+                    value: h.to_string(),
+                    reason: "a half-life is a positive number of days".into(),
+                });
+            }
+        }
+        let grid = fit_half_lives(fixed);
         let invalid = |reason: String| Error::InvalidParameter {
             name: "events".into(),
             value: format!("{} lead(s)", counts.n_leads()),
@@ -252,7 +275,7 @@ impl<'a> EventInput<'a> {
             .any(|&t| counts.type_half_lives_days(t) != grid.as_slice())
         {
             return Err(invalid(
-                "the decayed counts must be over the searched half-lives (see training_counts)"
+                "the decayed counts must be over the searched half-lives (see training_counts), or the fixed one"
                     .into(),
             ));
         }
@@ -270,6 +293,7 @@ impl<'a> EventInput<'a> {
             log: log.clone(),
             counts,
             types,
+            fixed,
         })
     }
 
@@ -278,8 +302,9 @@ impl<'a> EventInput<'a> {
         self.types
             .iter()
             .map(|&t| {
+                let h = if self.fixed.is_some() { 0 } else { START };
                 (0..self.counts.n_leads())
-                    .map(|r| self.counts.value(r, t, START))
+                    .map(|r| self.counts.value(r, t, h))
                     .collect()
             })
             .collect()
@@ -293,6 +318,14 @@ impl<'a> EventInput<'a> {
         l2: f64,
         params: &ModelParams,
     ) -> Result<Searched> {
+        if let Some(h) = self.fixed {
+            let k = self.types.len();
+            return Ok(Searched {
+                choice: vec![0; k],
+                intervals: vec![(h, Some(h)); k],
+                numeric: self.starting_columns(),
+            });
+        }
         search(&Problem {
             slots,
             attributes,
@@ -317,7 +350,7 @@ impl<'a> EventInput<'a> {
         l2: Option<f64>,
         won: &[bool],
     ) -> Result<EventTerms> {
-        let grid = search_half_lives();
+        let grid = fit_half_lives(self.fixed);
         let k = self.types.len();
         let first = w.len() - k;
         let indices: Vec<usize> = (first..w.len()).collect();
@@ -385,7 +418,7 @@ impl ModelParams {
         as_of: &str,
         columns: &EventColumns,
     ) -> Result<Model> {
-        let mut counts = training_counts(deals, as_of, columns)?;
+        let mut counts = training_counts(deals, as_of, columns, self.event_half_life)?;
         counts.add(log, columns)?;
         self.fit_with_counts(deals, &counts, as_of, columns)
     }
@@ -412,7 +445,7 @@ impl ModelParams {
                 })
             }
         }
-        let input = EventInput::new(deals, counts, as_of, columns)?;
+        let input = EventInput::new(deals, counts, as_of, columns, self.event_half_life)?;
         self.fit_inner(deals, Some(&input))
     }
 }

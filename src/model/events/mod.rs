@@ -38,15 +38,18 @@
 //! assert_eq!(counts.tally().at_or_after_as_of, 1);
 //! ```
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::data::Table;
 use crate::error::{Error, Result, RowErrors};
 use crate::util::time::{parse_timestamp, DATE_GRAMMAR};
 
+mod add;
 pub mod fit;
 pub mod terms;
+pub use add::{LeadTimes, ResolvedBatch};
 pub use terms::{EventTerm, EventTerms};
 
 const DAY: f64 = 86_400.0;
@@ -110,19 +113,17 @@ pub struct DecayedCounts {
     type_half_lives: Vec<Vec<f64>>,
     /// `−ln 2 / half-life` per second, per type and half-life.
     rates: Vec<Vec<f64>>,
-    /// Lead index of each id.
-    leads: FxHashMap<String, u32>,
-    /// As-of time of each lead (seconds since 1970).
-    as_of: Vec<i64>,
+    /// Each lead's id and as-of time.
+    leads: Arc<LeadTimes>,
     /// Event types in the order first seen (or as fixed).
     types: Vec<String>,
     type_index: FxHashMap<String, u32>,
     /// Whether new types are taken (training) or counted as unknown (scoring).
     fixed_types: bool,
-    /// Per type: `n_leads × n_half_lives` counts, lead-major.
+    /// Per type: per lead (lead-major) its `n_half_lives` decayed counts,
+    /// then its number of events counted (one cell, one memory access per
+    /// event).
     values: Vec<Vec<f64>>,
-    /// Per type: events counted per lead.
-    counts: Vec<Vec<u32>>,
     /// Events per type name outside a fixed list (the first 100 names).
     unknown_types: FxHashMap<String, usize>,
     /// Newest event times kept per lead and type (0: none kept).
@@ -152,19 +153,13 @@ impl DecayedCounts {
         let mut errors = RowErrors::default();
         for (r, (id, t)) in leads.iter().enumerate() {
             let (id, t) = (id.as_ref(), t.as_ref());
-            match parse_timestamp(t) {
-                Some(secs) => as_of.push(secs),
-                None => {
-                    errors.push(
-                        r + 1,
-                        as_of_column,
-                        t,
-                        format!("not a date ({DATE_GRAMMAR})"),
-                    );
-                    as_of.push(i64::MIN);
-                }
-            }
-            if index.insert(id.to_string(), r as u32).is_some() {
+            let at = parse_timestamp(t).unwrap_or_else(|| {
+                let reason = format!("not a date ({DATE_GRAMMAR})");
+                errors.push(r + 1, as_of_column, t, reason);
+                i64::MIN
+            });
+            as_of.push(at);
+            if index.insert(add::IdKey::new(id), (r as u32, at)).is_some() {
                 errors.push(r + 1, &columns.id, id, "the same lead id twice");
             }
         }
@@ -173,13 +168,11 @@ impl DecayedCounts {
             half_lives_days: half_lives_days.to_vec(),
             type_half_lives: Vec::new(),
             rates: Vec::new(),
-            leads: index,
-            as_of,
+            leads: Arc::new(LeadTimes { index, as_of }),
             types: Vec::new(),
             type_index: FxHashMap::default(),
             fixed_types: false,
             values: Vec::new(),
-            counts: Vec::new(),
             unknown_types: FxHashMap::default(),
             keep_recent: 0,
             recent: Vec::new(),
@@ -215,7 +208,7 @@ impl DecayedCounts {
     /// and type (for explanations: "3 and 5 days ago").
     pub fn with_recent(mut self, k: usize) -> DecayedCounts {
         self.keep_recent = k;
-        self.recent = vec![vec![i64::MIN; self.as_of.len() * k]; self.types.len()];
+        self.recent = vec![vec![i64::MIN; self.leads.as_of.len() * k]; self.types.len()];
         self
     }
 
@@ -231,10 +224,10 @@ impl DecayedCounts {
 
     fn add_type(&mut self, event: &str, half_lives: Vec<f64>) -> usize {
         let i = self.types.len();
-        let n = self.as_of.len();
+        let n = self.leads.as_of.len();
         self.types.push(event.to_string());
         self.type_index.insert(event.to_string(), i as u32);
-        self.values.push(vec![0.0; n * half_lives.len()]);
+        self.values.push(vec![0.0; n * (half_lives.len() + 1)]);
         self.rates.push(
             half_lives
                 .iter()
@@ -242,117 +235,8 @@ impl DecayedCounts {
                 .collect(),
         );
         self.type_half_lives.push(half_lives);
-        self.counts.push(vec![0; n]);
         self.recent.push(vec![i64::MIN; n * self.keep_recent]);
         i
-    }
-
-    /// Adds a batch of the event log (rows numbered from
-    /// [`Table::first_row`]). A missing id, type or timestamp, or a
-    /// timestamp that cannot be read, is a row error naming row, column and
-    /// value; nothing of the batch is counted then.
-    pub fn add(&mut self, log: &Table, columns: &EventColumns) -> Result<()> {
-        let ids = log.require(&columns.id)?;
-        let events = log.require(&columns.event)?;
-        let times = log.require(&columns.timestamp)?;
-        let values = match &columns.value {
-            Some(c) => Some(log.require(c)?),
-            None => None,
-        };
-        let first = log.first_row();
-        let mut errors = RowErrors::default();
-        let mut parsed = Vec::with_capacity(log.n_rows());
-        for r in 0..log.n_rows() {
-            let (id, event, time) = (ids.text(r), events.text(r), times.text(r));
-            let mut bad = false;
-            for (column, value) in [(&columns.id, &id), (&columns.event, &event)] {
-                if value.is_none() {
-                    errors.push(first + r, column, "", "missing");
-                    bad = true;
-                }
-            }
-            let secs = match &time {
-                None => {
-                    errors.push(first + r, &columns.timestamp, "", "missing");
-                    None
-                }
-                Some(t) => {
-                    let s = parse_timestamp(t);
-                    if s.is_none() {
-                        errors.push(
-                            first + r,
-                            &columns.timestamp,
-                            t,
-                            format!("not a date ({DATE_GRAMMAR})"),
-                        );
-                    }
-                    s
-                }
-            };
-            let amount = match (values, &columns.value) {
-                (Some(v), Some(name)) => match v.text(r) {
-                    None => {
-                        errors.push(first + r, name, "", "missing");
-                        None
-                    }
-                    Some(t) => match t.trim().parse::<f64>() {
-                        Ok(x) if x.is_finite() => Some(x),
-                        _ => {
-                            errors.push(first + r, name, &t, "not a finite number");
-                            None
-                        }
-                    },
-                },
-                _ => Some(1.0),
-            };
-            if let (false, Some(id), Some(event), Some(secs), Some(amount)) =
-                (bad, id, event, secs, amount)
-            {
-                parsed.push((id, event, secs, amount));
-            }
-        }
-        errors.into_result()?;
-        let k = self.keep_recent;
-        for (id, event, secs, amount) in parsed {
-            let Some(&lead) = self.leads.get(id.as_ref()) else {
-                self.tally.unknown_lead += 1;
-                continue;
-            };
-            let lead = lead as usize;
-            let age = self.as_of[lead].saturating_sub(secs);
-            if age <= 0 {
-                self.tally.at_or_after_as_of += 1;
-                continue;
-            }
-            let Some(t) = self.type_of(event.as_ref()) else {
-                self.tally.unknown_type += 1;
-                let known = self.unknown_types.len();
-                match self.unknown_types.get_mut(event.as_ref()) {
-                    Some(n) => *n += 1,
-                    None if known < 100 => {
-                        self.unknown_types.insert(event.into_owned(), 1);
-                    }
-                    None => {}
-                }
-                continue;
-            };
-            let rates = &self.rates[t];
-            let n_h = rates.len();
-            let cell = &mut self.values[t][lead * n_h..(lead + 1) * n_h];
-            for (v, rate) in cell.iter_mut().zip(rates) {
-                *v += amount * (rate * age as f64).exp();
-            }
-            self.counts[t][lead] += 1;
-            if k > 0 {
-                let newest = &mut self.recent[t][lead * k..(lead + 1) * k];
-                if let Some(i) = newest.iter().position(|&x| secs > x) {
-                    newest[i..].rotate_right(1);
-                    newest[i] = secs;
-                }
-            }
-            self.tally.counted += 1;
-        }
-        Ok(())
     }
 
     /// The event types, in the order first seen (or as fixed).
@@ -377,29 +261,33 @@ impl DecayedCounts {
 
     /// The leads, in the order given.
     pub fn n_leads(&self) -> usize {
-        self.as_of.len()
+        self.leads.as_of.len()
     }
 
     /// The position of the lead with this id, in the order given.
     pub fn lead_index(&self, id: &str) -> Option<usize> {
-        self.leads.get(id).map(|&i| i as usize)
+        self.leads
+            .index
+            .get(id.as_bytes())
+            .map(|&(i, _)| i as usize)
     }
 
     /// The as-of time of lead `lead` (seconds since 1970, UTC).
     pub fn as_of(&self, lead: usize) -> i64 {
-        self.as_of[lead]
+        self.leads.as_of[lead]
     }
 
     /// The decayed count of lead `lead` (in the order given), event type
     /// `event` and its half-life `h`.
     pub fn value(&self, lead: usize, event: usize, h: usize) -> f64 {
         let n_h = self.type_half_lives[event].len();
-        self.values[event][lead * n_h + h]
+        self.values[event][lead * (n_h + 1) + h]
     }
 
     /// Events of type `event` counted for lead `lead`.
     pub fn count(&self, lead: usize, event: usize) -> u32 {
-        self.counts[event][lead]
+        let stride = self.type_half_lives[event].len() + 1;
+        self.values[event][lead * stride + stride - 1] as u32
     }
 
     /// The ages in days of the newest events of type `event` of lead `lead`
@@ -409,7 +297,7 @@ impl DecayedCounts {
         self.recent[event][lead * k..(lead + 1) * k]
             .iter()
             .take_while(|&&t| t != i64::MIN)
-            .map(|&t| (self.as_of[lead] - t) as f64 / DAY)
+            .map(|&t| (self.leads.as_of[lead] - t) as f64 / DAY)
             .collect()
     }
 
@@ -445,6 +333,7 @@ fn check_half_lives(half_lives_days: &[f64]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Table;
     use proptest::prelude::*;
 
     fn cols() -> EventColumns {
