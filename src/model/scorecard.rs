@@ -213,10 +213,13 @@ impl fmt::Display for Scorecard {
                 "\nEvents (points of one event just now, halving with its age; a lead's events add up)"
             )?;
             for e in &self.events {
-                let hi = e
-                    .half_life_interval_days
-                    .1
-                    .map_or("longer".to_string(), |h| format!("{h:.1}"));
+                let (lo, hi) = e.half_life_interval_days;
+                let interval = if lo == e.half_life_days && hi == Some(e.half_life_days) {
+                    "fixed".to_string()
+                } else {
+                    let hi = hi.map_or("longer".to_string(), |h| format!("{h:.1}"));
+                    format!("{lo:.1} to {hi}")
+                };
                 let rate = if e.training_rows > 0 {
                     format!(
                         "{:.1} %",
@@ -227,11 +230,10 @@ impl fmt::Display for Scorecard {
                 };
                 writeln!(
                     f,
-                    "  {}: {:+.1} points today, half after {:.1} days ({:.1} to {hi}); {} deals with one, won {rate}",
+                    "  {}: {:+.1} points today, half after {:.1} days ({interval}); {} deals with one, won {rate}",
                     e.event,
                     e.points_at_0,
                     e.half_life_days,
-                    e.half_life_interval_days.0,
                     e.training_rows
                 )?;
             }

@@ -143,7 +143,7 @@ impl PyModel {
     /// Learns a model from closed deals (a pandas, polars or pyarrow frame).
     /// The keyword arguments are the command line's `train` flags.
     #[classmethod]
-    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None))]
+    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None, event_half_life=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         _cls: &Bound<'_, PyType>,
@@ -180,6 +180,7 @@ impl PyModel {
         event_column: String,
         event_time: String,
         event_value: Option<String>,
+        event_half_life: Option<f64>,
     ) -> PyResult<PyModel> {
         // An empty grid given is an error of the core's, not the default.
         let empty_grid = l2_grid.as_ref().is_some_and(Vec::is_empty);
@@ -211,6 +212,7 @@ impl PyModel {
         if empty_grid {
             params = params.l2_grid(Vec::new());
         }
+        params = params.event_half_life_days(event_half_life);
         let model = match (events, as_of) {
             (None, None) => detached(py, || params.fit(&table))?,
             (Some(events), Some(as_of)) => {

@@ -32,6 +32,20 @@ def test_event_types_are_learned_with_points_and_half_lives(model: leadscore.Mod
     assert 0 < by_type["demo_request"]["half_life_days"] < by_type["webinar"]["half_life_days"]
 
 
+def test_one_fixed_half_life_for_every_type(data: tuple[Any, Any]) -> None:
+    deals, events = data
+    fixed = leadscore.Model.fit(
+        deals, target="outcome", id="deal_id", ignore=["closed_at", "deal_value"], events=events,
+        as_of="created_at", l2=1.0, event_half_life=30.0,
+    )
+    assert {e["half_life_days"] for e in fixed.events} == {30.0}
+    with pytest.raises(leadscore.ParameterError, match="half-life"):
+        leadscore.Model.fit(
+            deals, target="outcome", id="deal_id", events=events, as_of="created_at", l2=1.0,
+            event_half_life=-1.0,
+        )
+
+
 @pytest.mark.parametrize("kind", ["pandas", "polars", "pyarrow"])
 def test_scores_with_events_match_across_frame_kinds_and_the_cli_contract(
     model: leadscore.Model, data: tuple[Any, Any], kind: str

@@ -192,7 +192,7 @@ def test_params_are_model_fits_options() -> None:
     init = inspect.signature(LeadScorer).parameters
     # The event log is a second input beside the deals, not an estimator
     # parameter: fit(X, y) takes one frame.
-    events = ("events", "as_of", "event_column", "event_time", "event_value")
+    events = ("events", "as_of", "event_column", "event_time", "event_value", "event_half_life")
     options = [n for n in fit if n not in ("cls", "deals", "target", "positive", "negative", *events)]
     assert list(init) == options
     for name in options:

@@ -59,15 +59,20 @@ pub fn training_counts(
         leads.push((id.unwrap_or_default(), at.unwrap_or_default()));
     }
     errors.into_result()?;
-    DecayedCounts::new(&leads, columns, as_of, &fit_half_lives(fixed))
+    DecayedCounts::new(&leads, columns, as_of, &fit_half_lives(fixed)?)
 }
 
 /// The half-lives the counts of a fit hold: the searched ones, or the one
 /// fixed half-life.
-fn fit_half_lives(fixed: Option<f64>) -> Vec<f64> {
+fn fit_half_lives(fixed: Option<f64>) -> Result<Vec<f64>> {
     match fixed {
-        Some(h) => vec![h],
-        None => search_half_lives(),
+        Some(h) if h.is_finite() && h > 0.0 => Ok(vec![h]),
+        Some(h) => Err(Error::InvalidParameter {
+            name: "event_half_life_days".into(),
+            value: h.to_string(),
+            reason: "a half-life is a positive number of days".into(),
+        }),
+        None => Ok(search_half_lives()),
     }
 }
 
@@ -246,16 +251,7 @@ impl<'a> EventInput<'a> {
         log: &EventColumns,
         fixed: Option<f64>,
     ) -> Result<EventInput<'a>> {
-        if let Some(h) = fixed {
-            if !(h.is_finite() && h > 0.0) {
-                return Err(Error::InvalidParameter {
-                    name: "event_half_life_days".into(),
-                    value: h.to_string(),
-                    reason: "a half-life is a positive number of days".into(),
-                });
-            }
-        }
-        let grid = fit_half_lives(fixed);
+        let grid = fit_half_lives(fixed)?;
         let invalid = |reason: String| Error::InvalidParameter {
             name: "events".into(),
             value: format!("{} lead(s)", counts.n_leads()),
@@ -350,7 +346,7 @@ impl<'a> EventInput<'a> {
         l2: Option<f64>,
         won: &[bool],
     ) -> Result<EventTerms> {
-        let grid = fit_half_lives(self.fixed);
+        let grid = fit_half_lives(self.fixed)?;
         let k = self.types.len();
         let first = w.len() - k;
         let indices: Vec<usize> = (first..w.len()).collect();

@@ -169,11 +169,13 @@ class Model:
         event_column: str = ...,
         event_time: str = ...,
         event_value: str | None = None,
+        event_half_life: float | None = None,
     ) -> Model:
         """Learns a model from closed deals (a pandas, polars or pyarrow frame).
         The keyword arguments are the command line's ``train`` flags; with ``events``
         (the event log: the lead id, ``event``, ``timestamp``) and ``as_of`` (the deals'
-        as-of column) each event type's points and half-life are learned too."""
+        as-of column) each event type's points and half-life are learned too
+        (``event_half_life``: one fixed half-life in days for every type instead)."""
     @overload
     def score(self, leads: _Polars, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None) -> pl.DataFrame: ...
     @overload
