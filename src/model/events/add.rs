@@ -13,68 +13,13 @@ use crate::data::{Table, Values};
 use crate::error::{Result, RowErrors};
 use crate::util::time::{parse_timestamp, DATE_GRAMMAR};
 
-/// A lead id as a hash map key: in place when short (most CRM ids are), so
-/// that finding a lead among a million is one memory access, not two.
-#[derive(Debug, Clone)]
-pub(super) enum IdKey {
-    Short { len: u8, bytes: [u8; SHORT_ID] },
-    Long(Box<[u8]>),
-}
-
-/// The longest id kept in place.
-const SHORT_ID: usize = 22;
-
-impl IdKey {
-    pub(super) fn new(id: &str) -> IdKey {
-        let b = id.as_bytes();
-        if b.len() <= SHORT_ID {
-            let mut bytes = [0; SHORT_ID];
-            bytes[..b.len()].copy_from_slice(b);
-            IdKey::Short {
-                len: b.len() as u8,
-                bytes,
-            }
-        } else {
-            IdKey::Long(b.into())
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            IdKey::Short { len, bytes } => &bytes[..*len as usize],
-            IdKey::Long(b) => b,
-        }
-    }
-}
-
-impl PartialEq for IdKey {
-    fn eq(&self, other: &IdKey) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for IdKey {}
-
-impl std::hash::Hash for IdKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // As the bytes hash: a key is found by its id's bytes.
-        self.as_bytes().hash(state)
-    }
-}
-
-impl std::borrow::Borrow<[u8]> for IdKey {
-    fn borrow(&self) -> &[u8] {
-        self.as_bytes()
-    }
-}
-
 /// The leads of decayed counts: each id's position and each lead's as-of
 /// time. Fixed once made, shared with the threads that resolve batches.
 #[derive(Debug, Default)]
 pub struct LeadTimes {
     /// Lead index and as-of time of each id (found together: one memory
     /// access per event).
-    pub(super) index: FxHashMap<IdKey, (u32, i64)>,
+    pub(super) index: super::index::IdIndex,
     /// As-of time of each lead (seconds since 1970).
     pub(super) as_of: Vec<i64>,
 }
@@ -146,8 +91,15 @@ impl LeadTimes {
                     .collect()
             }
         };
+        let id_cells: Vec<Option<std::borrow::Cow<str>>> =
+            (0..log.n_rows()).map(|r| ids.text(r)).collect();
+        let id_bytes: Vec<Option<&[u8]>> = id_cells
+            .iter()
+            .map(|c| c.as_deref().map(str::as_bytes))
+            .collect();
+        let found = self.index.get_all(&id_bytes);
         for (r, &event) in row_types.iter().enumerate() {
-            let (id, time) = (ids.text(r), times.text(r));
+            let (id, time) = (&id_cells[r], times.text(r));
             let row = first + r;
             if id.is_none() {
                 errors.push(row, &columns.id, "", "missing");
@@ -185,11 +137,10 @@ impl LeadTimes {
                     },
                 },
             };
-            let (Some(id), Some(event), Some(secs), Some(amount)) = (id, event, secs, amount)
-            else {
+            let (Some(_), Some(event), Some(secs), Some(amount)) = (id, event, secs, amount) else {
                 continue;
             };
-            let Some(&(lead, as_of)) = self.index.get(id.as_bytes()) else {
+            let Some((lead, as_of)) = found[r] else {
                 out.unknown_lead += 1;
                 continue;
             };
@@ -233,10 +184,22 @@ impl DecayedCounts {
         // The batch's types as these counts' (a new one taken, in training,
         // when an event of it first counts).
         let mut types: Vec<Option<Option<usize>>> = vec![None; batch.types.len()];
-        let k = self.keep_recent;
-        for ev in batch.events {
+        // A first pass finds each event's type and only loads its cell
+        // (independent loads, which the processor overlaps): the second,
+        // which adds, finds the cells in its cache.
+        let mut event_types = Vec::with_capacity(batch.events.len());
+        let mut touched = 0.0;
+        for ev in &batch.events {
             let known = *types[ev.event as usize]
                 .get_or_insert_with(|| self.type_of(&batch.types[ev.event as usize]));
+            if let Some(t) = known {
+                touched += self.values[t][ev.lead as usize * (self.rates[t].len() + 1)];
+            }
+            event_types.push(known);
+        }
+        std::hint::black_box(touched);
+        let k = self.keep_recent;
+        for (ev, known) in batch.events.into_iter().zip(event_types) {
             let Some(t) = known else {
                 self.tally.unknown_type += 1;
                 let name = &batch.types[ev.event as usize];

@@ -48,6 +48,7 @@ use crate::util::time::{parse_timestamp, DATE_GRAMMAR};
 
 mod add;
 pub mod fit;
+mod index;
 pub mod terms;
 pub use add::{LeadTimes, ResolvedBatch};
 pub use terms::{EventTerm, EventTerms};
@@ -148,7 +149,7 @@ impl DecayedCounts {
         half_lives_days: &[f64],
     ) -> Result<DecayedCounts> {
         check_half_lives(half_lives_days)?;
-        let mut index = FxHashMap::default();
+        let mut index = index::IdIndex::with_capacity(leads.len());
         let mut as_of = Vec::with_capacity(leads.len());
         let mut errors = RowErrors::default();
         for (r, (id, t)) in leads.iter().enumerate() {
@@ -159,7 +160,7 @@ impl DecayedCounts {
                 i64::MIN
             });
             as_of.push(at);
-            if index.insert(add::IdKey::new(id), (r as u32, at)).is_some() {
+            if !index.insert(id.as_bytes(), r as u32, at) {
                 errors.push(r + 1, &columns.id, id, "the same lead id twice");
             }
         }
@@ -266,10 +267,7 @@ impl DecayedCounts {
 
     /// The position of the lead with this id, in the order given.
     pub fn lead_index(&self, id: &str) -> Option<usize> {
-        self.leads
-            .index
-            .get(id.as_bytes())
-            .map(|&(i, _)| i as usize)
+        self.leads.index.get(id.as_bytes()).map(|(i, _)| i as usize)
     }
 
     /// The as-of time of lead `lead` (seconds since 1970, UTC).
