@@ -193,7 +193,13 @@ fn demo_runs_the_whole_job_on_built_in_data() {
     assert!(out.contains("Scorecard"), "{out}");
     assert!(out.contains("Held-out deals (600): AUC"), "{out}");
     assert!(out.contains("Top 3 held-out leads"), "{out}");
-    for f in ["deals.csv", "model.json", "scores.csv"] {
+    // It learns from the synthetic event log and shows the fades learned.
+    assert!(out.contains("demo_request: +"), "{out}");
+    assert!(
+        out.contains("Learned fades against the true ones:") && out.contains("(true 3 days)"),
+        "{out}"
+    );
+    for f in ["deals.csv", "events.csv", "model.json", "scores.csv"] {
         assert!(dir.join("out").join(f).exists(), "{f}");
     }
 }

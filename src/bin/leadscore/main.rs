@@ -115,6 +115,7 @@ fn hint(e: &Error) -> Option<String> {
         Error::Cuts { .. } => {
             Some("(freeze the cuts again with `leadscore policy freeze` and --cuts-from)".into())
         }
+        Error::NoActivity { .. } => Some("(give the leads' event log with --events)".into()),
         Error::InvalidParameter { name, .. } if name == "event_half_life_days" => {
             Some("(flag --event-half-life)".into())
         }

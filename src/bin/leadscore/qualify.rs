@@ -71,6 +71,8 @@ struct PolicyFreezeArgs {
     #[arg(long)]
     out: PathBuf,
     #[command(flatten)]
+    events: crate::batch::LeadEvents,
+    #[command(flatten)]
     batch: crate::batch::BatchArgs,
 }
 
@@ -119,9 +121,17 @@ fn freeze(a: PolicyFreezeArgs) -> Result<()> {
     )?;
     let model = Model::load(&a.model)?;
     let policy = Policy::load(&a.policy)?;
+    let activity = a.events.read(
+        &model,
+        &a.reference,
+        a.batch.batch_rows,
+        a.batch.threads,
+        false,
+    )?;
     let bar = crate::batch::Bar::new(a.batch.quiet, "reading the reference");
     let progress = |p: &leadscore::batch::Progress| bar.update(p);
-    let options = a.batch.options(&progress);
+    let mut options = a.batch.options(&progress);
+    options.activity = activity.as_ref();
     let result = leadscore::batch::freeze_cuts_file(&model, &policy, &a.reference, &options);
     bar.finish();
     let (cuts, summary) = result?;
@@ -153,12 +163,14 @@ fn print_cuts(cuts: &FrozenCuts, reference: &Path) {
 }
 
 /// The policy deciding against the cuts of `from`: a cuts file (.json) or
-/// a reference batch of leads to freeze them from.
+/// a reference batch of leads to freeze them from (their activity from the
+/// same event log as the job's leads).
 fn with_cuts_from(
     policy: Policy,
     model: &Model,
     from: &Path,
     batch: &crate::batch::BatchArgs,
+    events: &crate::batch::LeadEvents,
 ) -> Result<Policy> {
     let is_json = from
         .extension()
@@ -168,9 +180,11 @@ fn with_cuts_from(
     } else {
         // The reference is read as qualify reads leads, but its bad rows are
         // not written to the rejected file of this job's own leads.
+        let activity = events.read(model, from, batch.batch_rows, batch.threads, false)?;
         let options = leadscore::batch::BatchOptions {
             rejected: None,
             progress: None,
+            activity: activity.as_ref(),
             ..batch.options(&|_| {})
         };
         let (cuts, summary) = leadscore::batch::freeze_cuts_file(model, &policy, from, &options)?;
@@ -239,7 +253,7 @@ pub fn qualify(a: QualifyArgs) -> Result<()> {
     let model = Model::load(&a.model)?;
     let mut policy = Policy::load(&a.policy)?;
     if let Some(from) = &a.cuts_from {
-        policy = with_cuts_from(policy, &model, from, &a.batch)?;
+        policy = with_cuts_from(policy, &model, from, &a.batch, &a.events)?;
     }
     if let Some(c) = &policy.leads().created_at {
         if !leadscore::batch::column_names(&a.leads)?.contains(c) {
