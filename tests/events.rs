@@ -252,6 +252,62 @@ fn event_types_never_seen_in_training_are_counted_and_warned_about() {
 }
 
 #[test]
+fn one_lead_with_its_own_events_scores_as_in_a_batch() {
+    use leadscore::data::lead::Lead;
+    let (s, model) = learned();
+    let t = &s.deals.table;
+    let ids = t.require("deal_id").unwrap();
+    let types = s.events.require("event").unwrap();
+    let times = s.events.require("timestamp").unwrap();
+    let mut leads = t.take_rows(&(0..40).collect::<Vec<_>>());
+    model
+        .attach_activity(&mut leads, &s.events, None, true)
+        .unwrap();
+    let batch = model.score(&leads).unwrap();
+    let log_ids = s.events.require("deal_id").unwrap();
+    for r in 0..40 {
+        let id = ids.text(r).unwrap();
+        // The lead's own events, in log order, and its columns as a service holds them.
+        let own: Vec<(String, String)> = (0..s.events.n_rows())
+            .filter(|&e| log_ids.text(e).as_deref() == Some(id.as_ref()))
+            .map(|e| {
+                (
+                    types.text(e).unwrap().into_owned(),
+                    times.text(e).unwrap().into_owned(),
+                )
+            })
+            .collect();
+        let mut lead = Lead::new();
+        for c in t.column_names() {
+            lead.set(
+                c.as_str(),
+                t.cell(r, c)
+                    .unwrap()
+                    .map(|v| v.into_owned())
+                    .unwrap_or_default(),
+            );
+        }
+        model.attach_lead_events(&mut lead, &own, None).unwrap();
+        let one = model.score_one(&lead).unwrap();
+        assert_eq!(one.points, batch.points[r], "lead {id}");
+        let why = model.explain_one(&lead, 50).unwrap();
+        let sum: f64 = why.contributions.iter().map(|c| c.points).sum();
+        assert!((why.base_points + sum - why.points).abs() < 1e-9);
+    }
+    // A timestamp that cannot be read is named with its position.
+    let mut lead = Lead::new().with("deal_id", "x");
+    let err = model
+        .attach_lead_events(
+            &mut lead,
+            &[("webinar", "2025-01-01"), ("webinar", "soon")],
+            Some("2025-02-01"),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("row 2") && err.contains("soon"), "{err}");
+}
+
+#[test]
 fn explanations_name_the_events_and_sum_to_the_points() {
     let (s, model) = learned();
     let mut leads = s.deals.table.take_rows(&(0..300).collect::<Vec<_>>());

@@ -131,6 +131,46 @@ impl PyModel {
         Ok(())
     }
 
+    /// One lead from its dict, with its own events (type, timestamp) for
+    /// a model that learned from an event log; warns of event types never
+    /// seen.
+    fn lead_with_events(
+        &self,
+        py: Python<'_>,
+        lead: &Bound<'_, pyo3::types::PyDict>,
+        events: Option<Vec<(String, String)>>,
+        at: Option<String>,
+    ) -> PyResult<leadscore::data::lead::Lead> {
+        let mut one = crate::frame::lead_from_dict(lead)?;
+        let Some(events) = events else {
+            return Ok(one);
+        };
+        if self.inner.events().is_none() {
+            return Err(crate::error::to_py(
+                py,
+                leadscore::Error::InvalidParameter {
+                    name: "events".into(),
+                    value: format!("{} event(s)", events.len()),
+                    reason: "the model did not learn from an event log".into(),
+                },
+            ));
+        }
+        let report = self
+            .inner
+            .attach_lead_events(&mut one, &events, at.as_deref())
+            .py(py)?;
+        if let Some(w) = report.warning() {
+            let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+            PyErr::warn(
+                py,
+                &category,
+                &std::ffi::CString::new(w).unwrap_or_default(),
+                1,
+            )?;
+        }
+        Ok(one)
+    }
+
     fn wrap(model: Model) -> PyModel {
         PyModel {
             inner: Arc::new(model),
@@ -285,13 +325,20 @@ impl PyModel {
     /// `float`, `bool` or `None` for missing), without a frame: a dict with
     /// the id (when the model has an id column), `probability`, `points` and
     /// `unseen` (the feature columns whose value the model never saw).
-    /// Every feature column must be a key; other keys are ignored.
+    /// Every feature column must be a key; other keys are ignored. With
+    /// `events`, the lead's own events as (event type, timestamp) pairs,
+    /// for a model that learned from an event log: only those strictly
+    /// before the lead's as-of time count (its as-of key, else `at`, else
+    /// now).
+    #[pyo3(signature = (lead, *, events=None, at=None))]
     fn score_one<'py>(
         &self,
         py: Python<'py>,
         lead: &Bound<'py, pyo3::types::PyDict>,
+        events: Option<Vec<(String, String)>>,
+        at: Option<String>,
     ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let one = crate::frame::lead_from_dict(lead)?;
+        let one = self.lead_with_events(py, lead, events, at)?;
         let s = self.inner.score_one(&one).py(py)?;
         let out = pyo3::types::PyDict::new(py);
         if let Some(id) = self.inner.id_column() {
@@ -309,14 +356,17 @@ impl PyModel {
     /// whose value the model never saw) and `contributions`, a list of
     /// dicts (`column`, `attribute`, `points`), the `top` strongest for and
     /// against first; `base_points` plus the contributions equal `points`.
-    #[pyo3(signature = (lead, top=5))]
+    /// `events` and `at` as for `score_one`.
+    #[pyo3(signature = (lead, top=5, *, events=None, at=None))]
     fn explain_one<'py>(
         &self,
         py: Python<'py>,
         lead: &Bound<'py, pyo3::types::PyDict>,
         top: usize,
+        events: Option<Vec<(String, String)>>,
+        at: Option<String>,
     ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let one = crate::frame::lead_from_dict(lead)?;
+        let one = self.lead_with_events(py, lead, events, at)?;
         let e = self.inner.explain_one(&one, top).py(py)?;
         let out = pyo3::types::PyDict::new(py);
         if let (Some(id), Some(value)) = (self.inner.id_column(), &e.id) {

@@ -88,3 +88,20 @@ def test_explanations_name_events_and_unseen_types_are_warned(
     odd = pd.DataFrame({"deal_id": ["D000001"], "event": ["fax_sent"], "timestamp": ["2020-01-01"]})
     with pytest.warns(UserWarning, match="fax_sent"):
         model.score(leads, events=pd.concat([events, odd]))
+
+
+def test_one_lead_with_its_own_events_scores_as_in_a_frame(model: leadscore.Model, data: tuple[Any, Any]) -> None:
+    deals, events = data
+    leads = deals.head(20)
+    frame = column(model.score(leads, events=events), "points")
+    for i in range(20):
+        lead = {k: (None if v != v else v) for k, v in leads.iloc[i].to_dict().items()}
+        own = events[events["deal_id"] == lead["deal_id"]]
+        pairs = list(zip(own["event"], own["timestamp"]))
+        assert model.score_one(lead, events=pairs)["points"] == frame[i]
+        why = model.explain_one(lead, 50, events=pairs)
+        assert why["base_points"] + sum(c["points"] for c in why["contributions"]) == pytest.approx(why["points"], abs=1e-9)
+    with pytest.warns(UserWarning, match="fax_sent"):
+        model.score_one(lead, events=[("fax_sent", "2020-01-01")], at="2025-01-01")
+    with pytest.raises(leadscore.DataError, match="soon"):
+        model.score_one(lead, events=[("webinar", "soon")])

@@ -242,6 +242,89 @@ impl crate::Model {
     }
 }
 
+impl crate::Model {
+    /// Adds to one lead its activity from its own events, given as (event
+    /// type, timestamp) pairs: as [`crate::Model::attach_activity`] does for
+    /// a table (only events strictly before the lead's as-of time: its cell
+    /// of the model's as-of column, else `at`, else now), with the text
+    /// [`crate::Model::explain_one`] shows. For a service that holds a
+    /// lead's recent events and scores it on its own. Nothing is added for a
+    /// model without events; a timestamp that cannot be read is an error
+    /// naming its position (1-based) and value.
+    ///
+    /// ```
+    /// use leadscore::model::events::EventColumns;
+    /// use leadscore::data::lead::Lead;
+    /// use leadscore::{synthetic, Model};
+    /// let s = synthetic::events::deals_with_events(3_000, 5);
+    /// let model = Model::params().target("outcome").id("deal_id")
+    ///     .ignore(["closed_at", "deal_value"]).l2(1.0)
+    ///     .fit_with_events(&s.deals.table, &s.events, "created_at", &EventColumns::new("deal_id"))
+    ///     .unwrap();
+    /// // A lead as a service holds it (the first deal's columns), scored
+    /// // on 2 June 2025 with its own events.
+    /// let t = &s.deals.table;
+    /// let mut lead = Lead::new();
+    /// for c in t.column_names().iter().filter(|c| *c != "created_at") {
+    ///     lead.set(c.as_str(), t.cell(0, c).unwrap().map(|v| v.into_owned()).unwrap_or_default());
+    /// }
+    /// let mut quiet = lead.clone();
+    /// let events = [("demo_request", "2025-06-01T09:30:00Z"), ("webinar", "2025-05-20")];
+    /// model.attach_lead_events(&mut lead, &events, Some("2025-06-02")).unwrap();
+    /// let why = model.explain_one(&lead, 20).unwrap();
+    /// assert!(why.contributions.iter().any(|c| c.attribute == "1 event, 0.6 days ago"));
+    /// model.attach_lead_events(&mut quiet, &[] as &[(&str, &str)], Some("2025-06-02")).unwrap();
+    /// assert!(model.score_one(&lead).unwrap().points > model.score_one(&quiet).unwrap().points);
+    /// ```
+    pub fn attach_lead_events<E: AsRef<str>, T: AsRef<str>>(
+        &self,
+        lead: &mut crate::data::lead::Lead,
+        events: &[(E, T)],
+        at: Option<&str>,
+    ) -> Result<ActivityReport> {
+        use crate::data::lead::Cell;
+        let (Some(terms), Some(id)) = (self.events(), self.id_column()) else {
+            return Ok(ActivityReport::default());
+        };
+        let now = crate::util::time::now_rfc3339();
+        let as_of = lead
+            .text(&terms.as_of, &|c| self.boolean_spelling(c))
+            .unwrap_or_else(|| at.unwrap_or(&now).to_string());
+        let key = lead
+            .text(id, &|c| self.boolean_spelling(c))
+            .unwrap_or_else(|| "lead".to_string());
+        let mut counts = terms.counts(&[(key.as_str(), as_of.as_str())], RECENT_SHOWN)?;
+        let rows: Vec<Vec<&str>> = events
+            .iter()
+            .map(|(e, t)| vec![key.as_str(), e.as_ref(), t.as_ref()])
+            .collect();
+        let header = [
+            terms.log.id.as_str(),
+            terms.log.event.as_str(),
+            terms.log.timestamp.as_str(),
+        ];
+        let log = Table::from_rows(&header, &rows)?;
+        let mut columns = terms.log.clone();
+        columns.value = None;
+        counts.add(&log, &columns)?;
+        for term in &terms.terms {
+            let Some(e) = counts.event_index(&term.event) else {
+                continue;
+            };
+            lead.set(
+                activity_column(&term.event),
+                Cell::Number(counts.value(0, e, 0)),
+            );
+            let text = describe(counts.count(0, e), &counts.recent_ages_days(0, e));
+            lead.set(recent_column(&term.event), Cell::Text(text));
+        }
+        Ok(ActivityReport {
+            tally: counts.tally(),
+            unknown_types: counts.unknown_types(),
+        })
+    }
+}
+
 /// "no events", "1 event, 3 days ago", "2 events, 3 and 5 days ago", "7
 /// events, the newest 1, 2 and 4 days ago".
 pub fn describe(count: u32, newest_days: &[f64]) -> String {

@@ -187,13 +187,29 @@ class Model:
         """Scores leads: a frame of the same kind with the id column (when the leads carry it),
         ``probability`` and ``points``; with ``unseen=True`` also ``unseen``, per lead the
         feature columns whose value the model never saw in training (a list, empty for none)."""
-    def score_one(self, lead: dict[str, str | int | float | bool | None]) -> dict[str, Any]:
+    def score_one(
+        self,
+        lead: dict[str, str | int | float | bool | None],
+        *,
+        events: Sequence[tuple[str, str]] | None = None,
+        at: str | None = None,
+    ) -> dict[str, Any]:
         """Scores one lead given as a dict (no frame): the id, ``probability``, ``points``
-        and ``unseen`` (feature columns holding values never seen in training)."""
-    def explain_one(self, lead: dict[str, str | int | float | bool | None], top: int = 5) -> dict[str, Any]:
+        and ``unseen`` (feature columns holding values never seen in training). ``events``:
+        the lead's own (event type, timestamp) pairs, for a model that learned from an event
+        log (only those before the lead's as-of time, else ``at``, else now, count)."""
+    def explain_one(
+        self,
+        lead: dict[str, str | int | float | bool | None],
+        top: int = 5,
+        *,
+        events: Sequence[tuple[str, str]] | None = None,
+        at: str | None = None,
+    ) -> dict[str, Any]:
         """Explains one lead given as a dict: the id, ``points``, ``probability``,
         ``base_points``, ``unseen`` (feature columns holding values never seen in training)
-        and ``contributions`` (dicts of column, attribute, points)."""
+        and ``contributions`` (dicts of column, attribute, points); ``events`` and ``at`` as
+        for ``score_one``."""
     @overload
     def unseen(self, leads: _Polars) -> pl.DataFrame: ...
     @overload
