@@ -207,6 +207,46 @@ fn train_score_explain_and_qualify_with_an_event_log() {
 }
 
 #[test]
+fn evaluate_holds_out_deals_scored_with_their_events_before_their_as_of_time() {
+    let dir = setup("cli-events-evaluate");
+    let base = [
+        "evaluate",
+        "deals.csv",
+        "--target",
+        "outcome",
+        "--positive",
+        "Won",
+        "--id",
+        "deal_id",
+        "--ignore",
+        "closed_at",
+        "--ignore",
+        "deal_value",
+        "--l2",
+        "1",
+        "--time-column",
+        "created_at",
+        "--format",
+        "json",
+    ];
+    let auc = |out: &str| -> f64 {
+        let v: serde_json::Value = serde_json::from_str(out).unwrap();
+        assert_eq!(v["test_rows"], 600, "{v}");
+        v["auc"]["value"].as_f64().unwrap()
+    };
+    let with = succeeded_stdout(&run_cli(
+        &args(&base, &["--events", "events.csv", "--as-of", "created_at"]),
+        &dir,
+    ));
+    let without = succeeded_stdout(&run_cli(&args(&base, &["--ignore", "created_at"]), &dir));
+    // The events carry signal the deals' columns lack.
+    assert!(auc(&with) > auc(&without) + 0.01, "{with}\n{without}");
+    let e = failed(&run_cli(&args(&base, &["--events", "events.csv"]), &dir));
+    assert!(e.contains("--as-of"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn one_fixed_fade_for_every_type_and_bad_log_rows_named() {
     let dir = setup("cli-events-fixed");
     succeeded(&run_cli(

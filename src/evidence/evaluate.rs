@@ -13,8 +13,9 @@ use crate::metrics::{
     as_f64, at_cut, auc, brier, calibration, deciles, expected_calibration_error, log_loss,
     percentile, CalibrationBin, CutMetrics, Decile, Estimate,
 };
+use crate::model::events::EventColumns;
 use crate::model::split::{stratified_folds, stratified_holdout, time_order};
-use crate::model::ModelParams;
+use crate::model::{Model, ModelParams};
 
 /// How held-out deals are chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -301,6 +302,56 @@ pub fn evaluate(
     deals: &Table,
     options: &EvaluationOptions,
 ) -> Result<Evaluation> {
+    evaluate_fits(params, deals, options, None)
+}
+
+/// As [`evaluate`], for a model that learns from an event log: each
+/// training part is fitted with [`ModelParams::fit_with_events`] and each
+/// held-out deal scored with its events strictly before its as-of time
+/// `as_of`, so that no held-out figure sees an event the deal could not
+/// have had when it was scored.
+///
+/// ```
+/// use leadscore::model::events::EventColumns;
+/// use leadscore::{evaluation::{evaluate_with_events, EvaluationOptions}, synthetic, Model};
+/// let s = synthetic::events::deals_with_events(2_000, 5);
+/// let params = Model::params().target("outcome").id("deal_id")
+///     .ignore(["closed_at", "deal_value"]).l2(1.0);
+/// let log = EventColumns::new("deal_id");
+/// let e = evaluate_with_events(&params, &s.deals.table, &s.events, "created_at", &log,
+///     &EvaluationOptions::default()).unwrap();
+/// assert_eq!(e.test_rows, 400);
+/// assert!(e.auc.value > 0.7 && e.log_loss.value < e.base_log_loss);
+/// ```
+pub fn evaluate_with_events(
+    params: &ModelParams,
+    deals: &Table,
+    log: &Table,
+    as_of: &str,
+    columns: &EventColumns,
+    options: &EvaluationOptions,
+) -> Result<Evaluation> {
+    evaluate_fits(params, deals, options, Some((log, as_of, columns)))
+}
+
+/// An event log, the deals' as-of column and the log's columns.
+type EventLog<'a> = (&'a Table, &'a str, &'a EventColumns);
+
+fn evaluate_fits(
+    params: &ModelParams,
+    deals: &Table,
+    options: &EvaluationOptions,
+    events: Option<EventLog>,
+) -> Result<Evaluation> {
+    let fit = |train: &Table| match events {
+        None => params.fit(train),
+        Some((log, as_of, columns)) => params.fit_with_events(train, log, as_of, columns),
+    };
+    // Held-out deals get their activity before they are scored.
+    let prepare = |model: &Model, rows: &mut Table| match events {
+        None => Ok(()),
+        Some((log, _, _)) => model.attach_activity(rows, log, None, false).map(|_| ()),
+    };
     options.check()?;
     let target = params
         .target_column()
@@ -376,10 +427,9 @@ pub fn evaluate(
     let mut last_model = None;
     let mut policy_total: Option<PolicyMetrics> = None;
     for (train, test) in &splits {
-        let model = params
-            .fit(&deals.take_rows(train))
-            .map_err(|e| source_rows(e, deals, train))?;
-        let test_table = deals.take_rows(test);
+        let model = fit(&deals.take_rows(train)).map_err(|e| source_rows(e, deals, train))?;
+        let mut test_table = deals.take_rows(test);
+        prepare(&model, &mut test_table).map_err(|e| source_rows(e, deals, test))?;
         let scores = model
             .score(&test_table)
             .map_err(|e| source_rows(e, deals, test))?;
@@ -450,7 +500,8 @@ pub fn evaluate(
         })
         .collect();
     if let (Some(sheet), Some(model)) = (&options.points_sheet, &last_model) {
-        let held_deals = deals.take_rows(&held);
+        let mut held_deals = deals.take_rows(&held);
+        prepare(model, &mut held_deals)?;
         e.handset = Some(crate::evidence::points_sheet::compare_with(
             sheet,
             model,

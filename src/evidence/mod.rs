@@ -18,7 +18,7 @@ pub use audit::{audit, Audit, AuditOptions};
 pub use conversion::{conversion_by, Conversion};
 pub use diff::{diff, ModelDiff};
 pub use drift::{drift, Drift};
-pub use evaluate::{evaluate, Evaluation, EvaluationOptions, Split};
+pub use evaluate::{evaluate, evaluate_with_events, Evaluation, EvaluationOptions, Split};
 pub use points_sheet::{HandsetComparison, PointsSheet};
 pub use policy_metrics::{policy_metrics, PolicyMetrics};
 pub use report::{Report, ReportOptions};

@@ -111,6 +111,11 @@ pub struct EvaluateArgs {
     /// Also write every held-out deal's prediction here (CSV: row, the id column when given, won, probability, points).
     #[arg(long)]
     predictions: Option<PathBuf>,
+    /// With an event log: the deals' as-of time column (only events strictly before it count).
+    #[arg(long)]
+    as_of: Option<String>,
+    #[command(flatten)]
+    events: crate::args::EventLogArgs,
     #[command(flatten)]
     csv: CsvText,
 }
@@ -122,6 +127,7 @@ pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
             Some(&a.deals),
             a.policy.as_deref(),
             a.points_sheet.as_deref(),
+            a.events.events.as_deref(),
         ],
         &[a.predictions.as_deref()],
     )?;
@@ -142,7 +148,34 @@ pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
         policy: a.policy.as_ref().map(Policy::load).transpose()?,
         points_sheet: a.points_sheet.as_ref().map(PointsSheet::load).transpose()?,
     };
-    let e = evaluate(&params, &deals, &options)?;
+    params = params.event_half_life_days(a.events.event_half_life);
+    let e = match (&a.events.events, &a.as_of) {
+        (None, None) => evaluate(&params, &deals, &options)?,
+        (Some(log), Some(as_of)) => {
+            let id = a.columns.id.as_deref().ok_or_else(|| Error::InvalidParameter {
+                name: "id".into(),
+                value: String::new(),
+                reason: "learning from an event log needs the deals' id column (--id), the one the log names leads by".into(),
+            })?;
+            let columns = a.events.columns(id);
+            let log = Table::from_csv_path(log)?;
+            leadscore::evaluation::evaluate_with_events(
+                &params, &deals, &log, as_of, &columns, &options,
+            )?
+        }
+        (events, _) => {
+            return Err(Error::InvalidParameter {
+                name: "as-of".into(),
+                value: a.as_of.clone().unwrap_or_default(),
+                reason: if events.is_some() {
+                    "an event log needs the deals' as-of time column (--as-of): only events before it count"
+                } else {
+                    "an as-of column is for an event log (--events)"
+                }
+                .into(),
+            })
+        }
+    };
     if let Some(path) = &a.predictions {
         let csv = e.predictions_csv(&deals, a.columns.id.as_deref(), a.csv.cells())?;
         write_atomic(path, &csv)?;
