@@ -3,8 +3,10 @@
 //! time that a model must never look at.
 //!
 //! Each deal's as-of time is its `created_at` (midnight UTC). Before it,
-//! each event type `e` happens a Poisson number of times at uniform times in
-//! the 180 days before; an event of age `a` days adds `effect(e) · 0.5^(a /
+//! each event type `e` happens a Poisson number of times in the 180 days
+//! before: demo requests and pricing views mostly in the weeks just before
+//! (ages drawn from an exponential of mean 14 and 30 days, cut at 180), the
+//! other types at uniform times; an event of age `a` days adds `effect(e) · 0.5^(a /
 //! half_life(e))` to the deal's log-odds of winning (on top of the
 //! attributes' effects of [`deals`](super::deals)). After it, in the 60 days
 //! that follow, sales activity (`meeting`, `demo_request`) happens far more
@@ -67,6 +69,12 @@ const EVENTS: [(&str, f64, f64, f64); 5] = [
     ("newsletter_open", 0.0, f64::INFINITY, 3.0),
 ];
 
+/// How long before the as-of time each type's events typically happen, in
+/// days (the mean of an exponential cut at [`HISTORY_DAYS`]; infinite:
+/// spread evenly): demo requests and pricing views come in the weeks that
+/// lead to an opportunity, webinars, unsubscribes and newsletters any time.
+const TYPICAL_AGE_DAYS: [f64; 5] = [14.0, 30.0, f64::INFINITY, f64::INFINITY, f64::INFINITY];
+
 /// Days before the as-of time in which events happen.
 const HISTORY_DAYS: f64 = 180.0;
 /// Days after the as-of time in which sales activity is logged.
@@ -99,10 +107,15 @@ pub fn deals_with_events(n: usize, seed: u64) -> SyntheticEventDeals {
     let deals = generate(n, seed, &mut |i, created| {
         let as_of = created as f64 * DAY;
         let mut z = 0.0;
-        for &(event, effect, half_life, mean) in &EVENTS {
+        for (&(event, effect, half_life, mean), &typical) in EVENTS.iter().zip(&TYPICAL_AGE_DAYS) {
             for _ in 0..poisson(&mut rng, mean) {
                 // Strictly before the as-of time, at most HISTORY_DAYS before.
-                let age_days = HISTORY_DAYS * (1.0 - rng.gen::<f64>());
+                let u = 1.0 - rng.gen::<f64>();
+                let age_days = if typical.is_finite() {
+                    -typical * (1.0 - u * (1.0 - (-HISTORY_DAYS / typical).exp())).ln()
+                } else {
+                    HISTORY_DAYS * u
+                };
                 let seconds = (as_of - age_days * DAY).floor();
                 let age_days = (as_of - seconds) / DAY;
                 z += effect * 0.5f64.powf(age_days / half_life);
