@@ -42,6 +42,9 @@ import numpy as np
 import polars as pl
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benches"))
+# The job's own process, started by a launcher: its peak memory is its own.
+from rescore_1m import LAUNCHER  # noqa: E402
 
 # The polars job: the point-in-time aggregation, then the probability.
 POLARS_JOB = r"""
@@ -83,17 +86,6 @@ scores = (
 scores.sink_csv(out_path) if out_path.endswith(".csv") else scores.sink_parquet(out_path)
 """
 
-LAUNCHER = """
-import os, subprocess, sys, time
-t0 = time.perf_counter()
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-_, status, usage = os.wait4(proc.pid, 0)
-wall = time.perf_counter() - t0
-if os.waitstatus_to_exitcode(status) != 0:
-    sys.stderr.write(proc.stderr.read().decode())
-    sys.exit(1)
-print(wall, usage.ru_maxrss / 1024.0)
-"""
 
 START = int(np.datetime64("2023-01-01T00:00:00", "s").astype(np.int64))
 SPAN = 3 * 365 * 86400  # events over three years

@@ -50,6 +50,24 @@ pub struct PyModel {
     inner: Arc<Model>,
 }
 
+/// A `UserWarning` naming the event types never seen in training, when
+/// reading the leads' activity found any.
+fn warn_unseen_types(
+    py: Python<'_>,
+    report: &leadscore::model::events::terms::ActivityReport,
+) -> PyResult<()> {
+    if let Some(w) = report.warning() {
+        let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+        PyErr::warn(
+            py,
+            &category,
+            &std::ffi::CString::new(w).unwrap_or_default(),
+            1,
+        )?;
+    }
+    Ok(())
+}
+
 impl PyModel {
     /// The shared core model.
     pub fn model(&self) -> Arc<Model> {
@@ -119,15 +137,7 @@ impl PyModel {
         };
         let log = crate::frame::table_from_py(events, Some(terms.log.names()), None)?;
         let report = self.inner.attach_activity(table, &log, at, recent).py(py)?;
-        if let Some(w) = report.warning() {
-            let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
-            PyErr::warn(
-                py,
-                &category,
-                &std::ffi::CString::new(w).unwrap_or_default(),
-                1,
-            )?;
-        }
+        warn_unseen_types(py, &report)?;
         Ok(())
     }
 
@@ -159,15 +169,7 @@ impl PyModel {
             .inner
             .attach_lead_events(&mut one, &events, at.as_deref())
             .py(py)?;
-        if let Some(w) = report.warning() {
-            let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
-            PyErr::warn(
-                py,
-                &category,
-                &std::ffi::CString::new(w).unwrap_or_default(),
-                1,
-            )?;
-        }
+        warn_unseen_types(py, &report)?;
         Ok(one)
     }
 

@@ -89,7 +89,53 @@ pub struct EventLogArgs {
     pub event_half_life: Option<f64>,
 }
 
+/// An event log to learn from: its file, the deals' as-of column and the
+/// log's columns.
+pub struct DealEvents<'a> {
+    pub log: &'a std::path::Path,
+    pub as_of: &'a str,
+    pub columns: leadscore::model::events::EventColumns,
+}
+
 impl EventLogArgs {
+    /// The event log to learn from with the deals' id column `id` and as-of
+    /// column `as_of` (`None` without a log); a log without an as-of
+    /// column or an id, or an as-of column without a log, is an error.
+    pub fn for_deals<'a>(
+        &'a self,
+        id: Option<&str>,
+        as_of: Option<&'a str>,
+    ) -> leadscore::Result<Option<DealEvents<'a>>> {
+        let invalid = |name: &str, value: &str, reason: &str| leadscore::Error::InvalidParameter {
+            name: name.into(),
+            value: value.into(),
+            reason: reason.into(),
+        };
+        match (&self.events, as_of) {
+            (None, None) => Ok(None),
+            (Some(log), Some(as_of)) => {
+                let id = id.ok_or_else(|| {
+                    invalid("id", "", "learning from an event log needs the deals' id column (--id), the one the log names leads by")
+                })?;
+                Ok(Some(DealEvents {
+                    log,
+                    as_of,
+                    columns: self.columns(id),
+                }))
+            }
+            (Some(_), None) => Err(invalid(
+                "as-of",
+                "",
+                "an event log needs the deals' as-of time column (--as-of): only events before it count",
+            )),
+            (None, Some(as_of)) => Err(invalid(
+                "as-of",
+                as_of,
+                "an as-of column is for an event log (--events)",
+            )),
+        }
+    }
+
     /// The log's columns, the lead id in `id`.
     pub fn columns(&self, id: &str) -> leadscore::model::events::EventColumns {
         leadscore::model::events::EventColumns {

@@ -149,32 +149,19 @@ pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
         points_sheet: a.points_sheet.as_ref().map(PointsSheet::load).transpose()?,
     };
     params = params.event_half_life_days(a.events.event_half_life);
-    let e = match (&a.events.events, &a.as_of) {
-        (None, None) => evaluate(&params, &deals, &options)?,
-        (Some(log), Some(as_of)) => {
-            let id = a.columns.id.as_deref().ok_or_else(|| Error::InvalidParameter {
-                name: "id".into(),
-                value: String::new(),
-                reason: "learning from an event log needs the deals' id column (--id), the one the log names leads by".into(),
-            })?;
-            let columns = a.events.columns(id);
-            let log = Table::from_csv_path(log)?;
-            leadscore::evaluation::evaluate_with_events(
-                &params, &deals, &log, as_of, &columns, &options,
-            )?
-        }
-        (events, _) => {
-            return Err(Error::InvalidParameter {
-                name: "as-of".into(),
-                value: a.as_of.clone().unwrap_or_default(),
-                reason: if events.is_some() {
-                    "an event log needs the deals' as-of time column (--as-of): only events before it count"
-                } else {
-                    "an as-of column is for an event log (--events)"
-                }
-                .into(),
-            })
-        }
+    let events = a
+        .events
+        .for_deals(a.columns.id.as_deref(), a.as_of.as_deref())?;
+    let e = match events {
+        None => evaluate(&params, &deals, &options)?,
+        Some(ev) => leadscore::evaluation::evaluate_with_events(
+            &params,
+            &deals,
+            &Table::from_csv_path(ev.log)?,
+            ev.as_of,
+            &ev.columns,
+            &options,
+        )?,
     };
     if let Some(path) = &a.predictions {
         let csv = e.predictions_csv(&deals, a.columns.id.as_deref(), a.csv.cells())?;

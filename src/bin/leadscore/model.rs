@@ -97,38 +97,22 @@ pub fn train(a: TrainArgs) -> Result<()> {
         .options
         .params(a.columns.params())?
         .event_half_life_days(a.events.event_half_life);
-    let model = match (&a.events.events, &a.as_of) {
-        (None, None) => params.fit(&deals)?,
-        (Some(log), Some(as_of)) => {
-            let id = a.columns.id.as_deref().ok_or_else(|| Error::InvalidParameter {
-                name: "id".into(),
-                value: String::new(),
-                reason: "learning from an event log needs the deals' id column (--id), the one the log names leads by".into(),
-            })?;
-            let columns = a.events.columns(id);
+    let events = a
+        .events
+        .for_deals(a.columns.id.as_deref(), a.as_of.as_deref())?;
+    let model = match events {
+        None => params.fit(&deals)?,
+        Some(e) => {
             let mut counts = leadscore::model::events::fit::training_counts(
                 &deals,
-                as_of,
-                &columns,
+                e.as_of,
+                &e.columns,
                 a.events.event_half_life,
             )?;
-            let tally = leadscore::batch::add_event_file(log, &mut counts, &columns, 65_536, 0)?;
+            let tally =
+                leadscore::batch::add_event_file(e.log, &mut counts, &e.columns, 65_536, 0)?;
             crate::args::report_events(&tally, None);
-            params.fit_with_counts(&deals, &counts, as_of, &columns)?
-        }
-        (Some(_), None) => {
-            return Err(Error::InvalidParameter {
-                name: "as-of".into(),
-                value: String::new(),
-                reason: "an event log needs the deals' as-of time column (--as-of): only events before it count".into(),
-            })
-        }
-        (None, Some(as_of)) => {
-            return Err(Error::InvalidParameter {
-                name: "as-of".into(),
-                value: as_of.clone(),
-                reason: "an as-of column is for an event log (--events)".into(),
-            })
+            params.fit_with_counts(&deals, &counts, e.as_of, &e.columns)?
         }
     };
     model.save(&a.model)?;
