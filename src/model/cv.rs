@@ -67,6 +67,18 @@ impl Folds {
         }
     }
 
+    /// `k` folds given as the counts of each block (one block per fold):
+    /// each is predicted by a model trained on the others.
+    pub(crate) fn from_blocks(blocks: Vec<Counts>) -> Folds {
+        let k = blocks.len();
+        Folds {
+            blocks,
+            splits: (0..k)
+                .map(|test| ((0..k).filter(|&b| b != test).collect(), test))
+                .collect(),
+        }
+    }
+
     fn training(&self, split: usize) -> Counts {
         let (train, _) = &self.splits[split];
         let mut counts = Counts::zeros(self.blocks[0].total.len());

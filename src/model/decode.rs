@@ -210,6 +210,7 @@ impl Model {
             probability: logit.iter().map(|&z| sigmoid(z)).collect(),
             points: logit.iter().map(|&z| self.scale.points(z)).collect(),
             unseen,
+            timing: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encoding::{Encoding, Lookup};
 use super::events::EventTerms;
+use super::timing::Timing;
 use super::{Cache, Feature, Model, Scale, TrainingSummary, MAX_ABS_WEIGHT};
 use crate::data::Target;
 use crate::error::{Document, Error, Result};
@@ -18,8 +19,8 @@ pub const MODEL_FORMAT: &str = "leadscore.model";
 /// The version of the model file this crate writes: (major, minor). It
 /// reads files of the same major and an equal or older minor. A model
 /// without events is written as 1.0 (what every 1.x reader takes); one that
-/// learned from an event log, as 1.1.
-pub const MODEL_FORMAT_VERSION: (u32, u32) = (1, 1);
+/// learned from an event log, as 1.1; one with a time to close, as 1.2.
+pub const MODEL_FORMAT_VERSION: (u32, u32) = (1, 2);
 
 /// The model document as written: the envelope, then the model's fields.
 #[derive(Serialize)]
@@ -36,6 +37,8 @@ struct DocumentRef<'a> {
     features: &'a [Feature],
     #[serde(skip_serializing_if = "Option::is_none")]
     events: &'a Option<EventTerms>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timing: &'a Option<Timing>,
     summary: &'a TrainingSummary,
 }
 
@@ -60,6 +63,8 @@ struct ModelDocument {
     features: Vec<Feature>,
     #[serde(default)]
     events: Option<EventTerms>,
+    #[serde(default)]
+    timing: Option<Timing>,
     summary: TrainingSummary,
 }
 
@@ -82,6 +87,7 @@ impl TryFrom<ModelDocument> for Model {
             intercept: d.intercept,
             features: d.features,
             events: d.events,
+            timing: d.timing,
             summary: d.summary,
             cache: Cache::default(),
         };
@@ -145,8 +151,17 @@ impl Cache {
             points,
             base_points: m.scale.points(m.intercept + centers.iter().sum::<f64>()),
             // A model without events keeps the fingerprint it always had.
-            fingerprint: match &m.events {
-                None => crate::util::fingerprint::fingerprint(&(
+            fingerprint: match (&m.events, &m.timing) {
+                (None, Some(timing)) => crate::util::fingerprint::fingerprint(&(
+                    &m.target,
+                    &m.id_column,
+                    &m.missing,
+                    &m.scale,
+                    m.intercept,
+                    &m.features,
+                    timing,
+                )),
+                (None, None) => crate::util::fingerprint::fingerprint(&(
                     &m.target,
                     &m.id_column,
                     &m.missing,
@@ -154,7 +169,7 @@ impl Cache {
                     m.intercept,
                     &m.features,
                 )),
-                Some(events) => crate::util::fingerprint::fingerprint(&(
+                (Some(events), _) => crate::util::fingerprint::fingerprint(&(
                     &m.target,
                     &m.id_column,
                     &m.missing,
@@ -189,6 +204,7 @@ impl Model {
             intercept,
             features,
             events,
+            timing: None,
             summary,
             cache: Cache::default(),
         };
@@ -196,11 +212,20 @@ impl Model {
         Ok(model)
     }
 
+    /// The same model with a time to close.
+    pub(crate) fn with_timing(mut self, timing: Timing) -> Result<Model> {
+        self.timing = Some(timing);
+        self.validate()?;
+        Ok(self)
+    }
+
     fn document(&self) -> DocumentRef<'_> {
         DocumentRef {
             format: MODEL_FORMAT,
-            format_version: if self.events.is_some() {
-                format!("{}.{}", MODEL_FORMAT_VERSION.0, MODEL_FORMAT_VERSION.1)
+            format_version: if self.timing.is_some() {
+                format!("{}.2", MODEL_FORMAT_VERSION.0)
+            } else if self.events.is_some() {
+                format!("{}.1", MODEL_FORMAT_VERSION.0)
             } else {
                 format!("{}.0", MODEL_FORMAT_VERSION.0)
             },
@@ -213,6 +238,7 @@ impl Model {
             intercept: self.intercept,
             features: &self.features,
             events: &self.events,
+            timing: &self.timing,
             summary: &self.summary,
         }
     }
@@ -290,6 +316,19 @@ impl Model {
                         ));
                     }
                 }
+            }
+        }
+        if let Some(timing) = &self.timing {
+            let attributes: Vec<usize> = self
+                .features
+                .iter()
+                .map(|f| f.encoding.n_attributes())
+                .collect();
+            if let Some(problem) = timing.problem(&attributes) {
+                return bad(format!("the time model has {problem}"));
+            }
+            if self.events.is_some() {
+                return bad("a model with a time to close does not take events".into());
             }
         }
         if let Some(events) = &self.events {

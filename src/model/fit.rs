@@ -31,13 +31,45 @@ impl ModelParams {
     /// Learns a model from closed deals: one row per deal, the outcome in the
     /// target column. Errors: bad parameters, a missing column, bad values
     /// (all collected, naming row, column and value), too few won or lost deals.
+    ///
+    /// With a created column named ([`ModelParams::created`]), the model
+    /// also learns when deals close, from won, lost and still-open deals
+    /// ([`super::timing`]).
     pub fn fit(&self, deals: &Table) -> Result<Model> {
+        if self.is_timing() {
+            return self.fit_timing(deals);
+        }
         self.fit_inner(deals, None)
     }
 
     /// [`ModelParams::fit`], with event types learned from decayed counts
     /// of the deals when `events` is given.
     pub(crate) fn fit_inner(&self, deals: &Table, events: Option<&EventInput>) -> Result<Model> {
+        if events.is_some() && self.is_timing() {
+            return Err(Error::InvalidParameter {
+                name: "created".into(),
+                value: self
+                    .timing
+                    .as_ref()
+                    .and_then(|t| t.created.clone())
+                    .unwrap_or_default(),
+                reason: "a model of the time to close does not learn from an event log yet".into(),
+            });
+        }
+        if let Some(t) = self.timing.as_ref().filter(|_| !self.is_timing()) {
+            if !t.open.is_empty()
+                || t.closed.is_some()
+                || !t.horizons.is_empty()
+                || t.as_of.is_some()
+                || t.period_days.is_some()
+            {
+                return Err(Error::InvalidParameter {
+                    name: "created".into(),
+                    value: String::new(),
+                    reason: "open deals, a close-date column and horizons need the column of the date each deal was created".into(),
+                });
+            }
+        }
         let mut widened;
         let mut this = self;
         if let Some(e) = events {
@@ -239,7 +271,7 @@ impl ModelParams {
     /// flags), the excluded columns, and a warning per leak found. Without
     /// `events` (a model learning from an event log may have no column
     /// besides), no feature column left is an error.
-    fn feature_columns(
+    pub(in crate::model) fn feature_columns(
         &self,
         deals: &Table,
         y: &[bool],
@@ -307,7 +339,11 @@ impl ModelParams {
 
     /// Each feature's encoding learned from the deals, with zero weights and
     /// counts; every bad cell is reported at once.
-    fn encode_features(&self, deals: &Table, schema: &Schema) -> Result<Vec<Feature>> {
+    pub(in crate::model) fn encode_features(
+        &self,
+        deals: &Table,
+        schema: &Schema,
+    ) -> Result<Vec<Feature>> {
         let mut errors = RowErrors::default();
         let mut features = Vec::with_capacity(schema.features.len());
         for fc in &schema.features {
@@ -402,7 +438,7 @@ impl ModelParams {
 
 /// Counts the training deals and won deals of each attribute, and warns of
 /// single-value columns and columns of mostly rare values.
-fn count_attributes(
+pub(in crate::model) fn count_attributes(
     features: &mut [Feature],
     slots: &[Vec<u32>],
     y: &[bool],
@@ -433,7 +469,7 @@ fn count_attributes(
     }
 }
 
-fn empty_summary() -> TrainingSummary {
+pub(in crate::model) fn empty_summary() -> TrainingSummary {
     TrainingSummary {
         rows: 0,
         won: 0,
@@ -450,7 +486,7 @@ fn empty_summary() -> TrainingSummary {
 }
 
 /// The candidate a rule picks from cross-validation results.
-fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
+pub(in crate::model) fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
     let best = grid
         .iter()
         .copied()

@@ -27,6 +27,7 @@ pub mod params;
 pub mod scorecard;
 pub mod split;
 pub mod summary;
+pub mod timing;
 
 pub use explain::{Contribution, Explanation};
 pub use file::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
@@ -182,6 +183,8 @@ pub struct Model {
     features: Vec<Feature>,
     /// The event types learned from an event log, if any.
     events: Option<events::EventTerms>,
+    /// When deals close, if the model learned it from won, lost and open deals.
+    timing: Option<timing::Timing>,
     summary: TrainingSummary,
     /// Built once when the model is made or read: lookups, labels, points.
     pub(crate) cache: Cache,
@@ -225,6 +228,10 @@ pub struct Scores {
     pub points: Vec<f64>,
     /// Columns where some leads held values unseen in training.
     pub unseen: Vec<UnseenValues>,
+    /// For a model with a time to close: the chances within its horizons,
+    /// of ever winning (then also `probability`) and the median close date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<timing::TimingScores>,
 }
 
 impl Model {
@@ -316,7 +323,12 @@ impl Model {
 
     /// Scores leads: probability of a win and points, in input order. Other
     /// columns (the outcome, extra fields) are ignored.
+    ///
+    /// A model with a time to close scores as of now ([`Model::score_as_of`]).
     pub fn score(&self, leads: &Table) -> Result<Scores> {
+        if self.timing.is_some() {
+            return self.score_as_of(leads, &crate::util::time::now_rfc3339());
+        }
         let (slots, unseen) = self.slots(leads)?;
         let activity = self.activity(leads)?;
         Ok(self.scores_of(leads, &slots, &activity, unseen))
@@ -341,14 +353,33 @@ impl Model {
     /// assert_eq!(errors.len(), 1);
     /// assert_eq!((errors[0].row, errors[0].value.as_str()), (2, "many"));
     /// ```
+    ///
+    /// A model with a time to close scores as of now, a lead without a
+    /// valid created date (or created later) being a row error.
     pub fn score_checked(&self, leads: &Table) -> Result<(Scores, Vec<RowError>)> {
+        self.score_checked_as_of(leads, None)
+    }
+
+    /// [`Model::score_checked`] as of a scoring date (`None`: now) for a
+    /// model with a time to close.
+    pub fn score_checked_as_of(
+        &self,
+        leads: &Table,
+        as_of: Option<&str>,
+    ) -> Result<(Scores, Vec<RowError>)> {
         let (slots, unseen, mut errors) = self.slots_checked(leads)?;
         let (activity, bad) = self.activity_checked(leads)?;
-        if !bad.is_empty() {
+        errors.extend(bad);
+        let mut scores = self.scores_of(leads, &slots, &activity, unseen);
+        if self.timing.is_some() {
+            let at = timing::score::scoring_date(as_of)?;
+            let logits = self.logits(&slots, &activity, leads.n_rows());
+            let (t, bad) = self.outlooks_checked(leads, &slots, &logits, at)?;
             errors.extend(bad);
-            errors.sort_by_key(|e| e.row);
+            scores.set_timing(t);
         }
-        Ok((self.scores_of(leads, &slots, &activity, unseen), errors))
+        errors.sort_by_key(|e| e.row);
+        Ok((scores, errors))
     }
 
     /// One-hot encodes leads: one row per lead, one column per attribute

@@ -63,6 +63,7 @@ pub struct ModelParams {
     pub(crate) drop_leaks: bool,
     pub(crate) random_folds: bool,
     pub(crate) event_half_life: Option<f64>,
+    pub(crate) timing: Option<super::timing::fit::TimingOptions>,
 }
 
 impl Default for ModelParams {
@@ -91,6 +92,7 @@ impl Default for ModelParams {
             drop_leaks: false,
             random_folds: false,
             event_half_life: None,
+            timing: None,
         }
     }
 }
@@ -198,6 +200,70 @@ impl ModelParams {
     /// the points of each type are learned then. Default: learned.
     pub fn event_half_life_days(mut self, days: Option<f64>) -> Self {
         self.event_half_life = days;
+        self
+    }
+
+    /// Learn when deals close too, from won, lost and still-open deals
+    /// ([`super::timing`]): `column` holds when each deal was created.
+    /// Needs [`ModelParams::closed`]; see [`ModelParams::open`],
+    /// [`ModelParams::as_of_date`] and [`ModelParams::horizons`].
+    ///
+    /// ```
+    /// use leadscore::{synthetic, Model};
+    /// let deals = synthetic::pipeline(3_000, 5, "2025-06-30");
+    /// let model = Model::params()
+    ///     .target("stage").positive(["Won"]).negative(["Lost"]).open(["Open"])
+    ///     .id("deal_id").created("created_at").closed("closed_at")
+    ///     .as_of_date("2025-06-30").horizons([30, 90])
+    ///     .ignore(["deal_value"]).l2(3.0)
+    ///     .fit(&deals.table).unwrap();
+    /// let timing = model.timing().unwrap();
+    /// assert_eq!(timing.horizons_days, vec![30, 90]);
+    /// assert!(timing.deals.open > 0);
+    /// let scores = model.score_as_of(&deals.table.take_rows(&[0, 1]), "2025-06-30").unwrap();
+    /// let outlook = scores.timing.unwrap();
+    /// assert!(outlook.win_within[0][0] <= outlook.win_within[1][0]);
+    /// ```
+    pub fn created(mut self, column: impl Into<String>) -> Self {
+        self.timing.get_or_insert_with(Default::default).created = Some(column.into());
+        self
+    }
+
+    /// With [`ModelParams::created`]: the column of the date each deal
+    /// closed (empty while it is open). A closed deal without one, or closed
+    /// before it was created, is a row error.
+    pub fn closed(mut self, column: impl Into<String>) -> Self {
+        self.timing.get_or_insert_with(Default::default).closed = Some(column.into());
+        self
+    }
+
+    /// With [`ModelParams::created`]: the outcome values of deals still
+    /// open (neither won nor lost yet).
+    pub fn open<I: IntoIterator<Item = S>, S: Into<String>>(mut self, values: I) -> Self {
+        self.timing.get_or_insert_with(Default::default).open = strings(values);
+        self
+    }
+
+    /// With [`ModelParams::created`]: train on the deals as they stood on
+    /// this date (the one date grammar): deals created later are left out,
+    /// deals closed later were open then, and open deals count the time up
+    /// to it. Default: the latest date among the created and close dates.
+    pub fn as_of_date(mut self, date: impl Into<String>) -> Self {
+        self.timing.get_or_insert_with(Default::default).as_of = Some(date.into());
+        self
+    }
+
+    /// With [`ModelParams::created`]: the horizons, in days, of the chances
+    /// of winning within them that scores carry. Default 90 days.
+    pub fn horizons<I: IntoIterator<Item = u32>>(mut self, days: I) -> Self {
+        self.timing.get_or_insert_with(Default::default).horizons = days.into_iter().collect();
+        self
+    }
+
+    /// With [`ModelParams::created`]: days per period of the time model.
+    /// Default 7 (a week).
+    pub fn period_days(mut self, days: u32) -> Self {
+        self.timing.get_or_insert_with(Default::default).period_days = Some(days);
         self
     }
 

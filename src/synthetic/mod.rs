@@ -30,6 +30,8 @@ use crate::data::{Table, Values};
 use crate::util::time::date_from_days;
 
 pub mod events;
+pub mod pipeline;
+pub use pipeline::{pipeline, SyntheticPipeline};
 
 /// The true effect (log-odds) of one categorical value, relative to the
 /// column's reference value (whose effect is 0).

@@ -1,0 +1,203 @@
+//! A synthetic pipeline of won, lost and still-open deals with a known
+//! time to close, for the time model ([`crate::model::timing`]).
+//!
+//! Each week a deal is open it closes won, closes lost or stays open with
+//! the chances of a multinomial logit against staying open:
+//!
+//! - won: `−3.4 + effects + won_week(k)`, the effects those of
+//!   [`super::deals`] (without its intercept); `won_week` is −1.2 in the
+//!   first two weeks (deals are rarely won that fast), 0 until week 20 and
+//!   −0.4 after;
+//! - lost: `−3.1 + lost effects + lost_week(k)`: a Student +0.9, an
+//!   Individual Contributor +0.3, a Purchased List +0.6, the Phone channel
+//!   −0.3; `lost_week` is +0.4 in the first four weeks (early
+//!   disqualification), 0 after;
+//!
+//! and it closes on a day of its closing week drawn evenly. Deals are
+//! created evenly over the 540 days up to the as-of date; a deal that
+//! closes after it is `Open` with no close date, as a CRM export that day
+//! shows it (about 40 % of the last six months' deals). The deals' true
+//! outcomes and close dates are kept beside the table, to check forecasts
+//! against what happened.
+
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::{
+    employees_effect, normal, pick, poisson, CAMPAIGN, CHANNEL, COUNTRY, DEMO, INDUSTRY, SENIORITY,
+    SOURCE, WEBINAR,
+};
+use crate::data::{Table, Values};
+use crate::util::time::{date_from_days, parse_timestamp};
+
+/// Won log-odds per week at zero effects, in the weeks after the first two.
+pub const WON_BASE: f64 = -3.4;
+/// Lost log-odds per week at zero effects, after the first four weeks.
+pub const LOST_BASE: f64 = -3.1;
+
+/// The true won and lost log-odds per week of a deal with effects `won`
+/// and `lost`, in week `k` (0-based) since it was created.
+pub fn weekly_log_odds(won: f64, lost: f64, k: u64) -> (f64, f64) {
+    let won_week = match k {
+        0 | 1 => -1.2,
+        2..=19 => 0.0,
+        _ => -0.4,
+    };
+    let lost_week = if k < 4 { 0.4 } else { 0.0 };
+    (WON_BASE + won + won_week, LOST_BASE + lost + lost_week)
+}
+
+/// A deal's true end: won or lost, on which day (days since 1970).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrueClose {
+    /// Whether it is won.
+    pub won: bool,
+    /// The day it closes.
+    pub day: i64,
+}
+
+/// Synthetic deals as they stood on a date, and how each really ended.
+#[derive(Debug, Clone)]
+pub struct SyntheticPipeline {
+    /// Columns of [`super::deals`], with `stage` (`Won`, `Lost` or `Open`)
+    /// in place of `outcome` and `closed_at` empty while open.
+    pub table: Table,
+    /// Per row: how the deal really ended (for an open deal, after the
+    /// as-of date).
+    pub truth: Vec<TrueClose>,
+    /// The as-of date, as days since 1970.
+    pub as_of_day: i64,
+}
+
+/// `n` deals from `seed` as they stood on `as_of` (`YYYY-MM-DD`; an
+/// unreadable date stands for 2025-06-30).
+///
+/// ```
+/// let p = leadscore::synthetic::pipeline(2_000, 3, "2025-06-30");
+/// let stage = p.table.column("stage").unwrap();
+/// let open = (0..2_000).filter(|&r| stage.text(r).as_deref() == Some("Open")).count();
+/// assert!(open > 100 && open < 600, "{open}");
+/// ```
+pub fn pipeline(n: usize, seed: u64, as_of: &str) -> SyntheticPipeline {
+    let as_of_day = parse_timestamp(as_of).map_or(20_269, |t| t.div_euclid(86_400));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let text = |n: usize| Vec::<Option<String>>::with_capacity(n);
+    let (mut id, mut industry_c, mut country_c, mut seniority_c) =
+        (text(n), text(n), text(n), text(n));
+    let (mut webinar_c, mut demo_c, mut source_c, mut channel_c) =
+        (text(n), text(n), text(n), text(n));
+    let (mut campaign_c, mut created_c, mut closed_c, mut stage_c) =
+        (text(n), text(n), text(n), text(n));
+    let mut employees_c = Vec::with_capacity(n);
+    let mut visits_c = Vec::with_capacity(n);
+    let mut clicks_c = Vec::with_capacity(n);
+    let mut value_c = Vec::with_capacity(n);
+    let mut truth = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut z = 0.0;
+        let mut zl = 0.0;
+        let employees = (4.5 + 1.8 * normal(&mut rng)).exp().round().max(1.0);
+        z += employees_effect(employees);
+        let employees_missing = rng.gen::<f64>() < 0.04;
+        let (industry, e) = pick(&mut rng, &INDUSTRY);
+        let industry_missing = rng.gen::<f64>() < 0.06;
+        if !industry_missing {
+            z += e;
+        }
+        let (country, e) = pick(&mut rng, &COUNTRY);
+        z += e;
+        let (seniority, e) = pick(&mut rng, &SENIORITY);
+        z += e;
+        zl += match seniority {
+            "Student" => 0.9,
+            "Individual Contributor" => 0.3,
+            _ => 0.0,
+        };
+        let (webinar, e) = pick(&mut rng, &WEBINAR);
+        z += e;
+        let visits = poisson(&mut rng, 1.5);
+        z += 0.3 * f64::from(visits.min(4));
+        let (demo, e) = pick(&mut rng, &DEMO);
+        z += e;
+        let clicks = poisson(&mut rng, 3.0);
+        z += 0.08 * f64::from(clicks.min(10));
+        let (source, e) = pick(&mut rng, &SOURCE);
+        z += e;
+        zl += if source == "Purchased List" { 0.6 } else { 0.0 };
+        let (channel, e) = pick(&mut rng, &CHANNEL);
+        z += e;
+        zl += if channel == "Phone" { -0.3 } else { 0.0 };
+        let (campaign, e) = pick(&mut rng, &CAMPAIGN);
+        z += e;
+        let value = (employees.ln() * 0.5 + 8.0 + 0.6 * normal(&mut rng))
+            .exp()
+            .round();
+        let created = as_of_day - rng.gen_range(0..540);
+        // Week by week until it closes (at most ten years).
+        let mut close = TrueClose {
+            won: false,
+            day: created + 3650,
+        };
+        for k in 0..522u64 {
+            let (a, b) = weekly_log_odds(z, zl, k);
+            let (ea, eb) = (a.exp(), b.exp());
+            let d = 1.0 + ea + eb;
+            let u: f64 = rng.gen();
+            if u < (ea + eb) / d {
+                close = TrueClose {
+                    won: u < ea / d,
+                    day: created + 7 * k as i64 + rng.gen_range(0..7),
+                };
+                break;
+            }
+        }
+        truth.push(close);
+        let closed_by_then = close.day <= as_of_day;
+
+        id.push(Some(format!("P{:06}", i + 1)));
+        employees_c.push((!employees_missing).then_some(employees));
+        industry_c.push((!industry_missing).then(|| industry.to_string()));
+        country_c.push(Some(country.to_string()));
+        seniority_c.push(Some(seniority.to_string()));
+        webinar_c.push(Some(webinar.to_string()));
+        visits_c.push(Some(f64::from(visits)));
+        demo_c.push(Some(demo.to_string()));
+        clicks_c.push(Some(f64::from(clicks)));
+        source_c.push(Some(source.to_string()));
+        channel_c.push(Some(channel.to_string()));
+        campaign_c.push(Some(campaign.to_string()));
+        value_c.push(Some(value));
+        created_c.push(Some(date_from_days(created)));
+        closed_c.push(closed_by_then.then(|| date_from_days(close.day)));
+        let stage = match (closed_by_then, close.won) {
+            (false, _) => "Open",
+            (true, true) => "Won",
+            (true, false) => "Lost",
+        };
+        stage_c.push(Some(stage.to_string()));
+    }
+    let table = Table::from_columns(vec![
+        ("deal_id".into(), Values::Text(id)),
+        ("employees".into(), Values::Number(employees_c)),
+        ("industry".into(), Values::Text(industry_c)),
+        ("country".into(), Values::Text(country_c)),
+        ("job_seniority".into(), Values::Text(seniority_c)),
+        ("webinar_attended".into(), Values::Text(webinar_c)),
+        ("pricing_page_visits".into(), Values::Number(visits_c)),
+        ("demo_requested".into(), Values::Text(demo_c)),
+        ("email_clicks".into(), Values::Number(clicks_c)),
+        ("lead_source".into(), Values::Text(source_c)),
+        ("channel".into(), Values::Text(channel_c)),
+        ("campaign".into(), Values::Text(campaign_c)),
+        ("deal_value".into(), Values::Number(value_c)),
+        ("created_at".into(), Values::Text(created_c)),
+        ("closed_at".into(), Values::Text(closed_c)),
+        ("stage".into(), Values::Text(stage_c)),
+    ])
+    .expect("synthetic columns are consistent");
+    SyntheticPipeline {
+        table,
+        truth,
+        as_of_day,
+    }
+}
