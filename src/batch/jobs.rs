@@ -19,7 +19,10 @@ use crate::policy::{decision_columns, Decision, FrozenCuts, LeadFacts, Policy};
 /// Scores every lead of `input` (CSV or Parquet, by extension) with `model`
 /// and writes `output` (CSV or Parquet, by extension): the model's id column
 /// when it has one, `probability`, `points` (2 decimals), one row per good
-/// input row, in input order.
+/// input row, in input order. A model with a time to close adds
+/// `win_within_<H>d` per horizon, `win_eventually` (also its
+/// `probability`) and `expected_close`, as of `options.as_of` (default
+/// now), from each lead's created column.
 ///
 /// A row with a bad cell (a number column holding text, a ragged CSV row,
 /// invalid UTF-8) is not scored: it goes to `options.rejected` and is
@@ -38,14 +41,20 @@ pub fn score_file(
         .map(|c| c.to_string())
         .collect();
     let id = model.id_column().map(str::to_string);
-    if let Some(id) = &id {
-        if !columns.contains(id) {
-            columns.push(id.clone());
+    let created = model.timing().map(|t| t.created.clone());
+    for c in id.iter().chain(&created) {
+        if !columns.contains(c) {
+            columns.push(c.clone());
         }
     }
     check_files(input, output, options)?;
+    // A model with a time to close scores as of one date for the whole job.
+    let at = match model.timing() {
+        Some(_) => Some(crate::model::timing::score::scoring_date(options.as_of)?),
+        None => None,
+    };
     let source = Source::open(input, &columns, options.batch_rows)?;
-    let out_columns: Vec<(String, Kind)> = score_columns(
+    let mut out_columns: Vec<(String, Kind)> = score_columns(
         id.as_deref().map(|c| (c, Vec::new())),
         Vec::new(),
         Vec::new(),
@@ -53,6 +62,14 @@ pub fn score_file(
     .iter()
     .map(|(n, v)| (n.clone(), v.kind()))
     .collect();
+    if let Some(t) = model.timing() {
+        out_columns.extend(
+            crate::model::timing::TimingScores::empty(&t.horizons_days)
+                .into_columns()
+                .iter()
+                .map(|(n, v)| (n.clone(), v.kind())),
+        );
+    }
     let format = FileFormat::of(output);
     let mut sink = Sink::create(output, format, &out_columns, options.text_cells)?;
     let mut rejects = Rejects::create(options, source.total_bytes, source.total_rows, 1)?;
@@ -66,12 +83,18 @@ pub fn score_file(
         }
         let (slots, unseen, mut errors) = model.slots_checked(&decoded.table)?;
         let (activity, bad) = model.activity_checked(&decoded.table)?;
-        if !bad.is_empty() {
-            errors.extend(bad);
-            errors.sort_by_key(|e| e.row);
-        }
-        let accepted = Accepted::new(&decoded, errors);
+        errors.extend(bad);
         let logits = model.logits(&slots, &activity, decoded.table.n_rows());
+        let outlooks = match at {
+            Some(at) => {
+                let (t, bad) = model.outlooks_checked(&decoded.table, &slots, &logits, at)?;
+                errors.extend(bad);
+                Some(t)
+            }
+            None => None,
+        };
+        errors.sort_by_key(|e| e.row);
+        let accepted = Accepted::new(&decoded, errors);
         let keep = accepted.kept_rows();
         let ids = id_ref.map(|id| {
             // The ids move from the batch to the output, uncopied.
@@ -85,15 +108,25 @@ pub fn score_file(
             };
             (id, ids)
         });
-        let cols = score_columns(
-            ids,
-            keep.iter()
+        let outlooks = outlooks.map(|t| t.take(&keep));
+        let probability = match &outlooks {
+            // A time model's probability is the chance of ever winning.
+            Some(t) => t.win_eventually.clone(),
+            None => keep
+                .iter()
                 .map(|&r| crate::model::sigmoid(logits[r]))
                 .collect(),
+        };
+        let mut cols = score_columns(
+            ids,
+            probability,
             keep.iter()
                 .map(|&r| model.scale().points(logits[r]))
                 .collect(),
         );
+        if let Some(t) = outlooks {
+            cols.extend(t.into_columns());
+        }
         // Attribute counts of the kept rows, for drift.
         let counts: Vec<Vec<u64>> = model
             .features()

@@ -183,6 +183,10 @@ pub struct BatchOptions<'a> {
     /// The leads' activity from an event log, for a model that learned from
     /// one ([`Activity::read`]).
     pub activity: Option<&'a Activity>,
+    /// The scoring date of a model with a time to close (the one date
+    /// grammar; default now): each lead's chances count from it, given it
+    /// has been open since its created date.
+    pub as_of: Option<&'a str>,
 }
 
 /// Most rows per batch: a batch of a million leads already keeps every core
@@ -262,6 +266,7 @@ impl Default for BatchOptions<'_> {
             progress: None,
             text_cells: TextCells::Neutralised,
             activity: None,
+            as_of: None,
         }
     }
 }

@@ -435,6 +435,10 @@ impl Scores {
     /// column name `id` when the scores carry them.
     pub fn into_columns(self, id: Option<&str>) -> crate::data::columns::Columns {
         let ids = id.zip(self.ids);
-        score_columns(ids, self.probability, self.points)
+        let mut cols = score_columns(ids, self.probability, self.points);
+        if let Some(t) = self.timing {
+            cols.extend(t.into_columns());
+        }
+        cols
     }
 }

@@ -76,6 +76,10 @@ pub struct Scorecard {
     /// gets 0 from it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<ScorecardEvent>,
+    /// For a model with a time to close: the baseline curve the points
+    /// move (the points are those of the chance of closing won per period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<super::timing::ScorecardTiming>,
 }
 
 impl Model {
@@ -122,6 +126,7 @@ impl Model {
             scale: *self.scale(),
             rows,
             events,
+            timing: self.scorecard_timing(),
         }
     }
 }
@@ -237,6 +242,9 @@ impl fmt::Display for Scorecard {
                     e.training_rows
                 )?;
             }
+        }
+        if let Some(t) = &self.timing {
+            write!(f, "\n{t}")?;
         }
         Ok(())
     }

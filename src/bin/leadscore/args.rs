@@ -89,6 +89,71 @@ pub struct EventLogArgs {
     pub event_half_life: Option<f64>,
 }
 
+/// When deals close: a model of the time to close learned from won, lost
+/// and still-open deals.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TimingArgs {
+    /// The outcome values of deals still open (neither won nor lost yet);
+    /// with --created.
+    #[arg(long, num_args = 1..)]
+    pub open: Vec<String>,
+    /// The column of the date each deal was created: learn when deals
+    /// close too (with --closed); --as-of is then the date the data stands
+    /// at (default: the latest date in the file).
+    #[arg(long)]
+    pub created: Option<String>,
+    /// The column of the date each deal closed (empty while open).
+    #[arg(long)]
+    pub closed: Option<String>,
+    /// A horizon in days of the chance of winning within it (repeat for
+    /// more; default 90).
+    #[arg(long = "horizon", num_args = 1..)]
+    pub horizons: Vec<u32>,
+    /// Days per period of the time model (default 7).
+    #[arg(long)]
+    pub period_days: Option<u32>,
+}
+
+impl TimingArgs {
+    /// The training options with the time model's, when --created is given
+    /// (`as_of`: the date the data stands at); without it, any other time
+    /// option is an error.
+    pub fn params(
+        &self,
+        mut params: leadscore::ModelParams,
+        as_of: Option<&str>,
+    ) -> leadscore::Result<leadscore::ModelParams> {
+        let Some(created) = &self.created else {
+            if !self.open.is_empty()
+                || self.closed.is_some()
+                || !self.horizons.is_empty()
+                || self.period_days.is_some()
+            {
+                return Err(leadscore::Error::InvalidParameter {
+                    name: "created".into(),
+                    value: String::new(),
+                    reason: "open deals, a close-date column, horizons and periods are for a model of the time to close: name the column of the date each deal was created (--created)".into(),
+                });
+            }
+            return Ok(params);
+        };
+        params = params.created(created).open(self.open.clone());
+        if let Some(c) = &self.closed {
+            params = params.closed(c);
+        }
+        if !self.horizons.is_empty() {
+            params = params.horizons(self.horizons.iter().copied());
+        }
+        if let Some(d) = self.period_days {
+            params = params.period_days(d);
+        }
+        if let Some(date) = as_of {
+            params = params.as_of_date(date);
+        }
+        Ok(params)
+    }
+}
+
 /// An event log to learn from: its file, the deals' as-of column and the
 /// log's columns.
 pub struct DealEvents<'a> {

@@ -28,6 +28,11 @@ pub struct BatchArgs {
     /// Rows read per batch (memory grows with it, not with the file).
     #[arg(long, default_value_t = 8_192)]
     pub batch_rows: usize,
+    /// The scoring date of a model with a time to close (a date or
+    /// date-time; default: now): each lead's chances count from it, given
+    /// it has been open since its created date.
+    #[arg(long)]
+    pub as_of: Option<String>,
     /// No progress bar and no summary; warnings and errors only.
     #[arg(long, short)]
     pub quiet: bool,
@@ -54,6 +59,7 @@ impl BatchArgs {
             progress: Some(progress),
             text_cells: self.csv.cells(),
             activity: None,
+            as_of: self.as_of.as_deref(),
         }
     }
 }
@@ -219,7 +225,7 @@ pub struct ScoreArgs {
     /// The model file.
     #[arg(long)]
     model: PathBuf,
-    /// Where to write the scores, CSV or Parquet by extension: id (when the model has one), probability, points. Rows in input order.
+    /// Where to write the scores, CSV or Parquet by extension: id (when the model has one), probability, points; with a time to close also win_within_<H>d per horizon, win_eventually and expected_close. Rows in input order.
     #[arg(long)]
     out: PathBuf,
     #[command(flatten)]

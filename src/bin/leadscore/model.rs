@@ -10,7 +10,7 @@ use leadscore::model::params::FitOptions;
 use leadscore::model::DealColumns;
 use leadscore::{Error, Model, Result, Table};
 
-use crate::args::{format, print, stdout_err, CsvText, EventLogArgs};
+use crate::args::{format, print, stdout_err, CsvText, EventLogArgs, TimingArgs};
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -31,9 +31,14 @@ pub struct TrainArgs {
     /// Learn from an event log too: each event type's points and half-life.
     #[command(flatten)]
     events: EventLogArgs,
-    /// The deals' as-of time column (with an event log): the moment each
-    /// deal should have been scored (lead created, opportunity opened).
-    /// Not a feature.
+    /// Learn when deals close too, from won, lost and open deals.
+    #[command(flatten)]
+    timing: TimingArgs,
+    /// With an event log: the deals' as-of time column, the moment each
+    /// deal should have been scored (lead created, opportunity opened); not
+    /// a feature. With --created: the date the data stands at (deals
+    /// created later left out, closed later open then; default: the latest
+    /// date in the file).
     #[arg(long)]
     as_of: Option<String>,
     #[command(flatten)]
@@ -93,13 +98,23 @@ pub fn train(a: TrainArgs) -> Result<()> {
         &[Some(&a.model), a.scorecard_csv.as_deref()],
     )?;
     let deals = Table::from_csv_path(&a.deals)?;
-    let params = a
-        .options
-        .params(a.columns.params())?
-        .event_half_life_days(a.events.event_half_life);
-    let events = a
-        .events
-        .for_deals(a.columns.id.as_deref(), a.as_of.as_deref())?;
+    let timing = a.timing.created.is_some();
+    let params = a.timing.params(
+        a.options
+            .params(a.columns.params())?
+            .event_half_life_days(a.events.event_half_life),
+        a.as_of.as_deref(),
+    )?;
+    // With --created, --as-of is the date the data stands at.
+    let events_as_of = if timing { None } else { a.as_of.as_deref() };
+    if timing && a.events.events.is_some() {
+        return Err(Error::InvalidParameter {
+            name: "events".into(),
+            value: String::new(),
+            reason: "a model of the time to close does not learn from an event log yet".into(),
+        });
+    }
+    let events = a.events.for_deals(a.columns.id.as_deref(), events_as_of)?;
     let model = match events {
         None => params.fit(&deals)?,
         Some(e) => {

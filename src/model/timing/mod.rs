@@ -27,8 +27,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod card;
 pub mod fit;
 pub mod score;
+pub use card::{ScorecardStretch, ScorecardTiming};
 pub use score::TimingScores;
 
 /// Default length of a period in days.

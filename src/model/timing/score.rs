@@ -25,6 +25,16 @@ pub struct TimingScores {
 }
 
 impl TimingScores {
+    /// No leads: the shape of the output for these horizons.
+    pub fn empty(horizons_days: &[u32]) -> TimingScores {
+        TimingScores {
+            horizons_days: horizons_days.to_vec(),
+            win_within: vec![Vec::new(); horizons_days.len()],
+            win_eventually: Vec::new(),
+            expected_close: Vec::new(),
+        }
+    }
+
     /// The scores of some rows, in the order given.
     pub fn take(&self, rows: &[usize]) -> TimingScores {
         TimingScores {
