@@ -65,7 +65,7 @@ fn log_loss(p: &[f64], y: &[bool]) -> f64 {
 
 #[test]
 fn the_90_day_chance_of_open_deals_is_calibrated_where_a_closed_only_model_is_biased() {
-    let p = pipeline(60_000, 11, AS_OF);
+    let p = pipeline(60_000, 11, AS_OF).unwrap();
     let open = rows_where(&p, "Open");
     // About 40 % of the last six months' deals are still open.
     let created = p.table.column("created_at").unwrap();
@@ -141,7 +141,7 @@ fn the_90_day_chance_of_open_deals_is_calibrated_where_a_closed_only_model_is_bi
 
 #[test]
 fn open_deals_never_make_the_forecast_worse() {
-    let p = pipeline(20_000, 5, AS_OF);
+    let p = pipeline(20_000, 5, AS_OF).unwrap();
     let open = rows_where(&p, "Open");
     let leads = p.table.take_rows(&open);
     let y90 = won_within(&p, &open, 90);
@@ -161,7 +161,7 @@ fn open_deals_never_make_the_forecast_worse() {
 
 #[test]
 fn the_model_file_keeps_the_time_model() {
-    let p = pipeline(4_000, 2, AS_OF);
+    let p = pipeline(4_000, 2, AS_OF).unwrap();
     let model = params().fit(&p.table).unwrap();
     let json = model.to_json_string(false);
     assert!(
@@ -190,7 +190,7 @@ fn the_model_file_keeps_the_time_model() {
 fn training_as_of_a_past_date_is_training_on_the_data_as_it_stood() {
     // The same deals seen on 2025-06-30, trained as of 2025-03-31, equal
     // the deals as they stood on 2025-03-31 (generated with the same seed).
-    let now = pipeline(6_000, 9, AS_OF);
+    let now = pipeline(6_000, 9, AS_OF).unwrap();
     let model = params().as_of_date("2025-03-31").fit(&now.table).unwrap();
     let d = model.timing().unwrap().deals;
     let created = now.table.column("created_at").unwrap();
@@ -288,7 +288,7 @@ fn bad_dates_are_row_errors_naming_row_column_and_value() {
 
 #[test]
 fn time_options_need_a_created_column() {
-    let p = pipeline(500, 1, AS_OF);
+    let p = pipeline(500, 1, AS_OF).unwrap();
     let err = Model::params()
         .target("stage")
         .positive(["Won"])
@@ -298,7 +298,9 @@ fn time_options_need_a_created_column() {
         .unwrap_err();
     assert!(err.to_string().contains("created"), "{err}");
     // Leads scored without their created date are told so, by row.
-    let model = params().fit(&pipeline(3_000, 4, AS_OF).table).unwrap();
+    let model = params()
+        .fit(&pipeline(3_000, 4, AS_OF).unwrap().table)
+        .unwrap();
     let mut leads = p.table.take_rows(&[0, 1, 2]);
     leads
         .set_column(

@@ -6,6 +6,7 @@
 //! [`report`] with its text, Markdown, HTML and SVG renderings.
 
 pub mod audit;
+pub mod backtest;
 pub mod conversion;
 pub mod diff;
 pub mod drift;
@@ -15,6 +16,7 @@ pub mod policy_metrics;
 pub mod report;
 
 pub use audit::{audit, Audit, AuditOptions};
+pub use backtest::{backtest, Backtest, BacktestDate};
 pub use conversion::{conversion_by, Conversion};
 pub use diff::{diff, ModelDiff};
 pub use drift::{drift, Drift};

@@ -210,7 +210,7 @@ impl ModelParams {
     ///
     /// ```
     /// use leadscore::{synthetic, Model};
-    /// let deals = synthetic::pipeline(3_000, 5, "2025-06-30");
+    /// let deals = synthetic::pipeline(3_000, 5, "2025-06-30").unwrap();
     /// let model = Model::params()
     ///     .target("stage").positive(["Won"]).negative(["Lost"]).open(["Open"])
     ///     .id("deal_id").created("created_at").closed("closed_at")

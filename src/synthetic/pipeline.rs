@@ -69,17 +69,23 @@ pub struct SyntheticPipeline {
     pub as_of_day: i64,
 }
 
-/// `n` deals from `seed` as they stood on `as_of` (`YYYY-MM-DD`; an
-/// unreadable date stands for 2025-06-30).
+/// `n` deals from `seed` as they stood on `as_of` (a date in the one date
+/// grammar; anything else is an error).
 ///
 /// ```
-/// let p = leadscore::synthetic::pipeline(2_000, 3, "2025-06-30");
+/// let p = leadscore::synthetic::pipeline(2_000, 3, "2025-06-30").unwrap();
 /// let stage = p.table.column("stage").unwrap();
 /// let open = (0..2_000).filter(|&r| stage.text(r).as_deref() == Some("Open")).count();
 /// assert!(open > 100 && open < 600, "{open}");
 /// ```
-pub fn pipeline(n: usize, seed: u64, as_of: &str) -> SyntheticPipeline {
-    let as_of_day = parse_timestamp(as_of).map_or(20_269, |t| t.div_euclid(86_400));
+pub fn pipeline(n: usize, seed: u64, as_of: &str) -> crate::Result<SyntheticPipeline> {
+    let as_of_day = parse_timestamp(as_of)
+        .ok_or_else(|| crate::Error::InvalidParameter {
+            name: "as_of".into(),
+            value: as_of.to_string(),
+            reason: format!("not a date ({})", crate::util::time::DATE_GRAMMAR),
+        })?
+        .div_euclid(86_400);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let text = |n: usize| Vec::<Option<String>>::with_capacity(n);
     let (mut id, mut industry_c, mut country_c, mut seniority_c) =
@@ -195,9 +201,9 @@ pub fn pipeline(n: usize, seed: u64, as_of: &str) -> SyntheticPipeline {
         ("stage".into(), Values::Text(stage_c)),
     ])
     .expect("synthetic columns are consistent");
-    SyntheticPipeline {
+    Ok(SyntheticPipeline {
         table,
         truth,
         as_of_day,
-    }
+    })
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::collections::BTreeMap;
 
 use leadscore::model::params::FitOptions;
-use leadscore::Model;
+use leadscore::{Model, ModelParams};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
@@ -91,6 +91,11 @@ impl PyModel {
         if let Some(events) = self.inner.events() {
             if names.contains(&events.as_of) && !needed.contains(&events.as_of) {
                 needed.push(events.as_of.clone());
+            }
+        }
+        if let Some(t) = self.inner.timing() {
+            if !needed.contains(&t.created) {
+                needed.push(t.created.clone());
             }
         }
         let read = read_frame(leads, Some(&names), Some(needed), Some(&self.inner), id)?;
@@ -185,7 +190,7 @@ impl PyModel {
     /// Learns a model from closed deals (a pandas, polars or pyarrow frame).
     /// The keyword arguments are the command line's `train` flags.
     #[classmethod]
-    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None, event_half_life=None))]
+    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None, event_half_life=None, open=Vec::new(), created=None, closed=None, horizons=Vec::new(), period_days=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         _cls: &Bound<'_, PyType>,
@@ -223,6 +228,11 @@ impl PyModel {
         event_time: String,
         event_value: Option<String>,
         event_half_life: Option<f64>,
+        open: Vec<String>,
+        created: Option<String>,
+        closed: Option<String>,
+        horizons: Vec<u32>,
+        period_days: Option<u32>,
     ) -> PyResult<PyModel> {
         // An empty grid given is an error of the core's, not the default.
         let empty_grid = l2_grid.as_ref().is_some_and(Vec::is_empty);
@@ -255,6 +265,10 @@ impl PyModel {
             params = params.l2_grid(Vec::new());
         }
         params = params.event_half_life_days(event_half_life);
+        // With `created`, a model of the time to close: `as_of` is the date
+        // the deals stand at.
+        let (params, as_of) =
+            with_timing(params, created, closed, open, horizons, period_days, as_of);
         let model = match (events, as_of) {
             (None, None) => detached(py, || params.fit(&table))?,
             (Some(events), Some(as_of)) => {
@@ -292,7 +306,11 @@ impl PyModel {
     /// from one counts each lead's events strictly before its as-of time:
     /// the as-of column named at training when the leads carry it, else
     /// `at`, else now.
-    #[pyo3(signature = (leads, *, unseen=false, events=None, at=None))]
+    ///
+    /// A model of the time to close adds `win_within_<H>d` per horizon,
+    /// `win_eventually` (then also `probability`) and `expected_close`, as
+    /// of `as_of` (a date; default now), from each lead's created column.
+    #[pyo3(signature = (leads, *, unseen=false, events=None, at=None, as_of=None))]
     fn score<'py>(
         &self,
         py: Python<'py>,
@@ -300,6 +318,7 @@ impl PyModel {
         unseen: bool,
         events: Option<Bound<'py, PyAny>>,
         at: Option<String>,
+        as_of: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (mut table, id) = self.read_leads(leads)?;
         self.with_activity(py, &mut table, events.as_ref(), at.as_deref(), false)?;
@@ -308,7 +327,11 @@ impl PyModel {
             let per_lead = unseen
                 .then(|| unseen_per_lead(&model, &table))
                 .transpose()?;
-            Ok((model.score(&table)?, per_lead))
+            let scores = match &as_of {
+                Some(date) => model.score_as_of(&table, date)?,
+                None => model.score(&table)?,
+            };
+            Ok((scores, per_lead))
         })?;
         // The id comes from the input as it was; the rest of the score
         // schema from the core.
@@ -594,5 +617,42 @@ impl PyModel {
             s.won,
             self.inner.fingerprint()
         )
+    }
+}
+
+/// The time options of `Model.fit`: with `created`, a model of the time to
+/// close (then `as_of` is the date the deals stand at, and is used up);
+/// without it, any other time option reaches the core, which says it needs
+/// `created`.
+fn with_timing(
+    mut params: ModelParams,
+    created: Option<String>,
+    closed: Option<String>,
+    open: Vec<String>,
+    horizons: Vec<u32>,
+    period_days: Option<u32>,
+    as_of: Option<String>,
+) -> (ModelParams, Option<String>) {
+    if !open.is_empty() {
+        params = params.open(open);
+    }
+    if let Some(c) = closed {
+        params = params.closed(c);
+    }
+    if !horizons.is_empty() {
+        params = params.horizons(horizons);
+    }
+    if let Some(d) = period_days {
+        params = params.period_days(d);
+    }
+    match created {
+        Some(created) => {
+            params = params.created(created);
+            if let Some(date) = as_of {
+                params = params.as_of_date(date);
+            }
+            (params, None)
+        }
+        None => (params, as_of),
     }
 }

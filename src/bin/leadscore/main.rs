@@ -11,6 +11,7 @@ mod evidence;
 mod explain;
 mod model;
 mod qualify;
+mod timing;
 
 use std::process::ExitCode;
 
@@ -55,6 +56,8 @@ enum Command {
     Diff(evidence::DiffArgs),
     /// Write the evidence report (HTML, Markdown or JSON) of a model on held-out deals.
     Report(evidence::ReportArgs),
+    /// Rebuild won, lost and open deals as they stood on past dates, train a time model on each, and set its chance of winning within the horizon against what happened.
+    Backtest(Box<timing::BacktestArgs>),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Drift(a) => evidence::run_drift(a),
         Command::Diff(a) => evidence::run_diff(a),
         Command::Report(a) => evidence::run_report(a),
+        Command::Backtest(a) => timing::run_backtest(*a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -143,6 +147,12 @@ fn hint(e: &Error) -> Option<String> {
                 "cut-points",
                 "bootstrap",
                 "out",
+                "created",
+                "closed",
+                "open",
+                "horizon",
+                "period-days",
+                "as-of",
             ];
             known
                 .contains(&flag.as_str())

@@ -89,6 +89,12 @@ pub struct SyntheticArgs {
     /// depend on the events before each deal's created_at too.
     #[arg(long)]
     events: Option<PathBuf>,
+    /// Write won, lost and still-open deals as they stand on this date
+    /// instead (a `stage` column of Won, Lost or Open, `closed_at` empty
+    /// while open), with a known time to close: for `train --open Open
+    /// --created created_at --closed closed_at`.
+    #[arg(long, conflicts_with = "events")]
+    as_of: Option<String>,
 }
 
 /// Runs `leadscore train`.
@@ -170,6 +176,19 @@ pub fn scorecard(a: ScorecardArgs) -> Result<()> {
 /// Runs `leadscore synthetic`.
 pub fn synthetic(a: SyntheticArgs) -> Result<()> {
     crate::args::check_files(&[], &[Some(&a.out), a.events.as_deref()])?;
+    if let Some(as_of) = &a.as_of {
+        let p = leadscore::synthetic::pipeline(a.rows, a.seed, as_of)?;
+        let mut f = AtomicFile::create(&a.out)?;
+        p.table.write_csv(&mut f)?;
+        f.commit()?;
+        let open = p.truth.iter().filter(|t| t.day > p.as_of_day).count();
+        eprintln!(
+            "{} synthetic deals as of {as_of} ({open} still open) -> {}",
+            a.rows,
+            a.out.display()
+        );
+        return Ok(());
+    }
     let Some(events_path) = &a.events else {
         let deals = leadscore::synthetic::deals(a.rows, a.seed);
         let mut f = AtomicFile::create(&a.out)?;

@@ -20,7 +20,7 @@ use crate::model::fit::{choose, count_attributes, empty_summary};
 use crate::model::logistic::LogisticParams;
 use crate::model::split::stratified_folds;
 use crate::model::{CrossValidation, L2Choice, Model, ModelParams, TrainingSummary};
-use crate::util::time::{format_timestamp, parse_timestamp, DATE_GRAMMAR};
+use crate::util::time::{date_from_days, format_timestamp, parse_timestamp, DATE_GRAMMAR};
 
 /// Fewest won and fewest lost deals a stretch of the baseline holds
 /// (consecutive periods pool until both are reached).
@@ -54,6 +54,9 @@ struct Case {
     row: usize,
     state: State,
     periods: u64,
+    /// How the file says it ended (`Open` while it has not), and when.
+    final_state: State,
+    closed_at: Option<i64>,
 }
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
@@ -164,6 +167,7 @@ impl ModelParams {
             .collect();
         count_attributes(&mut features, &closed_slots, &y_closed, &mut warnings);
         drop(closed_slots);
+        warn_open_only(&features, &slots, &cases, &mut warnings);
         let attributes: Vec<usize> = features.iter().map(|f| f.encoding.n_attributes()).collect();
 
         // Periods at risk, merged per (pattern of attributes, stretch).
@@ -531,6 +535,8 @@ fn read_cases(
             text.trim().to_string()
         }
         None => match latest {
+            // A date stays a date.
+            Some(t) if t.rem_euclid(86_400) == 0 => date_from_days(t.div_euclid(86_400)),
             Some(t) => format_timestamp(t),
             None => {
                 return Err(Error::InvalidParameter {
@@ -551,7 +557,8 @@ fn read_cases(
         created_after_as_of: 0,
     };
     let mut cases = Vec::with_capacity(rows.len());
-    for (row, state, c, d) in rows {
+    for (row, state_in_file, c, d) in rows {
+        let state = state_in_file;
         let Some(c) = c else {
             counts.open += 1;
             counts.open_without_created += 1;
@@ -576,30 +583,137 @@ fn read_cases(
             row,
             state,
             periods: ((end - c) as f64 / period).floor() as u64,
+            final_state: if d.is_some() {
+                state_in_file
+            } else {
+                State::Open
+            },
+            closed_at: d,
         });
     }
     Ok((as_of_text, cases, counts))
 }
 
+/// The deals as they stood on a date, and how each of the ones open then
+/// ended in the file: what a backtest scores and checks.
+#[derive(Debug, Clone)]
+pub(crate) struct DealsAsOf {
+    /// Rows (of the table) of the deals closed on or before the date.
+    pub(crate) closed_rows: Vec<usize>,
+    /// Rows of the deals open on the date (created on or before it, with a
+    /// created date).
+    pub(crate) open_rows: Vec<usize>,
+    /// For each open row: when it closed won, if it did (in the file).
+    pub(crate) won_at: Vec<Option<i64>>,
+    /// The latest created or close date in the file.
+    pub(crate) latest: i64,
+}
+
+impl ModelParams {
+    /// The deals as they stood on `as_of` (the time options' columns and
+    /// open values; every bad cell an error naming row, column and value).
+    pub(crate) fn deals_as_of(&self, deals: &Table, as_of: &str) -> Result<DealsAsOf> {
+        let mut options = self.timing.clone().unwrap_or_default();
+        let target_column = self.check()?;
+        let created = options.created.clone().unwrap_or_default();
+        let closed = options.closed.clone().unwrap_or_default();
+        let target = self.timing_target(deals, &target_column, &options.open)?;
+        // The file's latest date first, then the deals on the date asked.
+        options.as_of = None;
+        let (latest, _, _) = read_cases(deals, &target, &options, &created, &closed, 1)?;
+        options.as_of = Some(as_of.to_string());
+        let (_, cases, _) = read_cases(deals, &target, &options, &created, &closed, 1)?;
+        let mut out = DealsAsOf {
+            closed_rows: Vec::new(),
+            open_rows: Vec::new(),
+            won_at: Vec::new(),
+            latest: parse_timestamp(&latest).unwrap_or_default(),
+        };
+        for c in cases {
+            if c.state == State::Open {
+                out.open_rows.push(c.row);
+                out.won_at
+                    .push(c.closed_at.filter(|_| c.final_state == State::Won));
+            } else {
+                out.closed_rows.push(c.row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Fewest open deals holding a value no closed deal holds that are warned of.
+const MIN_OPEN_ONLY: usize = 10;
+
+/// Warns of values held by open deals and by no closed one: a column
+/// filled in (or emptied) when a deal closes tells the model a deal is
+/// still open, a leak the screen of closed deals cannot see.
+fn warn_open_only(
+    features: &[crate::model::Feature],
+    slots: &[Vec<u32>],
+    cases: &[Case],
+    warnings: &mut Vec<String>,
+) {
+    for (f, s) in features.iter().zip(slots) {
+        let mut open = vec![0usize; f.encoding.n_attributes()];
+        for (c, &i) in cases.iter().zip(s) {
+            if c.state == State::Open {
+                open[i as usize] += 1;
+            }
+        }
+        let labels = f.encoding.labels();
+        for (i, &n) in open.iter().enumerate() {
+            if n >= MIN_OPEN_ONLY && f.training_rows[i] == 0 {
+                warnings.push(format!(
+                    "possible leak: column {}: {n} open deals hold {} and no closed deal does; if the column is filled in or emptied when a deal closes, leave it out of training",
+                    display_value(&f.column),
+                    display_value(&labels[i])
+                ));
+            }
+        }
+    }
+}
+
+/// Fewest deal-periods open after the last period in which any deal closed
+/// for those periods to be a stretch of their own (with no close in that
+/// many, closing there is rare: under 1.5 % a period at 95 %).
+pub const MIN_QUIET_AT_RISK: u64 = 200;
+
 /// The first period of every stretch of the baseline: consecutive periods
 /// pooled until each stretch holds [`MIN_DEALS_PER_STRETCH`] won and as many
-/// lost deals; a short last stretch joins the one before.
+/// lost deals, a short last stretch joining the one before; the periods
+/// after the last close are a stretch of their own when deals spent
+/// [`MIN_QUIET_AT_RISK`] periods open there (deals that stay open that long
+/// rarely close), else they join the last.
 fn stretches(cases: &[Case]) -> Vec<u32> {
     let last = cases.iter().map(|c| c.periods).max().unwrap_or(0) as usize;
     let mut events = vec![(0u64, 0u64); last + 1];
+    // Deal-periods open per period, from a difference array.
+    let mut open_from = vec![0i64; last + 2];
     for c in cases {
         match c.state {
             State::Won => events[c.periods as usize].0 += 1,
             State::Lost => events[c.periods as usize].1 += 1,
             State::Open => {}
         }
+        open_from[0] += 1;
+        open_from[c.periods as usize] -= 1;
+    }
+    let last_close = events.iter().rposition(|&(w, l)| w + l > 0).unwrap_or(0);
+    let mut running = 0i64;
+    let mut quiet = 0u64;
+    for (k, d) in open_from.iter().enumerate().take(last + 1) {
+        running += d;
+        if k > last_close {
+            quiet += running.max(0) as u64;
+        }
     }
     let mut starts = vec![0u32];
     let (mut won, mut lost) = (0, 0);
-    for (k, &(w, l)) in events.iter().enumerate() {
+    for (k, &(w, l)) in events.iter().enumerate().take(last_close + 1) {
         won += w;
         lost += l;
-        if won >= MIN_DEALS_PER_STRETCH && lost >= MIN_DEALS_PER_STRETCH && k < last {
+        if won >= MIN_DEALS_PER_STRETCH && lost >= MIN_DEALS_PER_STRETCH && k < last_close {
             starts.push(k as u32 + 1);
             won = 0;
             lost = 0;
@@ -607,6 +721,9 @@ fn stretches(cases: &[Case]) -> Vec<u32> {
     }
     if starts.len() > 1 && (won < MIN_DEALS_PER_STRETCH || lost < MIN_DEALS_PER_STRETCH) {
         starts.pop();
+    }
+    if quiet >= MIN_QUIET_AT_RISK {
+        starts.push(last_close as u32 + 1);
     }
     starts
 }
