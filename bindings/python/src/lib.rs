@@ -43,6 +43,22 @@ fn synthetic_deals_with_events<'py>(
     ))
 }
 
+/// Seeded synthetic won, lost and still-open deals as they stood on `as_of`
+/// (column `stage`: `Won`, `Lost` or `Open`; `closed_at` empty while open),
+/// with a known time to close, as a frame of `kind`.
+#[pyfunction]
+#[pyo3(signature = (rows, seed=42, *, as_of="2025-06-30", kind="pandas"))]
+fn synthetic_pipeline<'py>(
+    py: Python<'py>,
+    rows: usize,
+    seed: u64,
+    as_of: &str,
+    kind: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let p = leadscore::synthetic::pipeline(rows, seed, as_of).map_err(|e| error::to_py(py, e))?;
+    table_to_frame(py, &p.table, kind)
+}
+
 /// A table of the crate's own as a frame of `kind`.
 fn table_to_frame<'py>(
     py: Python<'py>,
@@ -79,6 +95,7 @@ fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::PyPolicy>()?;
     m.add_function(wrap_pyfunction!(synthetic_deals, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic_deals_with_events, m)?)?;
+    m.add_function(wrap_pyfunction!(synthetic_pipeline, m)?)?;
     m.add_function(wrap_pyfunction!(evidence::audit, m)?)?;
     m.add_function(wrap_pyfunction!(evidence::evaluate, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -18,6 +18,7 @@ from leadscore._leadscore import (
     evaluate,
     synthetic_deals,
     synthetic_deals_with_events,
+    synthetic_pipeline,
 )
 from leadscore._results import Evaluation, HtmlReport, TrainingSummary
 from leadscore.exceptions import (
@@ -46,6 +47,7 @@ __all__ = [
     "evaluate",
     "synthetic_deals",
     "synthetic_deals_with_events",
+    "synthetic_pipeline",
 ]
 
 if not TYPE_CHECKING:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import polars as pl  # type: ignore[import-not-found,unused-ignore]
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-__all__ = ["Model", "Policy", "__version__", "audit", "evaluate", "synthetic_deals", "synthetic_deals_with_events"]
+__all__ = ["Model", "Policy", "__version__", "audit", "evaluate", "synthetic_deals", "synthetic_deals_with_events", "synthetic_pipeline"]
 
 __version__: str
 
@@ -55,6 +55,17 @@ def synthetic_deals_with_events(rows: int, seed: int = 42, *, kind: Literal["pol
 def synthetic_deals_with_events(rows: int, seed: int = 42, *, kind: Literal["pyarrow"]) -> tuple[pa.Table, pa.Table]:
     """Seeded synthetic deals and their event log (``deal_id``, ``event``, ``timestamp``)
     with known effects and half-lives per event type, as two frames of ``kind``."""
+
+@overload
+def synthetic_pipeline(
+    rows: int, seed: int = 42, *, as_of: str = "2025-06-30", kind: Literal["pandas"] = "pandas"
+) -> pd.DataFrame: ...
+@overload
+def synthetic_pipeline(rows: int, seed: int = 42, *, as_of: str = "2025-06-30", kind: Literal["polars"]) -> pl.DataFrame: ...
+@overload
+def synthetic_pipeline(rows: int, seed: int = 42, *, as_of: str = "2025-06-30", kind: Literal["pyarrow"]) -> pa.Table:
+    """Seeded synthetic won, lost and still-open deals as they stood on ``as_of`` (column
+    ``stage``: Won, Lost or Open; ``closed_at`` empty while open), with a known time to close."""
 
 @overload
 def audit(
@@ -170,23 +181,33 @@ class Model:
         event_time: str = ...,
         event_value: str | None = None,
         event_half_life: float | None = None,
+        open: Sequence[str] = ...,
+        created: str | None = None,
+        closed: str | None = None,
+        horizons: Sequence[int] = ...,
+        period_days: int | None = None,
     ) -> Model:
         """Learns a model from closed deals (a pandas, polars or pyarrow frame).
         The keyword arguments are the command line's ``train`` flags; with ``events``
         (the event log: the lead id, ``event``, ``timestamp``) and ``as_of`` (the deals'
         as-of column) each event type's points and half-life are learned too
-        (``event_half_life``: one fixed half-life in days for every type instead)."""
+        (``event_half_life``: one fixed half-life in days for every type instead).
+        With ``created`` (and ``closed``, ``open``) it also learns when deals close, from
+        won, lost and still-open deals; ``as_of`` is then the date the deals stand at and
+        ``horizons`` the days of the chances of winning within them (default 90)."""
     @overload
-    def score(self, leads: _Polars, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None) -> pl.DataFrame: ...
+    def score(self, leads: _Polars, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None, as_of: str | None = None) -> pl.DataFrame: ...
     @overload
-    def score(self, leads: _PyArrow, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None) -> pa.Table: ...
+    def score(self, leads: _PyArrow, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None, as_of: str | None = None) -> pa.Table: ...
     @overload
-    def score(self, leads: pd.DataFrame, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
+    def score(self, leads: pd.DataFrame, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None, as_of: str | None = None) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
     @overload
-    def score(self, leads: _ArrowStream, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
+    def score(self, leads: _ArrowStream, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None, as_of: str | None = None) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
         """Scores leads: a frame of the same kind with the id column (when the leads carry it),
         ``probability`` and ``points``; with ``unseen=True`` also ``unseen``, per lead the
-        feature columns whose value the model never saw in training (a list, empty for none)."""
+        feature columns whose value the model never saw in training (a list, empty for none).
+        A model of the time to close adds ``win_within_<H>d`` per horizon, ``win_eventually``
+        (then also ``probability``) and ``expected_close``, as of ``as_of`` (default now)."""
     def score_one(
         self,
         lead: dict[str, str | int | float | bool | None],
