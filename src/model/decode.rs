@@ -228,6 +228,21 @@ pub(crate) fn one_hot(model: &Model, slots: &[Vec<u32>], n: usize) -> Array2<f64
     x
 }
 
+impl Model {
+    /// One lead at a time takes no model of the time to close yet: its
+    /// chances need the lead's age at a scoring date ([`Model::score_as_of`]).
+    pub(crate) fn refuse_timing_one(&self) -> Result<()> {
+        match self.timing() {
+            Some(t) => Err(crate::Error::InvalidParameter {
+                name: "model".into(),
+                value: t.created.clone(),
+                reason: "one lead at a time does not take a model of the time to close yet: score a table of leads as of a date".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Spellings of true and false, in the order they are tried.
 const BOOLEAN_PAIRS: [(&str, &str); 5] = [
     ("true", "false"),
@@ -442,6 +457,7 @@ impl Model {
     /// assert!(err.to_string().contains("not found"), "{err}");
     /// ```
     pub fn score_one(&self, lead: &Lead) -> Result<LeadScore> {
+        self.refuse_timing_one()?;
         let (slots, unseen) = self.lead_slots(lead)?;
         let activity = self.lead_activity(lead)?;
         let z = self.lead_logit(&slots, &activity);

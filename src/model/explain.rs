@@ -85,12 +85,22 @@ pub(crate) fn top_of(
 impl Model {
     /// Explains each lead's points: base points plus one contribution per
     /// column, ordered with the `top` strongest reasons for and against first
-    /// (none is dropped, so they always add up to the points).
+    /// (none is dropped, so they always add up to the points). For a model
+    /// with a time to close the points are those of the chance of closing
+    /// won per period and the probability is the chance of ever winning, as
+    /// of now (each lead's created date needed).
     pub fn explain(&self, leads: &Table, top: usize) -> Result<Vec<Explanation>> {
         // The leads are decoded once, for the scores and the reasons.
         let (slots, unseen) = self.slots(leads)?;
         let activity = self.activity(leads)?;
-        let scores = self.scores_of(leads, &slots, &activity, unseen);
+        let mut scores = self.scores_of(leads, &slots, &activity, unseen);
+        if self.timing().is_some() {
+            let at = super::timing::score::scoring_date(None)?;
+            let logits = self.logits(&slots, &activity, leads.n_rows());
+            let (t, errors) = self.outlooks_checked(leads, &slots, &logits, at)?;
+            crate::error::fail_on_rows(errors)?;
+            scores.set_timing(t);
+        }
         let recent: Vec<Option<&crate::data::Values>> =
             self.events.as_ref().map_or(Vec::new(), |e| {
                 e.terms
@@ -223,6 +233,7 @@ impl Model {
     /// assert!((one.base_points + sum - one.points).abs() < 1e-9);
     /// ```
     pub fn explain_one(&self, lead: &crate::data::lead::Lead, top: usize) -> Result<Explanation> {
+        self.refuse_timing_one()?;
         let (slots, _) = self.lead_slots(lead)?;
         let activity = self.lead_activity(lead)?;
         let z = self.lead_logit(&slots, &activity);

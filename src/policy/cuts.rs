@@ -312,8 +312,17 @@ impl Policy {
         self.tiers.iter().any(|t| needs_cut(t.condition))
     }
 
-    /// Refuses a model other than the one the frozen cuts are in points of.
+    /// Refuses a model other than the one the frozen cuts are in points of,
+    /// and a model of the time to close, which qualification does not rank
+    /// by its chances within a horizon yet.
     pub(crate) fn check_cuts_model(&self, model: &Model) -> Result<()> {
+        if model.timing().is_some() {
+            return Err(Error::InvalidParameter {
+                name: "model".into(),
+                value: model.fingerprint(),
+                reason: "qualification does not take a model of the time to close yet: score its leads (score --as-of) and qualify with a model of closed deals".into(),
+            });
+        }
         match &self.cuts {
             Some(c) if c.cuts.model_fingerprint != model.fingerprint() => Err(cuts_error(format!(
                 "frozen in points of model {}, but the leads are scored by model {}: freeze them again with this model",

@@ -87,6 +87,7 @@ fn batch_options(rejected: &Path, batch_rows: usize) -> BatchOptions<'_> {
         progress: None,
         text_cells: Default::default(),
         activity: None,
+        as_of: None,
     }
 }
 

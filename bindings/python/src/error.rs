@@ -104,3 +104,21 @@ impl<T> IntoPyResult<T> for leadscore::Result<T> {
         self.map_err(|e| to_py(py, e))
     }
 }
+
+/// A `UserWarning` naming the event types never seen in training, when
+/// reading the leads' activity found any.
+pub fn warn_unseen_types(
+    py: Python<'_>,
+    report: &leadscore::model::events::terms::ActivityReport,
+) -> PyResult<()> {
+    if let Some(w) = report.warning() {
+        let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+        PyErr::warn(
+            py,
+            &category,
+            &std::ffi::CString::new(w).unwrap_or_default(),
+            1,
+        )?;
+    }
+    Ok(())
+}

@@ -5,34 +5,17 @@ use std::sync::Arc;
 use std::collections::BTreeMap;
 
 use leadscore::model::params::FitOptions;
-use leadscore::{Model, ModelParams};
+use leadscore::Model;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
-use crate::args::deal_columns;
+use crate::args::{deal_columns, special_values, with_timing};
+use crate::error::warn_unseen_types;
 use crate::error::IntoPyResult;
 use crate::frame::{deals_from_py, read_frame, table_from_py, to_frame, Column};
 use crate::frame_out::out_columns;
 use crate::results::{explain_columns, scorecard_columns, unseen_columns, unseen_per_lead};
-
-/// `special={"column": 999}` or `{"column": [998, 999]}` as the core's
-/// `COLUMN=VALUE` items.
-fn special_values(special: Option<BTreeMap<String, Bound<'_, PyAny>>>) -> PyResult<Vec<String>> {
-    let mut items = Vec::new();
-    for (column, values) in special.unwrap_or_default() {
-        let values: Vec<f64> = match values.extract::<f64>() {
-            Ok(v) => vec![v],
-            Err(_) => values.extract().map_err(|_| {
-                pyo3::exceptions::PyTypeError::new_err(format!(
-                    "special[{column:?}] must be a number or a list of numbers"
-                ))
-            })?,
-        };
-        items.extend(values.into_iter().map(|v| format!("{column}={v}")));
-    }
-    Ok(items)
-}
 
 /// Runs `f` without the GIL and maps its error.
 pub fn detached<T: Send>(
@@ -48,24 +31,6 @@ pub fn detached<T: Send>(
 #[pyclass(name = "Model", module = "leadscore", frozen)]
 pub struct PyModel {
     inner: Arc<Model>,
-}
-
-/// A `UserWarning` naming the event types never seen in training, when
-/// reading the leads' activity found any.
-fn warn_unseen_types(
-    py: Python<'_>,
-    report: &leadscore::model::events::terms::ActivityReport,
-) -> PyResult<()> {
-    if let Some(w) = report.warning() {
-        let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
-        PyErr::warn(
-            py,
-            &category,
-            &std::ffi::CString::new(w).unwrap_or_default(),
-            1,
-        )?;
-    }
-    Ok(())
 }
 
 impl PyModel {
@@ -617,42 +582,5 @@ impl PyModel {
             s.won,
             self.inner.fingerprint()
         )
-    }
-}
-
-/// The time options of `Model.fit`: with `created`, a model of the time to
-/// close (then `as_of` is the date the deals stand at, and is used up);
-/// without it, any other time option reaches the core, which says it needs
-/// `created`.
-fn with_timing(
-    mut params: ModelParams,
-    created: Option<String>,
-    closed: Option<String>,
-    open: Vec<String>,
-    horizons: Vec<u32>,
-    period_days: Option<u32>,
-    as_of: Option<String>,
-) -> (ModelParams, Option<String>) {
-    if !open.is_empty() {
-        params = params.open(open);
-    }
-    if let Some(c) = closed {
-        params = params.closed(c);
-    }
-    if !horizons.is_empty() {
-        params = params.horizons(horizons);
-    }
-    if let Some(d) = period_days {
-        params = params.period_days(d);
-    }
-    match created {
-        Some(created) => {
-            params = params.created(created);
-            if let Some(date) = as_of {
-                params = params.as_of_date(date);
-            }
-            (params, None)
-        }
-        None => (params, as_of),
     }
 }

@@ -7,12 +7,12 @@
 
 use linfa::dataset::DatasetBase;
 use linfa::prelude::*;
-use rustc_hash::FxHashMap;
 
-use super::{Period, Timing, TimingDeals, DEFAULT_HORIZON_DAYS, DEFAULT_PERIOD_DAYS};
-use crate::data::schema::{DEFAULT_LOST, DEFAULT_WON};
-use crate::data::{Table, Target};
-use crate::error::{display_value, Error, Result, RowErrors};
+use super::at_risk::{stretches, warn_open_only, AtRisk};
+use super::cases::{read_cases, State};
+use super::{Period, Timing, DEFAULT_HORIZON_DAYS, DEFAULT_PERIOD_DAYS};
+use crate::data::Table;
+use crate::error::{display_value, Error, Result};
 use crate::metrics::weighted_auc;
 use crate::model::cv::{cross_validate, Folds, PathOptions};
 use crate::model::design::{Counts, Design};
@@ -20,11 +20,16 @@ use crate::model::fit::{choose, count_attributes, empty_summary};
 use crate::model::logistic::LogisticParams;
 use crate::model::split::stratified_folds;
 use crate::model::{CrossValidation, L2Choice, Model, ModelParams, TrainingSummary};
-use crate::util::time::{date_from_days, format_timestamp, parse_timestamp, DATE_GRAMMAR};
 
-/// Fewest won and fewest lost deals a stretch of the baseline holds
-/// (consecutive periods pool until both are reached).
-pub const MIN_DEALS_PER_STRETCH: u64 = 20;
+/// One fitted chance (won or lost) on the periods at risk: weights of the
+/// attributes then of the stretches, the intercept, the penalty and the
+/// cross-validation that chose it.
+struct HazardFit {
+    weights: Vec<f64>,
+    intercept: f64,
+    l2: Option<f64>,
+    cross_validation: Option<CrossValidation>,
+}
 
 /// What makes a fit a time model: set through [`ModelParams::created`] and
 /// the other time options.
@@ -38,30 +43,72 @@ pub(crate) struct TimingOptions {
     pub(crate) period_days: Option<u32>,
 }
 
-/// A deal's state at the as-of date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Won,
-    Lost,
-    Open,
-}
-
-/// One deal kept for training: its row in the table, its state and the
-/// whole periods it was open before it closed (in the period after them)
-/// or before the as-of date.
-#[derive(Debug, Clone, Copy)]
-struct Case {
-    row: usize,
-    state: State,
-    periods: u64,
-    /// How the file says it ended (`Open` while it has not), and when.
-    final_state: State,
-    closed_at: Option<i64>,
-}
-
-const SECONDS_PER_DAY: f64 = 86_400.0;
-
 impl ModelParams {
+    /// Learn when deals close too, from won, lost and still-open deals
+    /// ([`crate::model::timing`]): `column` holds when each deal was created.
+    /// Needs [`ModelParams::closed`]; see [`ModelParams::open`],
+    /// [`ModelParams::as_of_date`] and [`ModelParams::horizons`].
+    ///
+    /// ```
+    /// use leadscore::{synthetic, Model};
+    /// let deals = synthetic::pipeline(3_000, 5, "2025-06-30").unwrap();
+    /// let model = Model::params()
+    ///     .target("stage").positive(["Won"]).negative(["Lost"]).open(["Open"])
+    ///     .id("deal_id").created("created_at").closed("closed_at")
+    ///     .as_of_date("2025-06-30").horizons([30, 90])
+    ///     .ignore(["deal_value"]).l2(3.0)
+    ///     .fit(&deals.table).unwrap();
+    /// let timing = model.timing().unwrap();
+    /// assert_eq!(timing.horizons_days, vec![30, 90]);
+    /// assert!(timing.deals.open > 0);
+    /// let scores = model.score_as_of(&deals.table.take_rows(&[0, 1]), "2025-06-30").unwrap();
+    /// let outlook = scores.timing.unwrap();
+    /// assert!(outlook.win_within[0][0] <= outlook.win_within[1][0]);
+    /// ```
+    pub fn created(mut self, column: impl Into<String>) -> Self {
+        self.timing.get_or_insert_with(Default::default).created = Some(column.into());
+        self
+    }
+
+    /// With [`ModelParams::created`]: the column of the date each deal
+    /// closed (empty while it is open). A closed deal without one, or closed
+    /// before it was created, is a row error.
+    pub fn closed(mut self, column: impl Into<String>) -> Self {
+        self.timing.get_or_insert_with(Default::default).closed = Some(column.into());
+        self
+    }
+
+    /// With [`ModelParams::created`]: the outcome values of deals still
+    /// open (neither won nor lost yet).
+    pub fn open<I: IntoIterator<Item = S>, S: Into<String>>(mut self, values: I) -> Self {
+        self.timing.get_or_insert_with(Default::default).open =
+            values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// With [`ModelParams::created`]: train on the deals as they stood on
+    /// this date (the one date grammar): deals created later are left out,
+    /// deals closed later were open then, and open deals count the time up
+    /// to it. Default: the latest date among the created and close dates.
+    pub fn as_of_date(mut self, date: impl Into<String>) -> Self {
+        self.timing.get_or_insert_with(Default::default).as_of = Some(date.into());
+        self
+    }
+
+    /// With [`ModelParams::created`]: the horizons, in days, of the chances
+    /// of winning within them that scores carry. Default 90 days.
+    pub fn horizons<I: IntoIterator<Item = u32>>(mut self, days: I) -> Self {
+        self.timing.get_or_insert_with(Default::default).horizons = days.into_iter().collect();
+        self
+    }
+
+    /// With [`ModelParams::created`]: days per period of the time model.
+    /// Default 7 (a week).
+    pub fn period_days(mut self, days: u32) -> Self {
+        self.timing.get_or_insert_with(Default::default).period_days = Some(days);
+        self
+    }
+
     /// Whether this fit learns a time model (a created column is named).
     pub(crate) fn is_timing(&self) -> bool {
         self.timing.as_ref().is_some_and(|t| t.created.is_some())
@@ -191,9 +238,7 @@ impl ModelParams {
         );
         let (design, patterns) = at_risk.design(&deal_design, &attributes, stretches.len())?;
 
-        let fit_one = |lost: bool,
-                       warnings: &mut Vec<String>|
-         -> Result<(Vec<f64>, f64, Option<f64>, Option<CrossValidation>)> {
+        let fit_one = |lost: bool, warnings: &mut Vec<String>| -> Result<HazardFit> {
             let counts = at_risk.counts(&patterns, design.n_patterns(), lost, None);
             let (l2, cv) = match self.l2 {
                 Some(l2) => (Some(l2), None),
@@ -274,10 +319,22 @@ impl ModelParams {
                     (w, fit.intercept)
                 }
             };
-            Ok((w, b, l2, cv))
+            Ok(HazardFit {
+                weights: w,
+                intercept: b,
+                l2,
+                cross_validation: cv,
+            })
         };
-        let (won_w, won_b, l2, cross_validation) = fit_one(false, &mut warnings)?;
-        let (lost_w, lost_b, lost_l2, _) = fit_one(true, &mut warnings)?;
+        let won_fit = fit_one(false, &mut warnings)?;
+        let lost_fit = fit_one(true, &mut warnings)?;
+        let (won_w, won_b, l2, cross_validation) = (
+            won_fit.weights,
+            won_fit.intercept,
+            won_fit.l2,
+            won_fit.cross_validation,
+        );
+        let (lost_w, lost_b, lost_l2) = (lost_fit.weights, lost_fit.intercept, lost_fit.l2);
         let n_attr = design.n_attributes() - stretches.len();
         let won_counts = at_risk.counts(&patterns, design.n_patterns(), false, None);
         let training: Vec<(f64, f64, f64)> = design
@@ -364,488 +421,5 @@ impl ModelParams {
             summary,
         )?
         .with_timing(timing)
-    }
-
-    /// The won and lost values: named, or the one value left besides the
-    /// won and open ones, or the defaults.
-    fn timing_target(&self, deals: &Table, column: &str, open: &[String]) -> Result<Target> {
-        let values = deals.require(column)?;
-        if self.positive.is_empty() && self.negative.is_empty() {
-            return Ok(Target {
-                column: column.to_string(),
-                won: DEFAULT_WON.iter().map(|s| s.to_string()).collect(),
-                lost: DEFAULT_LOST.iter().map(|s| s.to_string()).collect(),
-            });
-        }
-        if !self.negative.is_empty() {
-            return Ok(Target {
-                column: column.to_string(),
-                won: self.positive.clone(),
-                lost: self.negative.clone(),
-            });
-        }
-        let mut others: Vec<String> = Vec::new();
-        for r in 0..deals.n_rows() {
-            if let Some(v) = values.text(r) {
-                let v = v.as_ref();
-                if !self.positive.iter().any(|p| p == v)
-                    && !open.iter().any(|o| o == v)
-                    && !others.iter().any(|o| o == v)
-                {
-                    others.push(v.to_string());
-                }
-            }
-        }
-        if others.len() > 1 {
-            others.sort();
-            return Err(Error::InvalidParameter {
-                name: "negative".into(),
-                value: String::new(),
-                reason: format!(
-                    "target column {} holds {} values besides the won ({}) and open ones: {}; name the lost value(s) or the open ones",
-                    display_value(column),
-                    others.len(),
-                    self.positive.join("/"),
-                    crate::error::display_list(&others)
-                ),
-            });
-        }
-        Ok(Target {
-            column: column.to_string(),
-            won: self.positive.clone(),
-            lost: others,
-        })
-    }
-}
-
-/// Reads every deal's outcome, created and closed dates: the as-of date
-/// (named, or the latest date in the two columns), the deals kept (created
-/// on or before it, a created date known) with their state and periods,
-/// and the counts. Every bad cell is an error naming row, column and value.
-fn read_cases(
-    deals: &Table,
-    target: &Target,
-    options: &TimingOptions,
-    created: &str,
-    closed: &str,
-    period_days: u32,
-) -> Result<(String, Vec<Case>, TimingDeals)> {
-    let outcomes = deals.require(&target.column)?;
-    let created_values = deals.require(created)?;
-    let closed_values = deals.require(closed)?;
-    let first = deals.first_row();
-    let mut errors = RowErrors::default();
-    let n = deals.n_rows();
-    let mut rows = Vec::with_capacity(n);
-    let mut latest: Option<i64> = None;
-    let date = |values: &crate::data::Values, r: usize, column: &str, errors: &mut RowErrors| {
-        let text = values.text(r)?;
-        if text.trim().is_empty() {
-            return None;
-        }
-        match parse_timestamp(&text) {
-            Some(t) => Some(t),
-            None => {
-                errors.push(
-                    first + r,
-                    column,
-                    &text,
-                    format!("not a date or date-time ({DATE_GRAMMAR})"),
-                );
-                None
-            }
-        }
-    };
-    for r in 0..n {
-        let state = match outcomes.text(r) {
-            None => {
-                errors.push(first + r, &target.column, "", "the outcome is missing");
-                continue;
-            }
-            Some(v) if options.open.iter().any(|o| o == v.as_ref()) => State::Open,
-            Some(v) => match target.outcome(&v) {
-                Some(true) => State::Won,
-                Some(false) => State::Lost,
-                None => {
-                    errors.push(
-                        first + r,
-                        &target.column,
-                        &v,
-                        format!(
-                            "not a known outcome (won: {}; lost: {}; open: {})",
-                            target.won.join("/"),
-                            target.lost.join("/"),
-                            options.open.join("/")
-                        ),
-                    );
-                    continue;
-                }
-            },
-        };
-        let c = date(created_values, r, created, &mut errors);
-        let d = if state == State::Open {
-            None
-        } else {
-            date(closed_values, r, closed, &mut errors)
-        };
-        if state != State::Open {
-            match (c, d) {
-                (None, _) if created_values.text(r).is_none_or(|t| t.trim().is_empty()) => {
-                    errors.push(
-                        first + r,
-                        created,
-                        "",
-                        "a closed deal needs the date it was created",
-                    );
-                    continue;
-                }
-                (_, None) if closed_values.text(r).is_none_or(|t| t.trim().is_empty()) => {
-                    errors.push(first + r, closed, "", "a closed deal needs its close date");
-                    continue;
-                }
-                (Some(c), Some(d)) if d < c => {
-                    let text = closed_values
-                        .text(r)
-                        .map(|t| t.into_owned())
-                        .unwrap_or_default();
-                    errors.push(
-                        first + r,
-                        closed,
-                        &text,
-                        format!("closed before it was created ({})", format_timestamp(c)),
-                    );
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        for t in [c, d].into_iter().flatten() {
-            latest = Some(latest.map_or(t, |l| l.max(t)));
-        }
-        rows.push((r, state, c, d));
-    }
-    errors.into_result()?;
-    let as_of_text = match &options.as_of {
-        Some(text) => {
-            parse_timestamp(text).ok_or_else(|| Error::InvalidParameter {
-                name: "as_of".into(),
-                value: text.clone(),
-                reason: format!("not a date or date-time ({DATE_GRAMMAR})"),
-            })?;
-            text.trim().to_string()
-        }
-        None => match latest {
-            // A date stays a date.
-            Some(t) if t.rem_euclid(86_400) == 0 => date_from_days(t.div_euclid(86_400)),
-            Some(t) => format_timestamp(t),
-            None => {
-                return Err(Error::InvalidParameter {
-                    name: "as_of".into(),
-                    value: String::new(),
-                    reason: "the deals hold no date to train as of".into(),
-                })
-            }
-        },
-    };
-    let as_of = parse_timestamp(&as_of_text).unwrap_or_default();
-    let period = f64::from(period_days) * SECONDS_PER_DAY;
-    let mut counts = TimingDeals {
-        won: 0,
-        lost: 0,
-        open: 0,
-        open_without_created: 0,
-        created_after_as_of: 0,
-    };
-    let mut cases = Vec::with_capacity(rows.len());
-    for (row, state_in_file, c, d) in rows {
-        let state = state_in_file;
-        let Some(c) = c else {
-            counts.open += 1;
-            counts.open_without_created += 1;
-            continue;
-        };
-        if c > as_of {
-            counts.created_after_as_of += 1;
-            continue;
-        }
-        // A deal closed after the as-of date was open that day.
-        let (state, end) = match (state, d) {
-            (State::Open, _) => (State::Open, as_of),
-            (s, Some(d)) if d <= as_of => (s, d),
-            _ => (State::Open, as_of),
-        };
-        match state {
-            State::Won => counts.won += 1,
-            State::Lost => counts.lost += 1,
-            State::Open => counts.open += 1,
-        }
-        cases.push(Case {
-            row,
-            state,
-            periods: ((end - c) as f64 / period).floor() as u64,
-            final_state: if d.is_some() {
-                state_in_file
-            } else {
-                State::Open
-            },
-            closed_at: d,
-        });
-    }
-    Ok((as_of_text, cases, counts))
-}
-
-/// The deals as they stood on a date, and how each of the ones open then
-/// ended in the file: what a backtest scores and checks.
-#[derive(Debug, Clone)]
-pub(crate) struct DealsAsOf {
-    /// Rows (of the table) of the deals closed on or before the date.
-    pub(crate) closed_rows: Vec<usize>,
-    /// Rows of the deals open on the date (created on or before it, with a
-    /// created date).
-    pub(crate) open_rows: Vec<usize>,
-    /// For each open row: when it closed won, if it did (in the file).
-    pub(crate) won_at: Vec<Option<i64>>,
-    /// The latest created or close date in the file.
-    pub(crate) latest: i64,
-}
-
-impl ModelParams {
-    /// The deals as they stood on `as_of` (the time options' columns and
-    /// open values; every bad cell an error naming row, column and value).
-    pub(crate) fn deals_as_of(&self, deals: &Table, as_of: &str) -> Result<DealsAsOf> {
-        let mut options = self.timing.clone().unwrap_or_default();
-        let target_column = self.check()?;
-        let created = options.created.clone().unwrap_or_default();
-        let closed = options.closed.clone().unwrap_or_default();
-        let target = self.timing_target(deals, &target_column, &options.open)?;
-        // The file's latest date first, then the deals on the date asked.
-        options.as_of = None;
-        let (latest, _, _) = read_cases(deals, &target, &options, &created, &closed, 1)?;
-        options.as_of = Some(as_of.to_string());
-        let (_, cases, _) = read_cases(deals, &target, &options, &created, &closed, 1)?;
-        let mut out = DealsAsOf {
-            closed_rows: Vec::new(),
-            open_rows: Vec::new(),
-            won_at: Vec::new(),
-            latest: parse_timestamp(&latest).unwrap_or_default(),
-        };
-        for c in cases {
-            if c.state == State::Open {
-                out.open_rows.push(c.row);
-                out.won_at
-                    .push(c.closed_at.filter(|_| c.final_state == State::Won));
-            } else {
-                out.closed_rows.push(c.row);
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// Fewest open deals holding a value no closed deal holds that are warned of.
-const MIN_OPEN_ONLY: usize = 10;
-
-/// Warns of values held by open deals and by no closed one: a column
-/// filled in (or emptied) when a deal closes tells the model a deal is
-/// still open, a leak the screen of closed deals cannot see.
-fn warn_open_only(
-    features: &[crate::model::Feature],
-    slots: &[Vec<u32>],
-    cases: &[Case],
-    warnings: &mut Vec<String>,
-) {
-    for (f, s) in features.iter().zip(slots) {
-        let mut open = vec![0usize; f.encoding.n_attributes()];
-        for (c, &i) in cases.iter().zip(s) {
-            if c.state == State::Open {
-                open[i as usize] += 1;
-            }
-        }
-        let labels = f.encoding.labels();
-        for (i, &n) in open.iter().enumerate() {
-            if n >= MIN_OPEN_ONLY && f.training_rows[i] == 0 {
-                warnings.push(format!(
-                    "possible leak: column {}: {n} open deals hold {} and no closed deal does; if the column is filled in or emptied when a deal closes, leave it out of training",
-                    display_value(&f.column),
-                    display_value(&labels[i])
-                ));
-            }
-        }
-    }
-}
-
-/// Fewest deal-periods open after the last period in which any deal closed
-/// for those periods to be a stretch of their own (with no close in that
-/// many, closing there is rare: under 1.5 % a period at 95 %).
-pub const MIN_QUIET_AT_RISK: u64 = 200;
-
-/// The first period of every stretch of the baseline: consecutive periods
-/// pooled until each stretch holds [`MIN_DEALS_PER_STRETCH`] won and as many
-/// lost deals, a short last stretch joining the one before; the periods
-/// after the last close are a stretch of their own when deals spent
-/// [`MIN_QUIET_AT_RISK`] periods open there (deals that stay open that long
-/// rarely close), else they join the last.
-fn stretches(cases: &[Case]) -> Vec<u32> {
-    let last = cases.iter().map(|c| c.periods).max().unwrap_or(0) as usize;
-    let mut events = vec![(0u64, 0u64); last + 1];
-    // Deal-periods open per period, from a difference array.
-    let mut open_from = vec![0i64; last + 2];
-    for c in cases {
-        match c.state {
-            State::Won => events[c.periods as usize].0 += 1,
-            State::Lost => events[c.periods as usize].1 += 1,
-            State::Open => {}
-        }
-        open_from[0] += 1;
-        open_from[c.periods as usize] -= 1;
-    }
-    let last_close = events.iter().rposition(|&(w, l)| w + l > 0).unwrap_or(0);
-    let mut running = 0i64;
-    let mut quiet = 0u64;
-    for (k, d) in open_from.iter().enumerate().take(last + 1) {
-        running += d;
-        if k > last_close {
-            quiet += running.max(0) as u64;
-        }
-    }
-    let mut starts = vec![0u32];
-    let (mut won, mut lost) = (0, 0);
-    for (k, &(w, l)) in events.iter().enumerate().take(last_close + 1) {
-        won += w;
-        lost += l;
-        if won >= MIN_DEALS_PER_STRETCH && lost >= MIN_DEALS_PER_STRETCH && k < last_close {
-            starts.push(k as u32 + 1);
-            won = 0;
-            lost = 0;
-        }
-    }
-    if starts.len() > 1 && (won < MIN_DEALS_PER_STRETCH || lost < MIN_DEALS_PER_STRETCH) {
-        starts.pop();
-    }
-    if quiet >= MIN_QUIET_AT_RISK {
-        starts.push(last_close as u32 + 1);
-    }
-    starts
-}
-
-/// Periods at risk and closes per (deal pattern, stretch), per fold: for
-/// the won chance the periods a deal stayed open or closed won, for the
-/// lost chance the periods it stayed open or closed lost.
-struct AtRisk {
-    /// (deal pattern, stretch) of every pair.
-    pairs: Vec<(u32, u32)>,
-    /// Per fold and pair: [periods open, won closes, lost closes].
-    by_fold: Vec<Vec<[f64; 3]>>,
-    /// Deal-periods open per stretch (all folds).
-    stretch_at_risk: Vec<u64>,
-    /// Won and lost deals per stretch.
-    stretch_events: Vec<(u64, u64)>,
-}
-
-impl AtRisk {
-    fn count(
-        cases: &[Case],
-        deals: &Design,
-        starts: &[u32],
-        fold_of: &[usize],
-        folds: usize,
-    ) -> AtRisk {
-        let mut index: FxHashMap<(u32, u32), usize> = FxHashMap::default();
-        let mut out = AtRisk {
-            pairs: Vec::new(),
-            by_fold: vec![Vec::new(); folds],
-            stretch_at_risk: vec![0; starts.len()],
-            stretch_events: vec![(0, 0); starts.len()],
-        };
-        let stretch_of =
-            |k: u64| -> usize { starts.iter().rposition(|&s| u64::from(s) <= k).unwrap_or(0) };
-        for (i, c) in cases.iter().enumerate() {
-            let p = deals.row_pattern(i) as u32;
-            let f = fold_of[i];
-            let mut add = |s: usize, what: usize, n: f64, out: &mut AtRisk| {
-                let slot = *index.entry((p, s as u32)).or_insert_with(|| {
-                    out.pairs.push((p, s as u32));
-                    for b in &mut out.by_fold {
-                        b.push([0.0; 3]);
-                    }
-                    out.pairs.len() - 1
-                });
-                out.by_fold[f][slot][what] += n;
-            };
-            // Whole periods open: 0 .. c.periods, split over the stretches.
-            for (s, &from) in starts.iter().enumerate() {
-                let from = u64::from(from);
-                let to = starts.get(s + 1).map_or(u64::MAX, |&t| u64::from(t));
-                let open = c.periods.min(to).saturating_sub(from);
-                if open > 0 {
-                    add(s, 0, open as f64, &mut out);
-                    out.stretch_at_risk[s] += open;
-                }
-            }
-            let s = stretch_of(c.periods);
-            match c.state {
-                State::Won => {
-                    add(s, 1, 1.0, &mut out);
-                    out.stretch_events[s].0 += 1;
-                }
-                State::Lost => {
-                    add(s, 2, 1.0, &mut out);
-                    out.stretch_events[s].1 += 1;
-                }
-                State::Open => {}
-            }
-        }
-        out
-    }
-
-    /// The design of the pairs (each deal pattern's attributes, then its
-    /// stretch as one more column) and the pattern of every pair.
-    fn design(
-        &self,
-        deals: &Design,
-        attributes: &[usize],
-        n_stretches: usize,
-    ) -> Result<(Design, Vec<usize>)> {
-        let mut starts = Vec::with_capacity(attributes.len());
-        let mut offset = 0u32;
-        for &a in attributes {
-            starts.push(offset);
-            offset += a as u32;
-        }
-        let mut slots: Vec<Vec<u32>> =
-            vec![Vec::with_capacity(self.pairs.len()); attributes.len() + 1];
-        for &(p, s) in &self.pairs {
-            for (j, &g) in deals.pattern(p as usize).iter().enumerate() {
-                slots[j].push(g - starts[j]);
-            }
-            slots[attributes.len()].push(s);
-        }
-        let mut all = attributes.to_vec();
-        all.push(n_stretches);
-        let design = Design::from_slots(&slots, &all, None)?;
-        let patterns = (0..self.pairs.len())
-            .map(|i| design.row_pattern(i))
-            .collect();
-        Ok((design, patterns))
-    }
-
-    /// Won (or, with `lost`, lost) closes and periods at risk per pattern,
-    /// of one fold or of all.
-    fn counts(&self, patterns: &[usize], n: usize, lost: bool, fold: Option<usize>) -> Counts {
-        let mut c = Counts::zeros(n);
-        // A close of the other kind ends the deal's time at risk of this
-        // one: that period is not counted.
-        let event = if lost { 2 } else { 1 };
-        for (f, block) in self.by_fold.iter().enumerate() {
-            if fold.is_some_and(|x| x != f) {
-                continue;
-            }
-            for (i, v) in block.iter().enumerate() {
-                let p = patterns[i];
-                c.won[p] += v[event];
-                c.total[p] += v[0] + v[event];
-            }
-        }
-        c
     }
 }

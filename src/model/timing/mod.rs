@@ -27,9 +27,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod at_risk;
 pub mod card;
+mod cases;
 pub mod fit;
 pub mod score;
+pub use at_risk::{MIN_DEALS_PER_STRETCH, MIN_QUIET_AT_RISK};
 pub use card::{ScorecardStretch, ScorecardTiming};
 pub use score::TimingScores;
 
