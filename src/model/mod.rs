@@ -2,8 +2,9 @@
 //! columns become attributes ([`encoding`]), how a table is decoded once
 //! into attributes ([`decode`]), training ([`params`], [`fit`], [`split`],
 //! the per-column leak screen in [`leakage`]), the [`scorecard`], the
-//! explanation of a lead's points ([`explain`]) and the model file
-//! ([`file`]).
+//! explanation of a lead's points ([`explain`]), the model file
+//! ([`file`]), behaviour over time from an event log ([`events`]) and when
+//! deals close, from won, lost and still-open deals ([`timing`]).
 
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
