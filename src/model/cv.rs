@@ -79,6 +79,12 @@ impl Folds {
         }
     }
 
+    /// Splits (models trained and tested): `k` for random folds, `k` for
+    /// forward chaining over `k + 1` blocks.
+    pub(crate) fn n_splits(&self) -> usize {
+        self.splits.len()
+    }
+
     fn training(&self, split: usize) -> Counts {
         let (train, _) = &self.splits[split];
         let mut counts = Counts::zeros(self.blocks[0].total.len());

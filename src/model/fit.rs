@@ -396,9 +396,31 @@ impl ModelParams {
             }
             None => Folds::random(design, y, None, self.folds, self.seed),
         };
+        let (best, mut cv) = self.cross_validated(design, &folds, warnings)?;
+        if best.l2.is_none() {
+            warnings.push(
+                "no column predicts the outcome better than the win rate in \
+                 cross-validation: every lead gets the training win rate"
+                    .to_string(),
+            );
+        }
+        cv.time_column = time_column.map(|t| t.name.clone());
+        cv.time_column_found = time_column.is_some_and(|t| t.found);
+        Ok((best.l2, L2Choice::CrossValidation, Some(cv)))
+    }
+
+    /// Walks the penalty path on `folds` and picks a point by the rule:
+    /// the point and the cross-validation figures (no time column), with a
+    /// warning when some fits stopped at the iteration limit.
+    pub(in crate::model) fn cross_validated(
+        &self,
+        design: &Design,
+        folds: &Folds,
+        warnings: &mut Vec<String>,
+    ) -> Result<(CvPoint, CrossValidation)> {
         let path = cross_validate(
             design,
-            &folds,
+            folds,
             &PathOptions {
                 grid: &self.l2_grid,
                 max_iterations: self.max_iterations,
@@ -413,26 +435,19 @@ impl ModelParams {
             ));
         }
         let best = choose(&path.points, self.l2_rule);
-        if best.l2.is_none() {
-            warnings.push(
-                "no column predicts the outcome better than the win rate in \
-                 cross-validation: every lead gets the training win rate"
-                    .to_string(),
-            );
-        }
         let cv = CrossValidation {
-            folds: self.folds,
+            folds: folds.n_splits(),
             seed: self.seed,
             rule: self.l2_rule,
             auc: best.auc,
             log_loss: best.log_loss,
             base_log_loss: path.base_log_loss,
             grid: path.points,
-            time_column: time_column.map(|t| t.name.clone()),
-            time_column_found: time_column.is_some_and(|t| t.found),
+            time_column: None,
+            time_column_found: false,
             not_tried: path.not_tried,
         };
-        Ok((best.l2, L2Choice::CrossValidation, Some(cv)))
+        Ok((best, cv))
     }
 }
 
@@ -486,7 +501,7 @@ pub(in crate::model) fn empty_summary() -> TrainingSummary {
 }
 
 /// The candidate a rule picks from cross-validation results.
-pub(in crate::model) fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
+fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
     let best = grid
         .iter()
         .copied()

@@ -169,93 +169,174 @@ pub fn deals(n: usize, seed: u64) -> SyntheticDeals {
 /// columns are those of [`deals`] with the same seed.
 fn generate(n: usize, seed: u64, extra: &mut dyn FnMut(usize, i64) -> f64) -> SyntheticDeals {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let text = |n: usize| Vec::<Option<String>>::with_capacity(n);
-    let (mut id, mut industry_c, mut country_c, mut seniority_c) =
-        (text(n), text(n), text(n), text(n));
-    let (mut webinar_c, mut demo_c, mut source_c, mut channel_c) =
-        (text(n), text(n), text(n), text(n));
-    let (mut campaign_c, mut created_c, mut closed_c, mut outcome_c) =
-        (text(n), text(n), text(n), text(n));
-    let mut employees_c = Vec::with_capacity(n);
-    let mut visits_c = Vec::with_capacity(n);
-    let mut clicks_c = Vec::with_capacity(n);
-    let mut value_c = Vec::with_capacity(n);
+    let mut columns = DealColumns::with_capacity(n);
     let start = 19_723; // 2024-01-01
     for i in 0..n {
-        let mut z = INTERCEPT;
-        let employees = (4.5 + 1.8 * normal(&mut rng)).exp().round().max(1.0);
+        let a = Attributes::draw(&mut rng);
+        let draw = rng.gen::<f64>();
+        let value = a.deal_value(&mut rng);
+        let created = start + rng.gen_range(0..540);
+        let won = draw < crate::model::sigmoid(INTERCEPT + a.effect + extra(i, created));
+        let closed = created + rng.gen_range(14..150);
+        columns.push(
+            format!("D{:06}", i + 1),
+            &a,
+            value,
+            created,
+            Some(closed),
+            if won { "Won" } else { "Lost" },
+        );
+    }
+    SyntheticDeals {
+        table: columns.into_table("outcome"),
+        effects: true_effects(),
+    }
+}
+
+/// One deal's attributes, drawn in a fixed order from the generator, and
+/// the sum of their true effects (log-odds, no intercept).
+pub(crate) struct Attributes {
+    employees: f64,
+    employees_missing: bool,
+    industry: &'static str,
+    industry_missing: bool,
+    country: &'static str,
+    pub(crate) seniority: &'static str,
+    webinar: &'static str,
+    visits: u32,
+    demo: &'static str,
+    clicks: u32,
+    pub(crate) source: &'static str,
+    pub(crate) channel: &'static str,
+    campaign: &'static str,
+    /// Sum of the attributes' true effects.
+    pub(crate) effect: f64,
+}
+
+impl Attributes {
+    pub(crate) fn draw(rng: &mut Xoshiro256PlusPlus) -> Attributes {
+        let mut z = 0.0;
+        let employees = (4.5 + 1.8 * normal(rng)).exp().round().max(1.0);
         z += employees_effect(employees);
         let employees_missing = rng.gen::<f64>() < 0.04;
-        let (industry, e) = pick(&mut rng, &INDUSTRY);
+        let (industry, e) = pick(rng, &INDUSTRY);
         let industry_missing = rng.gen::<f64>() < 0.06;
         if !industry_missing {
             z += e;
         }
-        let (country, e) = pick(&mut rng, &COUNTRY);
+        let (country, e) = pick(rng, &COUNTRY);
         z += e;
-        let (seniority, e) = pick(&mut rng, &SENIORITY);
+        let (seniority, e) = pick(rng, &SENIORITY);
         z += e;
-        let (webinar, e) = pick(&mut rng, &WEBINAR);
+        let (webinar, e) = pick(rng, &WEBINAR);
         z += e;
-        let visits = poisson(&mut rng, 1.5);
+        let visits = poisson(rng, 1.5);
         z += 0.3 * f64::from(visits.min(4));
-        let (demo, e) = pick(&mut rng, &DEMO);
+        let (demo, e) = pick(rng, &DEMO);
         z += e;
-        let clicks = poisson(&mut rng, 3.0);
+        let clicks = poisson(rng, 3.0);
         z += 0.08 * f64::from(clicks.min(10));
-        let (source, e) = pick(&mut rng, &SOURCE);
+        let (source, e) = pick(rng, &SOURCE);
         z += e;
-        let (channel, e) = pick(&mut rng, &CHANNEL);
+        let (channel, e) = pick(rng, &CHANNEL);
         z += e;
-        let (campaign, e) = pick(&mut rng, &CAMPAIGN);
+        let (campaign, e) = pick(rng, &CAMPAIGN);
         z += e;
-        let draw = rng.gen::<f64>();
-        let value = (employees.ln() * 0.5 + 8.0 + 0.6 * normal(&mut rng))
-            .exp()
-            .round();
-        let created = start + rng.gen_range(0..540);
-        let won = draw < crate::model::sigmoid(z + extra(i, created));
-        let closed = created + rng.gen_range(14..150);
-
-        id.push(Some(format!("D{:06}", i + 1)));
-        employees_c.push((!employees_missing).then_some(employees));
-        industry_c.push((!industry_missing).then(|| industry.to_string()));
-        country_c.push(Some(country.to_string()));
-        seniority_c.push(Some(seniority.to_string()));
-        webinar_c.push(Some(webinar.to_string()));
-        visits_c.push(Some(f64::from(visits)));
-        demo_c.push(Some(demo.to_string()));
-        clicks_c.push(Some(f64::from(clicks)));
-        source_c.push(Some(source.to_string()));
-        channel_c.push(Some(channel.to_string()));
-        campaign_c.push(Some(campaign.to_string()));
-        value_c.push(Some(value));
-        created_c.push(Some(date_from_days(created)));
-        closed_c.push(Some(date_from_days(closed)));
-        outcome_c.push(Some(if won { "Won" } else { "Lost" }.to_string()));
+        Attributes {
+            employees,
+            employees_missing,
+            industry,
+            industry_missing,
+            country,
+            seniority,
+            webinar,
+            visits,
+            demo,
+            clicks,
+            source,
+            channel,
+            campaign,
+            effect: z,
+        }
     }
-    let table = Table::from_columns(vec![
-        ("deal_id".into(), Values::Text(id)),
-        ("employees".into(), Values::Number(employees_c)),
-        ("industry".into(), Values::Text(industry_c)),
-        ("country".into(), Values::Text(country_c)),
-        ("job_seniority".into(), Values::Text(seniority_c)),
-        ("webinar_attended".into(), Values::Text(webinar_c)),
-        ("pricing_page_visits".into(), Values::Number(visits_c)),
-        ("demo_requested".into(), Values::Text(demo_c)),
-        ("email_clicks".into(), Values::Number(clicks_c)),
-        ("lead_source".into(), Values::Text(source_c)),
-        ("channel".into(), Values::Text(channel_c)),
-        ("campaign".into(), Values::Text(campaign_c)),
-        ("deal_value".into(), Values::Number(value_c)),
-        ("created_at".into(), Values::Text(created_c)),
-        ("closed_at".into(), Values::Text(closed_c)),
-        ("outcome".into(), Values::Text(outcome_c)),
-    ])
-    .expect("synthetic columns are consistent");
-    SyntheticDeals {
-        table,
-        effects: true_effects(),
+
+    /// The deal's value, drawn after the attributes (no effect).
+    pub(crate) fn deal_value(&self, rng: &mut Xoshiro256PlusPlus) -> f64 {
+        (self.employees.ln() * 0.5 + 8.0 + 0.6 * normal(rng))
+            .exp()
+            .round()
+    }
+}
+
+/// The columns of synthetic deals, filled deal by deal.
+pub(crate) struct DealColumns {
+    text: [Vec<Option<String>>; 12],
+    numbers: [Vec<Option<f64>>; 4],
+}
+
+impl DealColumns {
+    pub(crate) fn with_capacity(n: usize) -> DealColumns {
+        DealColumns {
+            text: std::array::from_fn(|_| Vec::with_capacity(n)),
+            numbers: std::array::from_fn(|_| Vec::with_capacity(n)),
+        }
+    }
+
+    /// One deal: its id, attributes, value, created and closed days (days
+    /// since 1970; no closed day while open) and outcome.
+    pub(crate) fn push(
+        &mut self,
+        id: String,
+        a: &Attributes,
+        value: f64,
+        created: i64,
+        closed: Option<i64>,
+        outcome: &str,
+    ) {
+        let t = &mut self.text;
+        t[0].push(Some(id));
+        t[1].push((!a.industry_missing).then(|| a.industry.to_string()));
+        t[2].push(Some(a.country.to_string()));
+        t[3].push(Some(a.seniority.to_string()));
+        t[4].push(Some(a.webinar.to_string()));
+        t[5].push(Some(a.demo.to_string()));
+        t[6].push(Some(a.source.to_string()));
+        t[7].push(Some(a.channel.to_string()));
+        t[8].push(Some(a.campaign.to_string()));
+        t[9].push(Some(date_from_days(created)));
+        t[10].push(closed.map(date_from_days));
+        t[11].push(Some(outcome.to_string()));
+        let x = &mut self.numbers;
+        x[0].push((!a.employees_missing).then_some(a.employees));
+        x[1].push(Some(f64::from(a.visits)));
+        x[2].push(Some(f64::from(a.clicks)));
+        x[3].push(Some(value));
+    }
+
+    /// The table, the outcome in column `outcome`.
+    pub(crate) fn into_table(self, outcome: &str) -> Table {
+        let [id, industry, country, seniority, webinar, demo, source, channel, campaign, created, closed, stage] =
+            self.text;
+        let [employees, visits, clicks, value] = self.numbers;
+        Table::from_columns(vec![
+            ("deal_id".into(), Values::Text(id)),
+            ("employees".into(), Values::Number(employees)),
+            ("industry".into(), Values::Text(industry)),
+            ("country".into(), Values::Text(country)),
+            ("job_seniority".into(), Values::Text(seniority)),
+            ("webinar_attended".into(), Values::Text(webinar)),
+            ("pricing_page_visits".into(), Values::Number(visits)),
+            ("demo_requested".into(), Values::Text(demo)),
+            ("email_clicks".into(), Values::Number(clicks)),
+            ("lead_source".into(), Values::Text(source)),
+            ("channel".into(), Values::Text(channel)),
+            ("campaign".into(), Values::Text(campaign)),
+            ("deal_value".into(), Values::Number(value)),
+            ("created_at".into(), Values::Text(created)),
+            ("closed_at".into(), Values::Text(closed)),
+            (outcome.into(), Values::Text(stage)),
+        ])
+        .expect("synthetic columns are consistent")
     }
 }
 

@@ -23,12 +23,9 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::{
-    employees_effect, normal, pick, poisson, CAMPAIGN, CHANNEL, COUNTRY, DEMO, INDUSTRY, SENIORITY,
-    SOURCE, WEBINAR,
-};
-use crate::data::{Table, Values};
-use crate::util::time::{date_from_days, parse_timestamp};
+use super::{Attributes, DealColumns};
+use crate::data::Table;
+use crate::util::time::parse_timestamp;
 
 /// Won log-odds per week at zero effects, in the weeks after the first two.
 pub const WON_BASE: f64 = -3.4;
@@ -87,57 +84,20 @@ pub fn pipeline(n: usize, seed: u64, as_of: &str) -> crate::Result<SyntheticPipe
         })?
         .div_euclid(86_400);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let text = |n: usize| Vec::<Option<String>>::with_capacity(n);
-    let (mut id, mut industry_c, mut country_c, mut seniority_c) =
-        (text(n), text(n), text(n), text(n));
-    let (mut webinar_c, mut demo_c, mut source_c, mut channel_c) =
-        (text(n), text(n), text(n), text(n));
-    let (mut campaign_c, mut created_c, mut closed_c, mut stage_c) =
-        (text(n), text(n), text(n), text(n));
-    let mut employees_c = Vec::with_capacity(n);
-    let mut visits_c = Vec::with_capacity(n);
-    let mut clicks_c = Vec::with_capacity(n);
-    let mut value_c = Vec::with_capacity(n);
+    let mut columns = DealColumns::with_capacity(n);
     let mut truth = Vec::with_capacity(n);
     for i in 0..n {
-        let mut z = 0.0;
-        let mut zl = 0.0;
-        let employees = (4.5 + 1.8 * normal(&mut rng)).exp().round().max(1.0);
-        z += employees_effect(employees);
-        let employees_missing = rng.gen::<f64>() < 0.04;
-        let (industry, e) = pick(&mut rng, &INDUSTRY);
-        let industry_missing = rng.gen::<f64>() < 0.06;
-        if !industry_missing {
-            z += e;
-        }
-        let (country, e) = pick(&mut rng, &COUNTRY);
-        z += e;
-        let (seniority, e) = pick(&mut rng, &SENIORITY);
-        z += e;
-        zl += match seniority {
+        let a = Attributes::draw(&mut rng);
+        let lost_effect = match a.seniority {
             "Student" => 0.9,
             "Individual Contributor" => 0.3,
             _ => 0.0,
-        };
-        let (webinar, e) = pick(&mut rng, &WEBINAR);
-        z += e;
-        let visits = poisson(&mut rng, 1.5);
-        z += 0.3 * f64::from(visits.min(4));
-        let (demo, e) = pick(&mut rng, &DEMO);
-        z += e;
-        let clicks = poisson(&mut rng, 3.0);
-        z += 0.08 * f64::from(clicks.min(10));
-        let (source, e) = pick(&mut rng, &SOURCE);
-        z += e;
-        zl += if source == "Purchased List" { 0.6 } else { 0.0 };
-        let (channel, e) = pick(&mut rng, &CHANNEL);
-        z += e;
-        zl += if channel == "Phone" { -0.3 } else { 0.0 };
-        let (campaign, e) = pick(&mut rng, &CAMPAIGN);
-        z += e;
-        let value = (employees.ln() * 0.5 + 8.0 + 0.6 * normal(&mut rng))
-            .exp()
-            .round();
+        } + if a.source == "Purchased List" {
+            0.6
+        } else {
+            0.0
+        } + if a.channel == "Phone" { -0.3 } else { 0.0 };
+        let value = a.deal_value(&mut rng);
         let created = as_of_day - rng.gen_range(0..540);
         // Week by week until it closes (at most ten years).
         let mut close = TrueClose {
@@ -145,13 +105,13 @@ pub fn pipeline(n: usize, seed: u64, as_of: &str) -> crate::Result<SyntheticPipe
             day: created + 3650,
         };
         for k in 0..522u64 {
-            let (a, b) = weekly_log_odds(z, zl, k);
-            let (ea, eb) = (a.exp(), b.exp());
-            let d = 1.0 + ea + eb;
+            let (w, l) = weekly_log_odds(a.effect, lost_effect, k);
+            let (ew, el) = (w.exp(), l.exp());
+            let d = 1.0 + ew + el;
             let u: f64 = rng.gen();
-            if u < (ea + eb) / d {
+            if u < (ew + el) / d {
                 close = TrueClose {
-                    won: u < ea / d,
+                    won: u < ew / d,
                     day: created + 7 * k as i64 + rng.gen_range(0..7),
                 };
                 break;
@@ -159,48 +119,21 @@ pub fn pipeline(n: usize, seed: u64, as_of: &str) -> crate::Result<SyntheticPipe
         }
         truth.push(close);
         let closed_by_then = close.day <= as_of_day;
-
-        id.push(Some(format!("P{:06}", i + 1)));
-        employees_c.push((!employees_missing).then_some(employees));
-        industry_c.push((!industry_missing).then(|| industry.to_string()));
-        country_c.push(Some(country.to_string()));
-        seniority_c.push(Some(seniority.to_string()));
-        webinar_c.push(Some(webinar.to_string()));
-        visits_c.push(Some(f64::from(visits)));
-        demo_c.push(Some(demo.to_string()));
-        clicks_c.push(Some(f64::from(clicks)));
-        source_c.push(Some(source.to_string()));
-        channel_c.push(Some(channel.to_string()));
-        campaign_c.push(Some(campaign.to_string()));
-        value_c.push(Some(value));
-        created_c.push(Some(date_from_days(created)));
-        closed_c.push(closed_by_then.then(|| date_from_days(close.day)));
         let stage = match (closed_by_then, close.won) {
             (false, _) => "Open",
             (true, true) => "Won",
             (true, false) => "Lost",
         };
-        stage_c.push(Some(stage.to_string()));
+        columns.push(
+            format!("P{:06}", i + 1),
+            &a,
+            value,
+            created,
+            closed_by_then.then_some(close.day),
+            stage,
+        );
     }
-    let table = Table::from_columns(vec![
-        ("deal_id".into(), Values::Text(id)),
-        ("employees".into(), Values::Number(employees_c)),
-        ("industry".into(), Values::Text(industry_c)),
-        ("country".into(), Values::Text(country_c)),
-        ("job_seniority".into(), Values::Text(seniority_c)),
-        ("webinar_attended".into(), Values::Text(webinar_c)),
-        ("pricing_page_visits".into(), Values::Number(visits_c)),
-        ("demo_requested".into(), Values::Text(demo_c)),
-        ("email_clicks".into(), Values::Number(clicks_c)),
-        ("lead_source".into(), Values::Text(source_c)),
-        ("channel".into(), Values::Text(channel_c)),
-        ("campaign".into(), Values::Text(campaign_c)),
-        ("deal_value".into(), Values::Number(value_c)),
-        ("created_at".into(), Values::Text(created_c)),
-        ("closed_at".into(), Values::Text(closed_c)),
-        ("stage".into(), Values::Text(stage_c)),
-    ])
-    .expect("synthetic columns are consistent");
+    let table = columns.into_table("stage");
     Ok(SyntheticPipeline {
         table,
         truth,

@@ -14,9 +14,9 @@ use super::{Period, Timing, DEFAULT_HORIZON_DAYS, DEFAULT_PERIOD_DAYS};
 use crate::data::Table;
 use crate::error::{display_value, Error, Result};
 use crate::metrics::weighted_auc;
-use crate::model::cv::{cross_validate, Folds, PathOptions};
+use crate::model::cv::Folds;
 use crate::model::design::{Counts, Design};
-use crate::model::fit::{choose, count_attributes, empty_summary};
+use crate::model::fit::{count_attributes, empty_summary};
 use crate::model::logistic::LogisticParams;
 use crate::model::split::stratified_folds;
 use crate::model::{CrossValidation, L2Choice, Model, ModelParams, TrainingSummary};
@@ -247,35 +247,7 @@ impl ModelParams {
                         .map(|f| at_risk.counts(&patterns, design.n_patterns(), lost, Some(f)))
                         .collect();
                     let folds = Folds::from_blocks(blocks);
-                    let path = cross_validate(
-                        &design,
-                        &folds,
-                        &PathOptions {
-                            grid: &self.l2_grid,
-                            max_iterations: self.max_iterations,
-                            tolerance: self.tolerance,
-                            prior_mean: None,
-                        },
-                    )?;
-                    if path.unconverged > 0 {
-                        warnings.push(format!(
-                            "{} cross-validation fits stopped at the iteration limit ({}) before converging",
-                            path.unconverged, self.max_iterations
-                        ));
-                    }
-                    let best = choose(&path.points, self.l2_rule);
-                    let cv = CrossValidation {
-                        folds: self.folds.max(2),
-                        seed: self.seed,
-                        rule: self.l2_rule,
-                        auc: best.auc,
-                        log_loss: best.log_loss,
-                        base_log_loss: path.base_log_loss,
-                        grid: path.points,
-                        time_column: None,
-                        time_column_found: false,
-                        not_tried: path.not_tried,
-                    };
+                    let (best, cv) = self.cross_validated(&design, &folds, warnings)?;
                     (best.l2, Some(cv))
                 }
             };
