@@ -114,16 +114,7 @@ impl ModelParams {
             super::split::check_folds(self.folds, &y)?;
         }
         // Decode the deals once into attributes: the design every fit shares.
-        let scaffold = Model::new(
-            target.clone(),
-            self.id.clone(),
-            self.missing.clone(),
-            self.scale,
-            0.0,
-            self.encode_features(deals, &schema)?,
-            None,
-            empty_summary(),
-        )?;
+        let scaffold = self.scaffold(target.clone(), self.encode_features(deals, &schema)?)?;
         let (slots, _) = scaffold.slots(deals)?;
         let mut features = scaffold.features().to_vec();
         count_attributes(&mut features, &slots, &y, &mut warnings);
@@ -409,6 +400,25 @@ impl ModelParams {
         Ok((best.l2, L2Choice::CrossValidation, Some(cv)))
     }
 
+    /// A model of these features with zero weights: what decodes the deals
+    /// into attribute slots before any fit.
+    pub(in crate::model) fn scaffold(
+        &self,
+        target: Target,
+        features: Vec<Feature>,
+    ) -> Result<Model> {
+        Model::new(
+            target,
+            self.id.clone(),
+            self.missing.clone(),
+            self.scale,
+            0.0,
+            features,
+            None,
+            empty_summary(),
+        )
+    }
+
     /// Walks the penalty path on `folds` and picks a point by the rule:
     /// the point and the cross-validation figures (no time column), with a
     /// warning when some fits stopped at the iteration limit.
@@ -484,7 +494,7 @@ pub(in crate::model) fn count_attributes(
     }
 }
 
-pub(in crate::model) fn empty_summary() -> TrainingSummary {
+fn empty_summary() -> TrainingSummary {
     TrainingSummary {
         rows: 0,
         won: 0,

@@ -16,7 +16,7 @@ use crate::error::{display_value, Error, Result};
 use crate::metrics::weighted_auc;
 use crate::model::cv::Folds;
 use crate::model::design::{Counts, Design};
-use crate::model::fit::{count_attributes, empty_summary};
+use crate::model::fit::count_attributes;
 use crate::model::logistic::LogisticParams;
 use crate::model::split::stratified_folds;
 use crate::model::{CrossValidation, L2Choice, Model, ModelParams, TrainingSummary};
@@ -193,16 +193,8 @@ impl ModelParams {
         widened.encode_features(deals, &schema)?;
         let kept_rows: Vec<usize> = cases.iter().map(|c| c.row).collect();
         let kept = deals.take_rows(&kept_rows);
-        let scaffold = Model::new(
-            target.clone(),
-            self.id.clone(),
-            self.missing.clone(),
-            self.scale,
-            0.0,
-            widened.encode_features(&kept, &schema)?,
-            None,
-            empty_summary(),
-        )?;
+        let scaffold =
+            widened.scaffold(target.clone(), widened.encode_features(&kept, &schema)?)?;
         let (slots, _) = scaffold.slots(&kept)?;
         let mut features = scaffold.features().to_vec();
         let is_closed: Vec<usize> = (0..cases.len())
