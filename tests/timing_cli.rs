@@ -127,6 +127,26 @@ fn train_scorecard_and_score_with_open_deals() {
             w.expected_close[r].as_deref()
         );
     }
+    // Qualification does not rank by the chances yet: it says so.
+    succeeded(&run_cli(
+        &["policy", "init", "--model", "m.json", "--out", "p.toml"],
+        &dir,
+    ));
+    let err = failed(&run_cli(
+        &[
+            "qualify",
+            "deals.csv",
+            "--model",
+            "m.json",
+            "--policy",
+            "p.toml",
+            "--out",
+            "d.csv",
+        ],
+        &dir,
+    ));
+    assert!(err.contains("time to close"), "{err}");
+    assert!(!dir.join("d.csv").exists());
     // The same, as Parquet.
     succeeded(&run_cli(
         &[

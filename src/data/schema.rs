@@ -54,6 +54,70 @@ pub struct Target {
 }
 
 impl Target {
+    /// The won and lost values of `column`: `positive` and `negative` when
+    /// both are named; with only `positive`, the one value the column holds
+    /// besides it and the `open` values (more than one is an error listing
+    /// them); with neither, [`DEFAULT_WON`] and [`DEFAULT_LOST`].
+    pub fn named(
+        table: &Table,
+        column: &str,
+        positive: &[String],
+        negative: &[String],
+        open: &[String],
+    ) -> Result<Target> {
+        let values = table.require(column)?;
+        if positive.is_empty() && negative.is_empty() {
+            return Ok(Target {
+                column: column.to_string(),
+                won: DEFAULT_WON.iter().map(|s| s.to_string()).collect(),
+                lost: DEFAULT_LOST.iter().map(|s| s.to_string()).collect(),
+            });
+        }
+        if !negative.is_empty() {
+            return Ok(Target {
+                column: column.to_string(),
+                won: positive.to_vec(),
+                lost: negative.to_vec(),
+            });
+        }
+        let mut others: Vec<String> = Vec::new();
+        for r in 0..table.n_rows() {
+            if let Some(v) = values.text(r) {
+                let v = v.as_ref();
+                if !positive.iter().chain(open).any(|p| p == v) && !others.iter().any(|o| o == v) {
+                    others.push(v.to_string());
+                    if others.len() > 20 {
+                        break;
+                    }
+                }
+            }
+        }
+        if others.len() > 1 {
+            others.sort();
+            let besides = if open.is_empty() {
+                positive.join("/")
+            } else {
+                format!("{} and the open {}", positive.join("/"), open.join("/"))
+            };
+            return Err(Error::InvalidParameter {
+                name: "negative".into(),
+                value: String::new(),
+                reason: format!(
+                    "target column {} holds {} values besides {besides}: {}; name the lost \
+                     value(s) (`negative`) or the values of deals still open",
+                    crate::util::text::display_value(column),
+                    others.len(),
+                    crate::util::text::display_list(&others)
+                ),
+            });
+        }
+        Ok(Target {
+            column: column.to_string(),
+            won: positive.to_vec(),
+            lost: others,
+        })
+    }
+
     /// Reads the outcome of every row: `true` for won. Every value that is
     /// neither won nor lost (including a missing one) is a row error.
     ///
@@ -68,53 +132,7 @@ impl Target {
     ) -> Result<(Target, Vec<bool>)> {
         let values = table.require(column)?;
         let n = table.n_rows();
-        let target = if positive.is_empty() && negative.is_empty() {
-            Target {
-                column: column.to_string(),
-                won: DEFAULT_WON.iter().map(|s| s.to_string()).collect(),
-                lost: DEFAULT_LOST.iter().map(|s| s.to_string()).collect(),
-            }
-        } else if negative.is_empty() {
-            let mut others: Vec<String> = Vec::new();
-            for r in 0..n {
-                if let Some(v) = values.text(r) {
-                    if !positive.iter().any(|p| p == v.as_ref())
-                        && !others.iter().any(|o| o == v.as_ref())
-                    {
-                        others.push(v.into_owned());
-                        if others.len() > 20 {
-                            break;
-                        }
-                    }
-                }
-            }
-            if others.len() > 1 {
-                others.sort();
-                return Err(Error::InvalidParameter {
-                    name: "negative".into(),
-                    value: String::new(),
-                    reason: format!(
-                        "target column {} holds {} values besides {}: {}; name the lost \
-                         value(s) (`negative`) or drop the rows still open",
-                        crate::util::text::display_value(column),
-                        others.len(),
-                        positive.join("/"),
-                        crate::util::text::display_list(&others)
-                    ),
-                });
-            }
-            Target {
-                column: column.to_string(),
-                won: positive.to_vec(),
-                lost: others,
-            }
-        } else {
-            Target {
-                column: column.to_string(),
-                won: positive.to_vec(),
-                lost: negative.to_vec(),
-            }
-        };
+        let target = Target::named(table, column, positive, negative, &[])?;
         let mut errors = RowErrors::default();
         let mut y = Vec::with_capacity(n);
         for r in 0..n {

@@ -315,7 +315,7 @@ impl Policy {
     /// Refuses a model other than the one the frozen cuts are in points of,
     /// and a model of the time to close, which qualification does not rank
     /// by its chances within a horizon yet.
-    pub(crate) fn check_cuts_model(&self, model: &Model) -> Result<()> {
+    pub(crate) fn check_model(&self, model: &Model) -> Result<()> {
         if model.timing().is_some() {
             return Err(Error::InvalidParameter {
                 name: "model".into(),

@@ -232,7 +232,7 @@ impl Policy {
                 reason: "decide with the policy, frozen cuts included, that made the plan".into(),
             });
         }
-        self.check_cuts_model(model)?;
+        self.check_model(model)?;
         if plan.duplicate_rows > 0 {
             return Err(Error::InvalidParameter {
                 name: "plan".into(),

@@ -76,7 +76,7 @@ impl Qualifier {
     pub fn new(model: impl Into<Arc<Model>>, policy: impl Into<Arc<Policy>>) -> Result<Qualifier> {
         let model = model.into();
         let policy = policy.into();
-        policy.check_cuts_model(&model)?;
+        policy.check_model(&model)?;
         let Some(thresholds) = policy.fixed_thresholds() else {
             let (tier, needed) = policy
                 .tiers

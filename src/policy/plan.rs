@@ -27,7 +27,7 @@ impl Policy {
     /// rule or the deal value needs that `leads` lacks
     /// ([`Error::MissingColumn`](crate::Error::MissingColumn)).
     pub fn assess(&self, model: &Model, leads: &Table) -> Result<Assessment> {
-        self.check_cuts_model(model)?;
+        self.check_model(model)?;
         let (scores, mut errors) = model.score_checked(leads)?;
         let first = leads.first_row();
         let inputs = self.read_inputs(leads, model.missing_tokens(), &|r| first + r, false)?;

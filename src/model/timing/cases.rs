@@ -4,9 +4,8 @@
 
 use super::fit::TimingOptions;
 use super::TimingDeals;
-use crate::data::schema::{DEFAULT_LOST, DEFAULT_WON};
 use crate::data::{Table, Target};
-use crate::error::{display_value, Error, Result, RowErrors};
+use crate::error::{Error, Result, RowErrors};
 use crate::model::ModelParams;
 use crate::util::time::{date_from_days, format_timestamp, parse_timestamp, DATE_GRAMMAR};
 
@@ -34,60 +33,14 @@ pub(crate) struct Case {
 pub(crate) const SECONDS_PER_DAY: f64 = 86_400.0;
 
 impl ModelParams {
-    /// The won and lost values: named, or the one value left besides the
-    /// won and open ones, or the defaults.
+    /// The won and lost values ([`Target::named`], the open values aside).
     pub(crate) fn timing_target(
         &self,
         deals: &Table,
         column: &str,
         open: &[String],
     ) -> Result<Target> {
-        let values = deals.require(column)?;
-        if self.positive.is_empty() && self.negative.is_empty() {
-            return Ok(Target {
-                column: column.to_string(),
-                won: DEFAULT_WON.iter().map(|s| s.to_string()).collect(),
-                lost: DEFAULT_LOST.iter().map(|s| s.to_string()).collect(),
-            });
-        }
-        if !self.negative.is_empty() {
-            return Ok(Target {
-                column: column.to_string(),
-                won: self.positive.clone(),
-                lost: self.negative.clone(),
-            });
-        }
-        let mut others: Vec<String> = Vec::new();
-        for r in 0..deals.n_rows() {
-            if let Some(v) = values.text(r) {
-                let v = v.as_ref();
-                if !self.positive.iter().any(|p| p == v)
-                    && !open.iter().any(|o| o == v)
-                    && !others.iter().any(|o| o == v)
-                {
-                    others.push(v.to_string());
-                }
-            }
-        }
-        if others.len() > 1 {
-            others.sort();
-            return Err(Error::InvalidParameter {
-                name: "negative".into(),
-                value: String::new(),
-                reason: format!(
-                    "target column {} holds {} values besides the won ({}) and open ones: {}; name the lost value(s) or the open ones",
-                    display_value(column),
-                    others.len(),
-                    self.positive.join("/"),
-                    crate::error::display_list(&others)
-                ),
-            });
-        }
-        Ok(Target {
-            column: column.to_string(),
-            won: self.positive.clone(),
-            lost: others,
-        })
+        Target::named(deals, column, &self.positive, &self.negative, open)
     }
 }
 
