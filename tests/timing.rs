@@ -317,3 +317,105 @@ fn time_options_need_a_created_column() {
     assert_eq!(rows, [2, 3]);
     assert!(errors[1].reason.contains("after the scoring date"));
 }
+
+/// A policy sending the `capacity` best open leads to sales, ranked by
+/// `rank_by`.
+fn capacity_policy(rank_by: &str, capacity: usize) -> leadscore::Policy {
+    leadscore::Policy::from_toml_str(&format!(
+        r#"
+        format = "leadscore.policy"
+        format_version = "1.1"
+        version = "1"
+        rank_by = "{rank_by}"
+        [capacity]
+        reps = 1
+        leads_per_rep = {capacity}
+        [[tier]]
+        name = "A"
+        capacity = true
+        route = "sales"
+        owner = "Account Executives"
+        sla = "1d"
+        [[tier]]
+        name = "B"
+        route = "nurture"
+        "#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn capacity_by_the_90_day_chance_sends_sales_the_deals_that_close_this_quarter() {
+    let p = pipeline(20_000, 5, AS_OF).unwrap();
+    let open = rows_where(&p, "Open");
+    let leads = p.table.take_rows(&open);
+    let y90 = won_within(&p, &open, 90);
+    let model = params().fit(&p.table).unwrap().as_of(AS_OF).unwrap();
+    let capacity = 300;
+    // Wins within the report's horizon among the leads sent to sales.
+    let sent = |rank_by: &str| {
+        let q = capacity_policy(rank_by, capacity)
+            .qualify_batch(&model, &leads)
+            .unwrap();
+        let report = q.capacity.unwrap();
+        let y = won_within(&p, &open, i64::from(report.within_days.unwrap()));
+        let won = q
+            .decisions
+            .iter()
+            .zip(&y)
+            .filter(|(d, &y)| d.tier == "A" && y)
+            .count();
+        (won, report)
+    };
+    // Whatever the policy ranks by, the capacity report's expected wins
+    // within the horizon (the one ranked by, else the model's first) are
+    // what happened, within sampling error (a sum of 300 Bernoulli draws:
+    // sd at most 8.7).
+    let mut won_by = Vec::new();
+    for (rank_by, days) in [
+        ("win_within_90d", 90),
+        ("win_eventually", 30),
+        ("points", 30),
+    ] {
+        let (won, report) = sent(rank_by);
+        let expected = report.expected_wins_within.unwrap();
+        eprintln!(
+            "{} open deals, capacity {capacity}, ranked by {rank_by}: {won} won within {days} days, {expected:.1} expected",
+            open.len()
+        );
+        assert_eq!(report.within_days, Some(days));
+        assert_eq!(report.sales_leads, capacity);
+        assert!(
+            (expected - won as f64).abs() < 3.0 * (capacity as f64 / 4.0).sqrt(),
+            "{rank_by}: expected {expected}, won {won}"
+        );
+        won_by.push(won);
+    }
+    // Sales gets far more of this quarter's wins than the base rate.
+    let base = y90.iter().filter(|&&y| y).count() as f64 / open.len() as f64;
+    assert!(
+        won_by[0] as f64 > 2.0 * base * capacity as f64,
+        "{won_by:?}, base {base}"
+    );
+    // A model of closed deals only cannot rank by a chance: said so.
+    let closed: Vec<usize> = (0..p.table.n_rows())
+        .filter(|r| open.binary_search(r).is_err())
+        .collect();
+    let closed_only = Model::params()
+        .target("stage")
+        .positive(["Won"])
+        .negative(["Lost"])
+        .id("deal_id")
+        .ignore(["deal_value", "created_at", "closed_at"])
+        .l2(1.0)
+        .fit(&p.table.take_rows(&closed))
+        .unwrap();
+    let err = capacity_policy("win_within_90d", capacity)
+        .qualify(&closed_only, &leads)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("rank_by") && err.contains("closed deals only"),
+        "{err}"
+    );
+}

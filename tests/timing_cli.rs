@@ -127,26 +127,6 @@ fn train_scorecard_and_score_with_open_deals() {
             w.expected_close[r].as_deref()
         );
     }
-    // Qualification does not rank by the chances yet: it says so.
-    succeeded(&run_cli(
-        &["policy", "init", "--model", "m.json", "--out", "p.toml"],
-        &dir,
-    ));
-    let err = failed(&run_cli(
-        &[
-            "qualify",
-            "deals.csv",
-            "--model",
-            "m.json",
-            "--policy",
-            "p.toml",
-            "--out",
-            "d.csv",
-        ],
-        &dir,
-    ));
-    assert!(err.contains("time to close"), "{err}");
-    assert!(!dir.join("d.csv").exists());
     // The same, as Parquet.
     succeeded(&run_cli(
         &[
@@ -239,4 +219,178 @@ fn closed_deals_without_dates_are_named() {
         &dir,
     ));
     assert!(err.contains("--created"), "{err}");
+}
+
+const RANKED_POLICY: &str = r#"
+format = "leadscore.policy"
+format_version = "1.1"
+version = "q3"
+rank_by = "win_within_90d"
+
+[capacity]
+reps = 4
+leads_per_rep = 50
+period = "1w"
+
+[[tier]]
+name = "A"
+capacity = true
+route = "sales"
+owner = "Account Executives"
+sla = "1d"
+
+[[tier]]
+name = "B"
+top_share = 0.5
+route = "sdr"
+owner = "SDRs"
+sla = "2d"
+
+[[tier]]
+name = "C"
+route = "nurture"
+"#;
+
+#[test]
+fn qualify_ranks_and_cuts_by_the_chance_within_the_horizon() {
+    let dir = setup("cli-timing-qualify");
+    succeeded(&run_cli(&args(TRAIN, &["--model", "m.json"]), &dir));
+    std::fs::write(dir.join("p.toml"), RANKED_POLICY).unwrap();
+    let check = succeeded_stdout(&run_cli(
+        &["policy", "check", "p.toml", "--model", "m.json"],
+        &dir,
+    ));
+    assert!(!check.contains("error"), "{check}");
+    let err = succeeded(&run_cli(
+        &[
+            "qualify",
+            "deals.csv",
+            "--model",
+            "m.json",
+            "--policy",
+            "p.toml",
+            "--as-of",
+            "2025-06-30",
+            "--out",
+            "d.csv",
+        ],
+        &dir,
+    ));
+    let d = Table::from_csv_path(dir.join("d.csv")).unwrap();
+    for c in [
+        "win_within_30d",
+        "win_within_90d",
+        "win_eventually",
+        "expected_close",
+        "tier",
+        "rank",
+    ] {
+        assert!(
+            d.column(c).is_some(),
+            "no column {c}: {:?}",
+            d.column_names()
+        );
+    }
+    let num = |c: &str, r: usize| -> f64 { d.column(c).unwrap().text(r).unwrap().parse().unwrap() };
+    let tier = |r: usize| d.column("tier").unwrap().text(r).unwrap().into_owned();
+    let n = d.n_rows();
+    // The library's decisions as of the same date: the same chances.
+    let model = Model::load(dir.join("m.json")).unwrap();
+    let deals = Table::from_csv_path(dir.join("deals.csv")).unwrap();
+    let want = model.score_as_of(&deals, "2025-06-30").unwrap();
+    let w90 = &want.timing.as_ref().unwrap().win_within[1];
+    for r in [0, 99, 2500] {
+        assert_eq!(num("win_within_90d", r), w90[r]);
+    }
+    // Capacity takes the 200 leads most likely to win within 90 days.
+    let a: Vec<usize> = (0..n).filter(|&r| tier(r) == "A").collect();
+    assert_eq!(a.len(), 200);
+    let lowest_a = a.iter().map(|&r| w90[r]).fold(f64::INFINITY, f64::min);
+    let best_other = (0..n)
+        .filter(|&r| tier(r) != "A")
+        .map(|r| w90[r])
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(lowest_a >= best_other, "{lowest_a} < {best_other}");
+    // Ranked by that chance inside the tier.
+    let mut by_rank: Vec<(i64, f64)> = a.iter().map(|&r| (num("rank", r) as i64, w90[r])).collect();
+    by_rank.sort_by_key(|x| x.0);
+    assert!(by_rank.windows(2).all(|x| x[0].1 >= x[1].1));
+    // The capacity report gives the expected wins within 90 days.
+    let within: f64 = a.iter().map(|&r| w90[r]).sum();
+    assert!(
+        err.contains(&format!("{within:.1} of them within 90 days")),
+        "{err}"
+    );
+    assert!(err.contains("win_within_90d"), "{err}");
+    // Another date, other chances and other leads on top.
+    succeeded(&run_cli(
+        &[
+            "qualify",
+            "deals.csv",
+            "--model",
+            "m.json",
+            "--policy",
+            "p.toml",
+            "--as-of",
+            "2025-12-31",
+            "--out",
+            "later.csv",
+        ],
+        &dir,
+    ));
+    let later = Table::from_csv_path(dir.join("later.csv")).unwrap();
+    assert_ne!(
+        later.column("win_within_90d").unwrap().text(0),
+        d.column("win_within_90d").unwrap().text(0)
+    );
+
+    // A horizon the model was not trained for is named, by check and qualify.
+    std::fs::write(
+        dir.join("p60.toml"),
+        RANKED_POLICY.replace("win_within_90d", "win_within_60d"),
+    )
+    .unwrap();
+    let out = run_cli(&["policy", "check", "p60.toml", "--model", "m.json"], &dir);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("rank_by") && text.contains("win_within_30d, win_within_90d"),
+        "{text}"
+    );
+    let err = failed(&run_cli(
+        &[
+            "qualify",
+            "deals.csv",
+            "--model",
+            "m.json",
+            "--policy",
+            "p60.toml",
+            "--out",
+            "d60.csv",
+        ],
+        &dir,
+    ));
+    assert!(err.contains("win_within_60d"), "{err}");
+    assert!(!dir.join("d60.csv").exists());
+    // The starter policy of a time model ranks by its first horizon.
+    succeeded(&run_cli(
+        &[
+            "policy",
+            "init",
+            "--model",
+            "m.json",
+            "--out",
+            "starter.toml",
+        ],
+        &dir,
+    ));
+    let starter = std::fs::read_to_string(dir.join("starter.toml")).unwrap();
+    assert!(
+        starter.contains("rank_by = \"win_within_30d\""),
+        "{starter}"
+    );
 }

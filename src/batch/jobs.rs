@@ -50,7 +50,7 @@ pub fn score_file(
     check_files(input, output, options)?;
     // A model with a time to close scores as of one date for the whole job.
     let at = match model.timing() {
-        Some(_) => Some(crate::model::timing::score::scoring_date(options.as_of)?),
+        Some(_) => Some(model.scoring_time(options.as_of)?),
         None => None,
     };
     let source = Source::open(input, &columns, options.batch_rows)?;
@@ -203,6 +203,8 @@ pub fn qualify_file(
     mut hook: Option<DecisionsHook>,
 ) -> Result<QualifySummary> {
     check_files(input, output, options)?;
+    let dated = scoring_as_of(model, options)?;
+    let model = dated.as_ref().unwrap_or(model);
     let (columns, facts, rejects) = assess_file(model, policy, input, options, 2)?;
     let id = model.id_column().map(str::to_string);
     let id_ref = id.as_deref();
@@ -211,10 +213,12 @@ pub fn qualify_file(
     // Pass 2: decisions, in input order.
     let values = policy.leads().deal_value.is_some();
     let cuts = policy.cuts().is_some();
-    let out_columns: Vec<(String, Kind)> = decision_columns(&[], id_ref, values, cuts, top)
-        .iter()
-        .map(|(n, v)| (n.clone(), v.kind()))
-        .collect();
+    let horizons = model.timing().map(|t| t.horizons_days.as_slice());
+    let out_columns: Vec<(String, Kind)> =
+        decision_columns(&[], id_ref, values, cuts, horizons, top)
+            .iter()
+            .map(|(n, v)| (n.clone(), v.kind()))
+            .collect();
     let format = FileFormat::of(output);
     let mut sink = Sink::create(output, format, &out_columns, options.text_cells)?;
     let source = Source::open(input, &columns, options.batch_rows)?;
@@ -226,7 +230,7 @@ pub fn qualify_file(
             activity.attach(model, &mut decoded.table)?;
         }
         let decisions = policy.decide(model, &decoded.table, &plan)?;
-        let cols = decision_columns(&decisions, id_ref, values, cuts, top);
+        let cols = decision_columns(&decisions, id_ref, values, cuts, horizons, top);
         let chunk = Chunk::encode(cols, format, options.text_cells)?;
         let (rows, n, bytes) = (decoded.table.n_rows(), decisions.len(), decoded.bytes);
         let kept = keep_decisions.then_some((decoded.table, decisions));
@@ -277,6 +281,15 @@ pub fn qualify_file(
     })
 }
 
+/// The model scoring as of the options' date, when it has a time to close
+/// and a date is given (see [`Model::as_of`]).
+fn scoring_as_of(model: &Model, options: &BatchOptions) -> Result<Option<Model>> {
+    match (model.timing(), options.as_of) {
+        (Some(_), Some(d)) => model.as_of(d).map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// Pass 1 of a qualification over a file: the columns read, the facts of
 /// every lead that could be read, and the rejected rows (counted as pass 1
 /// of `passes`).
@@ -294,6 +307,7 @@ fn assess_file(
         .iter()
         .cloned()
         .chain(model.feature_columns().iter().map(|c| c.to_string()))
+        .chain(model.timing().map(|t| t.created.clone()))
         .chain(policy.columns())
     {
         let optional = policy.leads().created_at.as_deref() == Some(c.as_str());
@@ -343,6 +357,8 @@ pub fn freeze_cuts_file(
     options: &BatchOptions,
 ) -> Result<(FrozenCuts, BatchSummary)> {
     options.check()?;
+    let dated = scoring_as_of(model, options)?;
+    let model = dated.as_ref().unwrap_or(model);
     let fresh = policy.without_cuts();
     let (_, facts, rejects) = assess_file(model, &fresh, reference, options, 1)?;
     let summary = rejects.finish(options)?;

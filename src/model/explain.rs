@@ -36,6 +36,11 @@ pub struct Explanation {
     /// too rarely), scored as `(other)`.
     #[serde(default)]
     pub unseen: Vec<String>,
+    /// For a model with a time to close: the lead's chances within the
+    /// horizons, of ever winning (also `probability`) and its median close
+    /// date, at the scoring date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlook: Option<super::timing::LeadOutlook>,
 }
 
 impl Explanation {
@@ -87,15 +92,16 @@ impl Model {
     /// column, ordered with the `top` strongest reasons for and against first
     /// (none is dropped, so they always add up to the points). For a model
     /// with a time to close the points are those of the chance of closing
-    /// won per period and the probability is the chance of ever winning, as
-    /// of now (each lead's created date needed).
+    /// won per period, the probability is the chance of ever winning, and
+    /// the outlook gives the chances within the horizons, as of the scoring
+    /// date (now, or [`Model::as_of`]; each lead's created date needed).
     pub fn explain(&self, leads: &Table, top: usize) -> Result<Vec<Explanation>> {
         // The leads are decoded once, for the scores and the reasons.
         let (slots, unseen) = self.slots(leads)?;
         let activity = self.activity(leads)?;
         let mut scores = self.scores_of(leads, &slots, &activity, unseen);
         if self.timing().is_some() {
-            let at = super::timing::score::scoring_date(None)?;
+            let at = self.scoring_time(None)?;
             let logits = self.logits(&slots, &activity, leads.n_rows());
             let (t, errors) = self.outlooks_checked(leads, &slots, &logits, at)?;
             crate::error::fail_on_rows(errors)?;
@@ -110,7 +116,7 @@ impl Model {
             });
         let out = (0..leads.n_rows())
             .map(|r| {
-                self.explanation(
+                let mut e = self.explanation(
                     |j| slots[j][r],
                     |t| {
                         let detail = recent[t].and_then(|v| v.text(r)).map(|s| s.into_owned());
@@ -120,7 +126,9 @@ impl Model {
                     scores.points[r],
                     scores.probability[r],
                     top,
-                )
+                );
+                e.outlook = scores.timing.as_ref().map(|t| t.lead(r));
+                e
             })
             .collect();
         Ok(out)
@@ -183,6 +191,7 @@ impl Model {
             base_points: self.cache.base_points,
             contributions,
             unseen,
+            outlook: None,
         }
     }
 }

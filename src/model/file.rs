@@ -88,6 +88,7 @@ impl TryFrom<ModelDocument> for Model {
             features: d.features,
             events: d.events,
             timing: d.timing,
+            scoring_at: None,
             summary: d.summary,
             cache: Cache::default(),
         };
@@ -205,6 +206,7 @@ impl Model {
             features,
             events,
             timing: None,
+            scoring_at: None,
             summary,
             cache: Cache::default(),
         };

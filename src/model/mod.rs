@@ -186,6 +186,9 @@ pub struct Model {
     events: Option<events::EventTerms>,
     /// When deals close, if the model learned it from won, lost and open deals.
     timing: Option<timing::Timing>,
+    /// When a model with a time to close scores (seconds since 1970; `None`:
+    /// now), see [`Model::as_of`]. Not part of the file or the fingerprint.
+    scoring_at: Option<i64>,
     summary: TrainingSummary,
     /// Built once when the model is made or read: lookups, labels, points.
     pub(crate) cache: Cache,
@@ -328,7 +331,7 @@ impl Model {
     /// A model with a time to close scores as of now ([`Model::score_as_of`]).
     pub fn score(&self, leads: &Table) -> Result<Scores> {
         if self.timing.is_some() {
-            return self.score_as_of(leads, &crate::util::time::now_rfc3339());
+            return self.score_at(leads, self.scoring_time(None)?);
         }
         let (slots, unseen) = self.slots(leads)?;
         let activity = self.activity(leads)?;
@@ -373,7 +376,7 @@ impl Model {
         errors.extend(bad);
         let mut scores = self.scores_of(leads, &slots, &activity, unseen);
         if self.timing.is_some() {
-            let at = timing::score::scoring_date(as_of)?;
+            let at = self.scoring_time(as_of)?;
             let logits = self.logits(&slots, &activity, leads.n_rows());
             let (t, bad) = self.outlooks_checked(leads, &slots, &logits, at)?;
             errors.extend(bad);

@@ -144,6 +144,14 @@ impl Policy {
     /// [`Policy::check_toml_str`]).
     pub fn model_problems(&self, model: &Model) -> Vec<PolicyProblem> {
         let mut out = Vec::new();
+        if let Some(reason) = self.rank_by.and_then(|c| super::rank_by_problem(c, model)) {
+            out.push(PolicyProblem {
+                severity: Severity::Error,
+                line: self.rank_by_line,
+                field: "rank_by".into(),
+                reason,
+            });
+        }
         let target = model.target().column.clone();
         let known = |c: &str| {
             model.feature_columns().contains(&c)

@@ -7,6 +7,7 @@ use super::document::{number, scalar, show, Problems, RawOp, RawPolicy, RawRule}
 use super::rules::{Condition, Missing, Rule, RuleKind, Scalar};
 use super::{Capacity, LeadColumns, Policy, Route, Sla, Tier, TierCondition};
 use crate::error::PolicyProblem;
+use crate::model::timing::Chance;
 
 fn convert_rule(raw: &Spanned<RawRule>, field: &str, kind: RuleKind, p: &mut Problems) -> Rule {
     let r = raw.get_ref();
@@ -190,6 +191,23 @@ pub(crate) fn convert(raw: RawPolicy, text: &str) -> (Policy, Vec<PolicyProblem>
             "the policy needs a version (e.g. \"1\" or \"2024-06\")",
         );
     }
+    let rank_by = match &raw.rank_by {
+        Some(r) if r.get_ref().trim() != "points" => {
+            let c = Chance::parse(r.get_ref());
+            if c.is_none() {
+                p.error(
+                    p.at(r),
+                    "rank_by",
+                    format!(
+                        "{:?} is not what leads can be ranked by: use \"points\", \"win_eventually\" or \"win_within_<H>d\" (a horizon the model was trained for, e.g. \"win_within_90d\")",
+                        r.get_ref()
+                    ),
+                );
+            }
+            c
+        }
+        _ => None,
+    };
     let mut leads = LeadColumns::default();
     if let Some(l) = &raw.leads {
         for (value, key, slot) in [
@@ -386,6 +404,8 @@ pub(crate) fn convert(raw: RawPolicy, text: &str) -> (Policy, Vec<PolicyProblem>
     let mut policy = Policy {
         name: raw.name,
         version,
+        rank_by,
+        rank_by_line: raw.rank_by.as_ref().and_then(|r| p.at(r)),
         leads,
         tiers,
         must_have,

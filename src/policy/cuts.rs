@@ -124,6 +124,9 @@ pub struct FrozenTier {
 pub enum Cut {
     /// A lead needs at least this many points.
     MinPoints(f64),
+    /// A lead needs at least this chance: the policy ranks by a chance of a
+    /// model with a time to close (see [`Policy::rank_by`]).
+    MinChance(f64),
     /// Every lead is in (a capacity larger than the eligible leads of the
     /// reference).
     Everyone,
@@ -132,9 +135,12 @@ pub enum Cut {
 }
 
 impl Cut {
-    fn of(threshold: f64) -> Cut {
+    /// The cut at `threshold`, in points or (`chance`) in a chance.
+    fn of(threshold: f64, chance: bool) -> Cut {
         if threshold == f64::NEG_INFINITY {
             Cut::Everyone
+        } else if threshold.is_finite() && chance {
+            Cut::MinChance(threshold)
         } else if threshold.is_finite() {
             Cut::MinPoints(threshold)
         } else {
@@ -142,10 +148,11 @@ impl Cut {
         }
     }
 
-    /// The points a lead needs (infinite for everyone or nobody).
+    /// The points (or chance) a lead needs (infinite for everyone or
+    /// nobody).
     pub fn threshold(&self) -> f64 {
         match self {
-            Cut::MinPoints(p) => *p,
+            Cut::MinPoints(p) | Cut::MinChance(p) => *p,
             Cut::Everyone => f64::NEG_INFINITY,
             Cut::Nobody => f64::INFINITY,
         }
@@ -198,13 +205,20 @@ impl FrozenCuts {
         )?;
         let cuts: FrozenCuts = serde_json::from_value(value).map_err(json_err)?;
         for t in &cuts.tiers {
-            if let Cut::MinPoints(p) = t.cut {
-                if !p.is_finite() {
+            match t.cut {
+                Cut::MinPoints(p) if !p.is_finite() => {
                     return Err(cuts_error(format!(
                         "tier {:?} has a cut of {p} points",
                         t.tier
                     )));
                 }
+                Cut::MinChance(p) if !(0.0..=1.0).contains(&p) => {
+                    return Err(cuts_error(format!(
+                        "tier {:?} has a cut at a chance of {p}, not between 0 and 1",
+                        t.tier
+                    )));
+                }
+                _ => {}
             }
         }
         Ok(cuts)
@@ -274,6 +288,18 @@ impl Policy {
                 "they cut tiers {frozen_tiers:?}, but the policy's share and capacity tiers are {cut_tiers:?}"
             )));
         }
+        let by = self.rank_by_name();
+        for t in &cuts.tiers {
+            let in_points = matches!(t.cut, Cut::MinPoints(_));
+            let in_chance = matches!(t.cut, Cut::MinChance(_));
+            if (in_points && self.rank_by.is_some()) || (in_chance && self.rank_by.is_none()) {
+                return Err(cuts_error(format!(
+                    "tier {:?} is cut in {}, but the policy ranks by {by}",
+                    t.tier,
+                    if in_points { "points" } else { "a chance" }
+                )));
+            }
+        }
         let mut frozen = cuts.tiers.iter();
         let thresholds = self
             .tiers
@@ -313,15 +339,16 @@ impl Policy {
     }
 
     /// Refuses a model other than the one the frozen cuts are in points of,
-    /// and a model of the time to close, which qualification does not rank
-    /// by its chances within a horizon yet.
+    /// and a model that does not give the chance the policy ranks by.
     pub(crate) fn check_model(&self, model: &Model) -> Result<()> {
-        if model.timing().is_some() {
-            return Err(Error::InvalidParameter {
-                name: "model".into(),
-                value: model.fingerprint(),
-                reason: "qualification does not take a model of the time to close yet: score its leads (score --as-of) and qualify with a model of closed deals".into(),
-            });
+        if let Some(c) = self.rank_by {
+            if let Some(reason) = super::rank_by_problem(c, model) {
+                return Err(Error::InvalidParameter {
+                    name: "rank_by".into(),
+                    value: c.name(),
+                    reason,
+                });
+            }
         }
         match &self.cuts {
             Some(c) if c.cuts.model_fingerprint != model.fingerprint() => Err(cuts_error(format!(
@@ -391,7 +418,7 @@ impl Plan {
             .map(|(t, threshold)| FrozenTier {
                 tier: t.name.clone(),
                 condition: t.condition.to_string(),
-                cut: Cut::of(threshold.unwrap_or(f64::INFINITY)),
+                cut: Cut::of(threshold.unwrap_or(f64::INFINITY), policy.rank_by.is_some()),
             })
             .collect();
         Ok(FrozenCuts {

@@ -15,6 +15,7 @@ use crate::data::columns::{Columns, OutValues};
 use crate::data::Table;
 use crate::error::{fail_on_rows, Error, Result};
 use crate::model::explain::{reasons_line, top_of};
+use crate::model::timing::Chance;
 use crate::model::{Contribution, Explanation, Model};
 use crate::util::time::format_timestamp;
 
@@ -25,6 +26,11 @@ pub struct Gap {
     pub tier: String,
     /// Points it is short of that tier's threshold, when it is short.
     pub points_short: Option<f64>,
+    /// How far its chance is short of that tier's cut, when the tier cuts
+    /// by a chance (see [`Policy::rank_by`]) and it is short: the chance's
+    /// name and the shortfall.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chance_short: Option<(String, f64)>,
     /// Must-haves that keep it out of that tier (a sales tier).
     pub failed_rules: Vec<String>,
 }
@@ -37,6 +43,13 @@ impl fmt::Display for Gap {
             .map(|r| format!("{r:?}"))
             .collect::<Vec<_>>()
             .join(", ");
+        if let Some((chance, short)) = &self.chance_short {
+            write!(f, "{chance} {short:.3} short of tier {}", self.tier)?;
+            if !rules.is_empty() {
+                write!(f, " and held out of it by must-have {rules}")?;
+            }
+            return Ok(());
+        }
         match (self.points_short, rules.is_empty()) {
             (Some(p), true) => write!(f, "{} points short of tier {}", round_up(p), self.tier),
             (Some(p), false) => write!(
@@ -73,13 +86,19 @@ pub struct Decision {
     /// When first contact is due (RFC 3339 UTC): created-at + SLA, when the
     /// policy names a created-at column and the lead has a value.
     pub sla_due: Option<String>,
-    /// 1-based rank inside its tier: by P(win) × deal value when the policy
-    /// names a deal-value column, else by P(win); ties keep input order.
+    /// 1-based rank inside its tier: by P(win) (or the chance the policy
+    /// ranks by) × deal value when the policy names a deal-value column,
+    /// else by P(win) (or that chance); ties keep input order.
     pub rank: usize,
     /// Points.
     pub points: f64,
-    /// Probability of a win.
+    /// Probability of a win (for a model with a time to close: of ever
+    /// winning).
     pub probability: f64,
+    /// For a model with a time to close: the chances within its horizons
+    /// and the median close date, at the scoring date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outlook: Option<crate::model::timing::LeadOutlook>,
     /// The deal value used, when the policy names a deal-value column.
     pub deal_value: Option<f64>,
     /// P(win) × deal value, when the policy names a deal-value column.
@@ -130,8 +149,12 @@ pub struct TierCount {
     /// Its route.
     pub route: Route,
     /// The points a lead needed for its condition in this batch (`None` for
-    /// a catch-all, or a cut no lead could reach).
+    /// a catch-all, a cut no lead could reach, or a cut by a chance).
     pub threshold: Option<f64>,
+    /// The chance a lead needed, for a share or capacity tier of a policy
+    /// that ranks by a chance ([`Policy::rank_by`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chance_threshold: Option<f64>,
     /// Leads it took.
     pub leads: usize,
 }
@@ -143,9 +166,14 @@ pub struct CapacityReport {
     pub capacity: usize,
     /// Leads that may reach sales (no must-have failed, not disqualified).
     pub eligible: usize,
-    /// Points of the capacity cut (`None` when capacity is 0; the lowest
-    /// eligible points when fewer leads are eligible than the capacity).
+    /// Points of the capacity cut (`None` when capacity is 0 or the policy
+    /// ranks by a chance; the lowest eligible points when fewer leads are
+    /// eligible than the capacity).
     pub cut_points: Option<f64>,
+    /// The chance at the capacity cut, when the policy ranks by a chance
+    /// ([`Policy::rank_by`]; as `cut_points` otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_chance: Option<f64>,
     /// Leads routed to sales.
     pub sales_leads: usize,
     /// Expected wins among them: the sum of their P(win).
@@ -153,6 +181,15 @@ pub struct CapacityReport {
     /// Expected pipeline among them: the sum of P(win) × deal value, when
     /// the policy names a deal-value column.
     pub expected_pipeline: Option<f64>,
+    /// For a model with a time to close: the horizon of
+    /// `expected_wins_within`, in days (the one the policy ranks by, else
+    /// the model's first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within_days: Option<u32>,
+    /// Expected wins among the sales leads within that horizon: the sum of
+    /// their chances of winning within it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_wins_within: Option<f64>,
 }
 
 /// Decisions for a batch of leads, with tier counts and the capacity report.
@@ -287,6 +324,7 @@ impl Policy {
                 disqualified: inputs.disqualified[r],
                 deal_value: inputs.deal_values.as_ref().map(|v| v[r]),
                 created: inputs.created[r],
+                cut: self.cut_of(&e),
             };
             decisions.push(self.decision(
                 lead,
@@ -316,9 +354,15 @@ impl Policy {
         let gap = match tier_index {
             Some(t) if t > 0 && !lead.disqualified => {
                 let up = &self.tiers[t - 1];
+                let by_chance = self.cuts_by_chance(up.condition);
+                let value = if by_chance { lead.cut } else { e.points };
                 let short = thresholds[t - 1]
-                    .filter(|c| c.is_finite() && *c > e.points)
-                    .map(|c| c - e.points);
+                    .filter(|c| c.is_finite() && *c > value)
+                    .map(|c| c - value);
+                let (short, chance_short) = match (by_chance, short) {
+                    (true, Some(x)) => (None, Some((self.rank_by_name(), x))),
+                    (_, x) => (x, None),
+                };
                 let rules: Vec<String> = if up.route == Route::Sales {
                     failed
                         .iter()
@@ -328,12 +372,13 @@ impl Policy {
                 } else {
                     Vec::new()
                 };
-                if short.is_none() && rules.is_empty() {
+                if short.is_none() && chance_short.is_none() && rules.is_empty() {
                     None
                 } else {
                     Some(Gap {
                         tier: up.name.clone(),
                         points_short: short,
+                        chance_short,
                         failed_rules: rules,
                     })
                 }
@@ -357,6 +402,7 @@ impl Policy {
             rank: lead.rank,
             points: e.points,
             probability: e.probability,
+            outlook: e.outlook,
             deal_value: lead.deal_value,
             expected_value: lead.deal_value.map(|v| v * e.probability),
             policy_version: self.version.clone(),
@@ -389,12 +435,29 @@ pub(crate) struct DecidedLead {
     pub(crate) deal_value: Option<f64>,
     /// Its created-at time (seconds since 1970).
     pub(crate) created: Option<i64>,
+    /// What share and capacity tiers cut it by: its points, or the chance
+    /// the policy ranks by.
+    pub(crate) cut: f64,
+}
+
+impl Policy {
+    /// What share and capacity tiers cut a lead by, from its explanation:
+    /// its points, or the chance the policy ranks by.
+    pub(crate) fn cut_of(&self, e: &Explanation) -> f64 {
+        match (self.rank_by, &e.outlook) {
+            (Some(c), Some(o)) => o.chance(c).unwrap_or(f64::NAN),
+            _ => e.points,
+        }
+    }
 }
 
 /// The decision schema, one column per field, shared by decision files
 /// (CSV, Parquet), frames and Spark: the model's id column (when it has
 /// one), `tier`, `route`, `owner`, `sla`, `sla_due`, `rank`, `points`,
-/// `probability`, with a deal-value column also `deal_value` and
+/// `probability`, with a model of the time to close (`horizons`, its
+/// [`Timing::horizons_days`](crate::model::timing::Timing::horizons_days))
+/// `win_within_<H>d` per horizon, `win_eventually` and `expected_close`,
+/// with a deal-value column also `deal_value` and
 /// `expected_value`, then `reasons` (the `top` attributes for and against),
 /// `failed_rules`, `policy_version` and `model_fingerprint`; with frozen
 /// cuts (`cuts`) also `cuts_leads`, `cuts_frozen_at` and `cuts_fingerprint`,
@@ -404,6 +467,7 @@ pub fn decision_columns(
     id: Option<&str>,
     deal_values: bool,
     cuts: bool,
+    horizons: Option<&[u32]>,
     top: usize,
 ) -> Columns {
     let d = decisions;
@@ -429,6 +493,29 @@ pub fn decision_columns(
         "probability".into(),
         OutValues::Float(d.iter().map(|x| x.probability).collect()),
     ));
+    if let Some(horizons) = horizons {
+        let chance = |c: Chance| {
+            OutValues::Float(
+                d.iter()
+                    .map(|x| {
+                        x.outlook
+                            .as_ref()
+                            .and_then(|o| o.chance(c))
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect(),
+            )
+        };
+        for &h in horizons {
+            let c = Chance::WinWithin(h);
+            cols.push((c.name(), chance(c)));
+        }
+        cols.push(("win_eventually".into(), chance(Chance::WinEventually)));
+        cols.push((
+            "expected_close".into(),
+            text(&|x| x.outlook.as_ref().and_then(|o| o.expected_close.clone())),
+        ));
+    }
     if deal_values {
         cols.push((
             "deal_value".into(),
@@ -490,12 +577,14 @@ mod tests {
         let g = Gap {
             tier: "A".into(),
             points_short: Some(13.96),
+            chance_short: None,
             failed_rules: vec![],
         };
         assert_eq!(g.to_string(), "14.0 points short of tier A");
         let g = Gap {
             tier: "A".into(),
             points_short: None,
+            chance_short: None,
             failed_rules: vec!["Target market".into()],
         };
         assert_eq!(

@@ -28,6 +28,7 @@ pub(crate) struct RawPolicy {
     pub(crate) name: Option<String>,
     pub(crate) description: Option<String>,
     pub(crate) version: Spanned<String>,
+    pub(crate) rank_by: Option<Spanned<String>>,
     pub(crate) leads: Option<RawLeads>,
     #[serde(default, rename = "tier")]
     pub(crate) tiers: Vec<Spanned<RawTier>>,

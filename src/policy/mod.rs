@@ -1,7 +1,8 @@
 //! The policy layer: the agreed definition of a qualified lead as a versioned
 //! [`Policy`] document, and a [`Decision`] with its reasons for every lead.
 //!
-//! A policy is a TOML document (format `leadscore.policy`, version `1.0`):
+//! A policy is a TOML document (format `leadscore.policy`, version `1.1`;
+//! `1.1` added `rank_by`, and `1.0` documents read unchanged):
 //!
 //! - **tiers**, evaluated top to bottom: the first tier whose condition holds
 //!   takes the lead. A tier's condition is one of `min_points` (the lead has
@@ -22,6 +23,14 @@
 //!   `15m`, `4h`, `2d`, `1w`, in calendar time).
 //! - **capacity**: `reps` × `leads_per_rep` leads per period. The leads
 //!   qualified together are taken as one period's leads.
+//!
+//! - **rank by** (`rank_by`, optional): what `top_share` and `capacity`
+//!   tiers cut by and leads rank by inside a tier. `points` by default; with
+//!   a model of the time to close (see [`crate::model::timing`]) a chance it
+//!   gives as of the scoring date: `win_within_<H>d` for a horizon it was
+//!   trained for (`win_within_90d`: "what closes this quarter") or
+//!   `win_eventually`. `min_points` tiers still compare points. The capacity
+//!   report then also gives the expected wins within the horizon.
 //!
 //! Rules compare one lead column with `in`, `not_in`, `==`, `!=`, `>=`, `>`,
 //! `<=` or `<`. Each rule states what a missing value does: `missing =
@@ -84,6 +93,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, PolicyProblem, Result, Severity};
+use crate::model::timing::Chance;
 use crate::model::Model;
 
 mod check;
@@ -108,7 +118,7 @@ pub use rules::{Condition, FailedRule, Missing, Rule, RuleKind, Scalar};
 pub const POLICY_FORMAT: &str = "leadscore.policy";
 /// The version of the policy file this crate reads: (major, minor). It reads
 /// files of the same major and an equal or older minor.
-pub const POLICY_FORMAT_VERSION: (u32, u32) = (1, 0);
+pub const POLICY_FORMAT_VERSION: (u32, u32) = (1, 1);
 /// Name of the built-in tier of disqualified leads, used when no tier of
 /// the policy routes to `disqualified`.
 pub const DISQUALIFIED_TIER: &str = "disqualified";
@@ -307,6 +317,14 @@ pub struct LeadColumns {
 pub struct Policy {
     pub(crate) name: Option<String>,
     pub(crate) version: String,
+    /// What share and capacity tiers cut by and leads rank by, when not
+    /// points (left out of the fingerprint's input then, so a policy
+    /// without it keeps its fingerprint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) rank_by: Option<Chance>,
+    /// Line of `rank_by` in the policy file, when read from one.
+    #[serde(skip)]
+    pub(crate) rank_by_line: Option<usize>,
     pub(crate) leads: LeadColumns,
     pub(crate) tiers: Vec<Tier>,
     pub(crate) must_have: Vec<Rule>,
@@ -401,6 +419,19 @@ impl Policy {
         &self.version
     }
 
+    /// What `top_share` and `capacity` tiers cut by and leads rank by
+    /// inside a tier: `None` for points, else a chance of a model with a
+    /// time to close (`rank_by = "win_within_90d"`).
+    pub fn rank_by(&self) -> Option<Chance> {
+        self.rank_by
+    }
+
+    /// The name of what the policy ranks by: `points` or the chance's
+    /// column name.
+    pub fn rank_by_name(&self) -> String {
+        self.rank_by.map_or_else(|| "points".into(), |c| c.name())
+    }
+
     /// Lead columns the policy reads besides the model's.
     pub fn leads(&self) -> &LeadColumns {
         &self.leads
@@ -444,6 +475,29 @@ impl Policy {
         }
         out
     }
+}
+
+/// Why `model` cannot rank leads by chance `c`, if it cannot.
+pub(crate) fn rank_by_problem(c: Chance, model: &Model) -> Option<String> {
+    let t = match model.timing() {
+        None => return Some(format!(
+            "the model learned from closed deals only and gives no {c}: train it with the deals' created and closed dates (and the open ones) to rank by a chance, or rank by points"
+        )),
+        Some(t) => t,
+    };
+    if c.given_by(t) {
+        return None;
+    }
+    let names: Vec<String> = t
+        .horizons_days
+        .iter()
+        .map(|&h| Chance::WinWithin(h).name())
+        .chain(["win_eventually".to_string()])
+        .collect();
+    Some(format!(
+        "the model gives no {c}: rank by one of {} (or train it for this horizon)",
+        names.join(", ")
+    ))
 }
 
 fn errors_only(problems: &[PolicyProblem]) -> bool {

@@ -76,6 +76,7 @@ impl Qualifier {
     pub fn new(model: impl Into<Arc<Model>>, policy: impl Into<Arc<Policy>>) -> Result<Qualifier> {
         let model = model.into();
         let policy = policy.into();
+        model.refuse_timing_one()?;
         policy.check_model(&model)?;
         let Some(thresholds) = policy.fixed_thresholds() else {
             let (tier, needed) = policy
@@ -168,6 +169,7 @@ impl Qualifier {
                 disqualified: false,
                 deal_value: None,
                 created: None,
+                cut: e.points,
             };
             (lead, false)
         } else {
@@ -183,12 +185,14 @@ impl Qualifier {
                 disqualified: inputs.disqualified.first().copied().unwrap_or(false),
                 deal_value: inputs.deal_values.as_ref().and_then(|v| v.first().copied()),
                 created: inputs.created.first().copied().flatten(),
+                cut: e.points,
             };
             (lead, inputs.must_failed.first().copied().unwrap_or(false))
         };
         let tier = policy.tier_of(
             &self.thresholds,
             e.points,
+            decided.cut,
             decided.disqualified,
             must_failed,
         );

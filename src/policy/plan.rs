@@ -6,6 +6,7 @@ use super::decide::{CapacityReport, TierCount};
 use super::{Policy, Route, TierCondition, DISQUALIFIED_TIER};
 use crate::data::Table;
 use crate::error::{Result, RowError};
+use crate::model::timing::Chance;
 use crate::model::Model;
 use crate::util::fingerprint::Fnv;
 
@@ -40,17 +41,35 @@ impl Policy {
                 *b = true;
             }
         }
+        let timing = scores.timing.as_ref();
+        let chance = match (self.rank_by, timing) {
+            (Some(c), Some(t)) => t.chance(c),
+            _ => None,
+        };
+        // The horizon of the capacity report's expected wins: the one ranked
+        // by, else the model's first.
+        let within_days = match self.rank_by {
+            Some(Chance::WinWithin(h)) => Some(h),
+            _ => timing.and_then(|t| t.horizons_days.first().copied()),
+        };
+        let within = within_days.and_then(|h| Some((h, timing?.chance(Chance::WinWithin(h))?)));
         let facts = (0..n)
             .filter(|&r| !bad[r])
             .map(|r| {
-                let probability = scores.probability[r];
+                let (cut, rank) = match chance {
+                    Some(c) => (c[r], c[r]),
+                    None => (scores.points[r], scores.probability[r]),
+                };
                 LeadFacts {
                     row: first + r,
                     points: scores.points[r],
-                    probability,
+                    probability: scores.probability[r],
+                    cut,
+                    within: within.map(|(h, w)| (h, w[r])),
+                    deal_value: inputs.deal_values.as_ref().map(|v| v[r]),
                     key: match &inputs.deal_values {
-                        Some(v) => probability * v[r],
-                        None => probability,
+                        Some(v) => rank * v[r],
+                        None => rank,
                     },
                     disqualified: inputs.disqualified[r],
                     must_failed: inputs.must_failed[r],
@@ -153,7 +172,7 @@ impl Policy {
             let xs: Vec<f64> = facts
                 .iter()
                 .filter(|f| eligible(f))
-                .map(|f| f.points)
+                .map(|f| f.cut)
                 .collect();
             if xs.is_empty() {
                 f64::INFINITY
@@ -175,7 +194,7 @@ impl Policy {
                         Some(if n == 0 {
                             f64::INFINITY
                         } else {
-                            kth_highest(facts.iter().map(|f| f.points).collect(), k)
+                            kth_highest(facts.iter().map(|f| f.cut).collect(), k)
                         })
                     }
                     TierCondition::Capacity => Some(capacity_cut.unwrap_or(f64::INFINITY)),
@@ -188,7 +207,7 @@ impl Policy {
         let builtin = self.tiers.len();
         let tier_of: Vec<usize> = facts
             .iter()
-            .map(|f| self.tier_of(&thresholds, f.points, f.disqualified, f.must_failed))
+            .map(|f| self.tier_of(&thresholds, f.points, f.cut, f.disqualified, f.must_failed))
             .collect();
         // Ranks inside tiers: by key, ties in row order.
         let mut order: Vec<usize> = (0..n).collect();
@@ -204,11 +223,16 @@ impl Policy {
             .tiers
             .iter()
             .enumerate()
-            .map(|(i, t)| TierCount {
-                tier: t.name.clone(),
-                route: t.route,
-                threshold: thresholds[i].filter(|c| c.is_finite()),
-                leads: counts[i],
+            .map(|(i, t)| {
+                let threshold = thresholds[i].filter(|c| c.is_finite());
+                let in_chance = self.cuts_by_chance(t.condition);
+                TierCount {
+                    tier: t.name.clone(),
+                    route: t.route,
+                    threshold: threshold.filter(|_| !in_chance),
+                    chance_threshold: threshold.filter(|_| in_chance),
+                    leads: counts[i],
+                }
             })
             .collect();
         if counts[builtin] > 0 {
@@ -216,6 +240,7 @@ impl Policy {
                 tier: DISQUALIFIED_TIER.to_string(),
                 route: Route::Disqualified,
                 threshold: None,
+                chance_threshold: None,
                 leads: counts[builtin],
             });
         }
@@ -227,32 +252,42 @@ impl Policy {
         let capacity = self.capacity.map(|c| {
             let (mut eligible_leads, mut lowest) = (0usize, f64::INFINITY);
             let (mut sales_leads, mut expected_wins, mut pipeline) = (0usize, 0.0, 0.0);
+            let mut within: Option<(u32, f64)> = None;
             for (i, f) in facts.iter().enumerate() {
                 if eligible(f) {
                     eligible_leads += 1;
-                    lowest = lowest.min(f.points);
+                    lowest = lowest.min(f.cut);
                 }
                 if to_sales(i) {
                     sales_leads += 1;
                     expected_wins += f.probability;
-                    pipeline += f.key;
+                    pipeline += f.probability * f.deal_value.unwrap_or(0.0);
+                    if let Some((h, w)) = f.within {
+                        within = Some((h, within.map_or(0.0, |x| x.1) + w));
+                    }
                 }
             }
+            let cut = capacity_cut.and_then(|cut| {
+                if cut.is_finite() {
+                    Some(cut)
+                } else if cut == f64::NEG_INFINITY && eligible_leads > 0 {
+                    Some(lowest)
+                } else {
+                    None
+                }
+            });
+            let in_chance = self.rank_by.is_some();
+            let within_days = facts.first().and_then(|f| f.within).map(|(h, _)| h);
             CapacityReport {
                 capacity: c.leads(),
                 eligible: eligible_leads,
-                cut_points: capacity_cut.and_then(|cut| {
-                    if cut.is_finite() {
-                        Some(cut)
-                    } else if cut == f64::NEG_INFINITY && eligible_leads > 0 {
-                        Some(lowest)
-                    } else {
-                        None
-                    }
-                }),
+                cut_points: cut.filter(|_| !in_chance),
+                cut_chance: cut.filter(|_| in_chance),
                 sales_leads,
                 expected_wins,
                 expected_pipeline: self.leads.deal_value.as_ref().map(|_| pipeline),
+                within_days,
+                expected_wins_within: within_days.map(|_| within.map_or(0.0, |x| x.1)),
             }
         });
         let placed = facts
@@ -306,13 +341,22 @@ impl Policy {
         )
     }
 
-    /// The tier of one lead, given each tier's threshold (see
-    /// [`Plan::thresholds`]): an index into the policy's tiers, or
-    /// `self.tiers.len()` for the built-in disqualified tier.
+    /// Whether a tier of this condition cuts by the policy's chance (a
+    /// share or capacity tier of a policy ranking by a chance) rather than
+    /// by points.
+    pub(crate) fn cuts_by_chance(&self, c: TierCondition) -> bool {
+        self.rank_by.is_some() && super::cuts::needs_cut(c)
+    }
+
+    /// The tier of one lead, given each tier's threshold (in points for
+    /// `min_points` tiers, else in what the policy ranks by, `cut`): an
+    /// index into the policy's tiers, or `self.tiers.len()` for the
+    /// built-in disqualified tier.
     pub(crate) fn tier_of(
         &self,
         thresholds: &[Option<f64>],
         points: f64,
+        cut: f64,
         disqualified: bool,
         must_failed: bool,
     ) -> usize {
@@ -326,8 +370,12 @@ impl Policy {
         } else {
             (0..self.tiers.len())
                 .find(|&t| {
+                    let value = match self.tiers[t].condition {
+                        TierCondition::MinPoints(_) => points,
+                        _ => cut,
+                    };
                     !(must_failed && self.tiers[t].route == Route::Sales)
-                        && thresholds[t].is_none_or(|c| points >= c)
+                        && thresholds[t].is_none_or(|c| value >= c)
                 })
                 .or_else(first_disqualified)
         };
@@ -346,8 +394,18 @@ pub struct LeadFacts {
     /// Probability of a win (the capacity report adds it up into the
     /// expected wins).
     pub probability: f64,
-    /// What leads are ranked by inside a tier: P(win) × deal value when the
-    /// policy names a deal-value column, else P(win).
+    /// What `top_share` and `capacity` tiers cut by: the points, or the
+    /// chance the policy ranks by ([`Policy::rank_by`]).
+    pub cut: f64,
+    /// For a model with a time to close: a horizon in days (the one the
+    /// policy ranks by, else the model's first) and the chance of winning
+    /// within it (the capacity report adds them up).
+    pub within: Option<(u32, f64)>,
+    /// The deal value, when the policy names a deal-value column.
+    pub deal_value: Option<f64>,
+    /// What leads are ranked by inside a tier: P(win), or the chance the
+    /// policy ranks by, times the deal value when the policy names a
+    /// deal-value column.
     pub key: f64,
     /// The lead matches a disqualify rule.
     pub disqualified: bool,
@@ -454,6 +512,7 @@ impl Plan {
     }
 }
 
+/// The `k`-th highest of `xs` (its lowest when it holds `k` or fewer;
 /// infinite for `k = 0`).
 fn kth_highest(mut xs: Vec<f64>, k: usize) -> f64 {
     if k == 0 {

@@ -3,6 +3,7 @@
 
 use super::Policy;
 use crate::model::encoding::Encoding;
+use crate::model::timing::Chance;
 use crate::model::{Model, ScorecardRow};
 
 /// The lowest and highest points the model can give a lead.
@@ -149,16 +150,36 @@ fn header(model: &Model, lo: f64, hi: f64) -> String {
 
 # Document type and version: leave as is.
 format = \"leadscore.policy\"
-format_version = \"1.0\"
+format_version = \"1.1\"
 # Your name and version for this policy; every decision records the version.
 name = \"Starter qualification policy\"
 version = \"1\"
-
+{}
 ",
         model.fingerprint(),
         s.rows,
         s.won,
-        s.lost
+        s.lost,
+        rank_by_line(model),
+    )
+}
+
+/// For a model of the time to close: `rank_by` its first horizon, with what
+/// it does.
+fn rank_by_line(model: &Model) -> String {
+    let Some(t) = model.timing() else {
+        return String::new();
+    };
+    let h = t.horizons_days.first().copied().unwrap_or(90);
+    format!(
+        "\
+# The model learned when deals close: leads are ranked inside a tier, and
+# top_share and capacity tiers cut, by the chance of winning within {h} days
+# as of the scoring date (qualify --as-of). min_points tiers compare points.
+# Also possible: \"points\", \"win_eventually\", or another trained horizon.
+rank_by = \"{}\"
+",
+        Chance::WinWithin(h).name()
     )
 }
 

@@ -41,6 +41,7 @@ impl PyPolicy {
         let available = crate::frame::columns_except(leads, &[])?;
         let mut needed: Vec<String> = m.id_column().map(String::from).into_iter().collect();
         needed.extend(m.feature_columns().into_iter().map(String::from));
+        needed.extend(m.timing().map(|t| t.created.clone()));
         for c in self.inner.columns() {
             let optional = self.inner.leads().created_at.as_deref() == Some(c.as_str());
             if !needed.contains(&c) && (!optional || available.contains(&c)) {
@@ -114,20 +115,24 @@ impl PyPolicy {
     /// A decision for every lead, in input order, as a frame of the same
     /// kind, in the one decision schema of files and frames: the id column
     /// (when the model has one), `tier`, `route`, `owner`, `sla`, `sla_due`,
-    /// `rank`, `points`, `probability`, with a deal-value column also
+    /// `rank`, `points`, `probability`, with a model of the time to close
+    /// `win_within_<H>d` per horizon, `win_eventually` and `expected_close`
+    /// (as of `as_of`, default now), with a deal-value column also
     /// `deal_value` and `expected_value`, then `reasons`, `failed_rules`,
     /// `policy_version`, `model_fingerprint`, and with frozen cuts
     /// `cuts_leads`, `cuts_frozen_at`, `cuts_fingerprint`.
-    #[pyo3(signature = (leads, *, model, top=3))]
+    #[pyo3(signature = (leads, *, model, top=3, as_of=None))]
     fn qualify<'py>(
         &self,
         py: Python<'py>,
         leads: &Bound<'py, PyAny>,
         model: PyRef<'py, PyModel>,
         top: usize,
+        as_of: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let m = model.model();
+        let m = dated(py, model.model(), as_of)?;
         let table = self.read_leads(leads, &m)?;
+        let horizons = m.timing().map(|t| t.horizons_days.clone());
         let policy = self.inner.clone();
         let id = m.id_column().map(String::from);
         let values = policy.leads().deal_value.is_some();
@@ -139,6 +144,7 @@ impl PyPolicy {
                 id.as_deref(),
                 values,
                 cuts,
+                horizons.as_deref(),
                 top,
             ))
         })?;
@@ -151,14 +157,15 @@ impl PyPolicy {
     /// at a time (`decide_one`) or a small batch with. Every decision then
     /// records the reference (`cuts_leads`, `cuts_frozen_at`,
     /// `cuts_fingerprint`); `cuts` gives the frozen cuts as a dict.
-    #[pyo3(signature = (leads, *, model))]
+    #[pyo3(signature = (leads, *, model, as_of=None))]
     fn freeze(
         &self,
         py: Python<'_>,
         leads: &Bound<'_, PyAny>,
         model: PyRef<'_, PyModel>,
+        as_of: Option<&str>,
     ) -> PyResult<PyPolicy> {
-        let m = model.model();
+        let m = dated(py, model.model(), as_of)?;
         let table = self.read_leads(leads, &m)?;
         let policy = self.inner.clone();
         let frozen = detached(py, move || {
@@ -266,5 +273,14 @@ impl PyPolicy {
             ),
             None => format!("Policy(fingerprint={})", self.inner.fingerprint()),
         }
+    }
+}
+
+/// The model scoring as of `as_of` (a model with a time to close; see
+/// `Model.score`), or the model itself.
+fn dated(py: Python<'_>, m: Arc<Model>, as_of: Option<&str>) -> PyResult<Arc<Model>> {
+    match (m.timing(), as_of) {
+        (Some(_), Some(d)) => Ok(Arc::new(m.as_of(d).py(py)?)),
+        _ => Ok(m),
     }
 }

@@ -155,6 +155,7 @@ fn print_cuts(cuts: &FrozenCuts, reference: &Path) {
     for t in &cuts.tiers {
         let cut = match t.cut {
             Cut::MinPoints(x) => format!("points >= {x:.2}"),
+            Cut::MinChance(x) => format!("chance >= {x:.4}"),
             Cut::Everyone => "every eligible lead".to_string(),
             Cut::Nobody => "no lead".to_string(),
         };
@@ -310,9 +311,10 @@ pub fn qualify(a: QualifyArgs) -> Result<()> {
 
 fn print_summary(tiers: &[TierCount], capacity: Option<&CapacityReport>, policy: &Policy) {
     for t in tiers {
-        let threshold = match t.threshold {
-            Some(x) => format!(" (points >= {x:.1})"),
-            None => String::new(),
+        let threshold = match (t.threshold, t.chance_threshold) {
+            (Some(x), _) => format!(" (points >= {x:.1})"),
+            (None, Some(x)) => format!(" ({} >= {x:.4})", policy.rank_by_name()),
+            (None, None) => String::new(),
         };
         eprintln!(
             "tier {:<12} {:<12} {:>7} leads{threshold}",
@@ -322,16 +324,21 @@ fn print_summary(tiers: &[TierCount], capacity: Option<&CapacityReport>, policy:
         );
     }
     if let (Some(c), Some(cap)) = (capacity, policy.capacity()) {
-        let cut = match c.cut_points {
-            Some(x) => format!("{x:.1} points"),
-            None => "none".to_string(),
+        let cut = match (c.cut_points, c.cut_chance) {
+            (Some(x), _) => format!("{x:.1} points"),
+            (None, Some(x)) => format!("{} {x:.4}", policy.rank_by_name()),
+            (None, None) => "none".to_string(),
+        };
+        let within = match (c.within_days, c.expected_wins_within) {
+            (Some(d), Some(w)) => format!(", {w:.1} of them within {d} days"),
+            _ => String::new(),
         };
         let pipeline = match c.expected_pipeline {
             Some(v) => format!(", expected pipeline {v:.0}"),
             None => String::new(),
         };
         eprintln!(
-            "capacity {} ({} reps x {} leads{}): cut at {cut}; {} of {} eligible leads to sales, expected wins {:.1}{pipeline}",
+            "capacity {} ({} reps x {} leads{}): cut at {cut}; {} of {} eligible leads to sales, expected wins {:.1}{within}{pipeline}",
             c.capacity,
             cap.reps,
             cap.leads_per_rep,

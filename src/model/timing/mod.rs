@@ -34,7 +34,7 @@ pub mod fit;
 pub mod score;
 pub use at_risk::{MIN_DEALS_PER_STRETCH, MIN_QUIET_AT_RISK};
 pub use card::{ScorecardStretch, ScorecardTiming};
-pub use score::TimingScores;
+pub use score::{Chance, LeadOutlook, TimingScores};
 
 /// Default length of a period in days.
 pub const DEFAULT_PERIOD_DAYS: u32 = 7;

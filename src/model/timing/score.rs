@@ -52,6 +52,28 @@ impl TimingScores {
         }
     }
 
+    /// What the model says of the lead of index `r`.
+    pub fn lead(&self, r: usize) -> LeadOutlook {
+        LeadOutlook {
+            horizons_days: self.horizons_days.clone(),
+            win_within: self.win_within.iter().map(|v| v[r]).collect(),
+            win_eventually: self.win_eventually[r],
+            expected_close: self.expected_close[r].clone(),
+        }
+    }
+
+    /// Every lead's value of one chance, when the scores hold it.
+    pub fn chance(&self, c: Chance) -> Option<&[f64]> {
+        match c {
+            Chance::WinEventually => Some(&self.win_eventually),
+            Chance::WinWithin(h) => self
+                .horizons_days
+                .iter()
+                .position(|&x| x == h)
+                .map(|i| self.win_within[i].as_slice()),
+        }
+    }
+
     /// The output columns: `win_within_<H>d` for each horizon,
     /// `win_eventually` and `expected_close`.
     pub fn into_columns(self) -> Columns {
@@ -73,6 +95,89 @@ impl TimingScores {
     }
 }
 
+/// What a time model says of one lead at the scoring date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadOutlook {
+    /// The horizons, in days (as [`Timing::horizons_days`]).
+    pub horizons_days: Vec<u32>,
+    /// The chance of winning within each horizon.
+    pub win_within: Vec<f64>,
+    /// The chance of ever winning.
+    pub win_eventually: f64,
+    /// The median close date (`YYYY-MM-DD`), `None` when more than ten
+    /// years away.
+    pub expected_close: Option<String>,
+}
+
+impl LeadOutlook {
+    /// The lead's value of one chance, when the model has it.
+    pub fn chance(&self, c: Chance) -> Option<f64> {
+        match c {
+            Chance::WinEventually => Some(self.win_eventually),
+            Chance::WinWithin(h) => self
+                .horizons_days
+                .iter()
+                .position(|&x| x == h)
+                .map(|i| self.win_within[i]),
+        }
+    }
+}
+
+/// One of a time model's chances, by its output column's name:
+/// `win_within_<H>d` or `win_eventually`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Chance {
+    /// The chance of ever winning.
+    WinEventually,
+    /// The chance of winning within this many days.
+    WinWithin(u32),
+}
+
+impl Chance {
+    /// Reads `win_eventually` or `win_within_<H>d` (`H` a whole number of
+    /// days above 0); `None` for anything else.
+    pub fn parse(name: &str) -> Option<Chance> {
+        let name = name.trim();
+        if name == "win_eventually" {
+            return Some(Chance::WinEventually);
+        }
+        let days = name.strip_prefix("win_within_")?.strip_suffix('d')?;
+        if days.is_empty() || !days.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        days.parse().ok().filter(|&d| d > 0).map(Chance::WinWithin)
+    }
+
+    /// The output column's name.
+    pub fn name(&self) -> String {
+        match self {
+            Chance::WinEventually => "win_eventually".into(),
+            Chance::WinWithin(h) => Timing::horizon_column(*h),
+        }
+    }
+
+    /// Whether a time model gives this chance (a horizon it was trained
+    /// for, or the chance of ever winning).
+    pub fn given_by(&self, t: &Timing) -> bool {
+        match self {
+            Chance::WinEventually => true,
+            Chance::WinWithin(h) => t.horizons_days.contains(h),
+        }
+    }
+}
+
+impl std::fmt::Display for Chance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl Serialize for Chance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
 /// Seconds since 1970 of a scoring date in the one date grammar; `None`
 /// means now.
 pub(crate) fn scoring_date(as_of: Option<&str>) -> Result<i64> {
@@ -91,6 +196,42 @@ impl Model {
         self.timing.as_ref()
     }
 
+    /// This model, scoring as of `date` (the one date grammar) instead of
+    /// now: every score, explanation and qualification of a model with a
+    /// time to close then gives each lead's chances as of that date. A
+    /// model of closed deals alone scores the same whatever the date. The
+    /// date is not part of the model file or its fingerprint.
+    ///
+    /// ```
+    /// use leadscore::{synthetic, Model};
+    /// let deals = synthetic::pipeline(3_000, 5, "2025-06-30").unwrap().table;
+    /// let model = Model::params().target("stage").positive(["Won"]).negative(["Lost"])
+    ///     .open(["Open"]).created("created_at").closed("closed_at")
+    ///     .as_of_date("2025-06-30").id("deal_id").ignore(["deal_value"]).l2(3.0)
+    ///     .fit(&deals).unwrap();
+    /// let then = model.as_of("2025-06-30").unwrap();
+    /// let later = model.as_of("2025-09-30").unwrap();
+    /// let a = then.score(&deals).unwrap().probability[0];
+    /// assert_eq!(a, model.score_as_of(&deals, "2025-06-30").unwrap().probability[0]);
+    /// assert_ne!(a, later.score(&deals).unwrap().probability[0]);
+    /// assert_eq!(then.fingerprint(), model.fingerprint());
+    /// ```
+    pub fn as_of(&self, date: &str) -> Result<Model> {
+        let at = scoring_date(Some(date))?;
+        let mut m = self.clone();
+        m.scoring_at = Some(at);
+        Ok(m)
+    }
+
+    /// Seconds since 1970 of the scoring date: `as_of` when given, else
+    /// the date set by [`Model::as_of`], else now.
+    pub(crate) fn scoring_time(&self, as_of: Option<&str>) -> Result<i64> {
+        match (as_of, self.scoring_at) {
+            (None, Some(t)) => Ok(t),
+            (d, _) => scoring_date(d),
+        }
+    }
+
     /// Scores leads as of a scoring date (the one date grammar): as
     /// [`Model::score`], and for a model with a time to close each lead's
     /// chances within the horizons, of ever winning (also its
@@ -98,7 +239,11 @@ impl Model {
     /// since its created date. A lead without a created date, or created
     /// after the scoring date, is an error naming row, column and value.
     pub fn score_as_of(&self, leads: &Table, as_of: &str) -> Result<Scores> {
-        let at = scoring_date(Some(as_of))?;
+        self.score_at(leads, scoring_date(Some(as_of))?)
+    }
+
+    /// [`Model::score_as_of`] at `at` (seconds since 1970).
+    pub(crate) fn score_at(&self, leads: &Table, at: i64) -> Result<Scores> {
         let (slots, unseen) = self.slots(leads)?;
         let activity = self.activity(leads)?;
         let mut scores = self.scores_of(leads, &slots, &activity, unseen);
