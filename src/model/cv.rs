@@ -13,7 +13,7 @@ use super::design::{Counts, Design};
 use super::logistic::LogisticParams;
 use super::sigmoid;
 use super::split::stratified_folds;
-use super::CvPoint;
+use super::{CvPoint, L2Rule};
 use crate::error::{Error, Result};
 use crate::metrics::{weighted_auc, weighted_log_loss};
 
@@ -248,4 +248,28 @@ fn turned(points: &[CvPoint]) -> bool {
         points[n - 1].log_loss,
     );
     c > b && b > a && c > best.log_loss + best.standard_error
+}
+
+/// The candidate a rule picks from cross-validation results.
+pub(crate) fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
+    let best = grid
+        .iter()
+        .copied()
+        .fold(None::<CvPoint>, |best, p| match best {
+            Some(b) if b.log_loss <= p.log_loss => Some(b),
+            _ => Some(p),
+        })
+        .expect("grid is not empty");
+    match rule {
+        L2Rule::MinLogLoss => best,
+        L2Rule::OneStandardError => {
+            let limit = best.log_loss + best.standard_error;
+            // Simplest first: intercept-only, then the strongest penalty down.
+            let simplest_first = grid.iter().rev().take(1).chain(grid.iter());
+            simplest_first
+                .copied()
+                .find(|p| p.log_loss <= limit)
+                .unwrap_or(best)
+        }
+    }
 }

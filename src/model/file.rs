@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encoding::{Encoding, Lookup};
 use super::events::EventTerms;
+use super::prior::PriorReport;
 use super::timing::Timing;
 use super::{Cache, Feature, Model, Scale, TrainingSummary, MAX_ABS_WEIGHT};
 use crate::data::Target;
@@ -19,8 +20,9 @@ pub const MODEL_FORMAT: &str = "leadscore.model";
 /// The version of the model file this crate writes: (major, minor). It
 /// reads files of the same major and an equal or older minor. A model
 /// without events is written as 1.0 (what every 1.x reader takes); one that
-/// learned from an event log, as 1.1; one with a time to close, as 1.2.
-pub const MODEL_FORMAT_VERSION: (u32, u32) = (1, 2);
+/// learned from an event log, as 1.1; one with a time to close, as 1.2;
+/// one started from a points sheet (its report kept), as 1.3.
+pub const MODEL_FORMAT_VERSION: (u32, u32) = (1, 3);
 
 /// The model document as written: the envelope, then the model's fields.
 #[derive(Serialize)]
@@ -39,6 +41,8 @@ struct DocumentRef<'a> {
     events: &'a Option<EventTerms>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timing: &'a Option<Timing>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prior: &'a Option<PriorReport>,
     summary: &'a TrainingSummary,
 }
 
@@ -65,6 +69,8 @@ struct ModelDocument {
     events: Option<EventTerms>,
     #[serde(default)]
     timing: Option<Timing>,
+    #[serde(default)]
+    prior: Option<PriorReport>,
     summary: TrainingSummary,
 }
 
@@ -88,6 +94,7 @@ impl TryFrom<ModelDocument> for Model {
             features: d.features,
             events: d.events,
             timing: d.timing,
+            prior: d.prior,
             scoring_at: None,
             summary: d.summary,
             cache: Cache::default(),
@@ -206,12 +213,19 @@ impl Model {
             features,
             events,
             timing: None,
+            prior: None,
             scoring_at: None,
             summary,
             cache: Cache::default(),
         };
         model.validate()?;
         Ok(model)
+    }
+
+    /// The same model with the report of the points sheet it started from.
+    pub(crate) fn with_prior(mut self, prior: PriorReport) -> Model {
+        self.prior = Some(prior);
+        self
     }
 
     /// The same model with a time to close.
@@ -224,7 +238,9 @@ impl Model {
     fn document(&self) -> DocumentRef<'_> {
         DocumentRef {
             format: MODEL_FORMAT,
-            format_version: if self.timing.is_some() {
+            format_version: if self.prior.is_some() {
+                format!("{}.3", MODEL_FORMAT_VERSION.0)
+            } else if self.timing.is_some() {
                 format!("{}.2", MODEL_FORMAT_VERSION.0)
             } else if self.events.is_some() {
                 format!("{}.1", MODEL_FORMAT_VERSION.0)
@@ -241,6 +257,7 @@ impl Model {
             features: &self.features,
             events: &self.events,
             timing: &self.timing,
+            prior: &self.prior,
             summary: &self.summary,
         }
     }

@@ -6,25 +6,23 @@
 use linfa::dataset::DatasetBase;
 use linfa::prelude::*;
 
-use super::cv::{cross_validate, Folds, PathOptions};
+use super::cv::{choose, cross_validate, Folds, PathOptions};
 use super::design::Design;
 use super::encoding::Encoding;
 use super::events::fit::EventInput;
 use super::leakage::training_findings;
 use super::logistic::LogisticParams;
 use super::split::{date_columns, time_order};
-use super::{
-    CrossValidation, CvPoint, Feature, L2Choice, L2Rule, Model, ModelParams, TrainingSummary,
-};
+use super::{CrossValidation, CvPoint, Feature, L2Choice, Model, ModelParams, TrainingSummary};
 use crate::data::{ColumnKind, Schema, Table, Target};
 use crate::error::{display_value, Error, Result, RowErrors};
 use crate::metrics::weighted_auc;
 
 /// The date column of a time-ordered cross-validation.
 pub(crate) struct TimeColumn {
-    name: String,
+    pub(in crate::model) name: String,
     /// Found as the deals' one date column rather than named.
-    found: bool,
+    pub(in crate::model) found: bool,
 }
 
 impl ModelParams {
@@ -36,6 +34,17 @@ impl ModelParams {
     /// also learns when deals close, from won, lost and still-open deals
     /// ([`super::timing`]).
     pub fn fit(&self, deals: &Table) -> Result<Model> {
+        if self.is_timing() && self.prior_sheet.is_some() {
+            return Err(Error::InvalidParameter {
+                name: "prior_sheet".into(),
+                value: format!(
+                    "{} rules",
+                    self.prior_sheet.as_ref().map_or(0, |s| s.rules.len())
+                ),
+                reason: "a model of the time to close does not start from a points sheet yet"
+                    .into(),
+            });
+        }
         if self.is_timing() {
             return self.fit_timing(deals);
         }
@@ -101,12 +110,13 @@ impl ModelParams {
         warnings.extend(dates_warning);
         let won = y.iter().filter(|w| **w).count();
         let lost = y.len() - won;
-        if won < self.min_won.max(1) || lost < self.min_lost.max(1) {
+        let (min_won, min_lost) = self.required_outcomes();
+        if won < min_won.max(1) || lost < min_lost.max(1) {
             return Err(Error::NotEnoughOutcomes {
                 won,
                 lost,
-                required_won: self.min_won.max(1),
-                required_lost: self.min_lost.max(1),
+                required_won: min_won.max(1),
+                required_lost: min_lost.max(1),
             });
         }
         // Each fold must hold won and lost deals to be scored out of fold.
@@ -139,17 +149,60 @@ impl ModelParams {
             design = Design::from_columns(&slots, &attributes, &found.numeric, None)?;
             terms = Some(found);
         }
+        let prior = self.prior();
+        let sheet = match &prior {
+            Some(p) => Some(super::prior::sheet_points(
+                &p.sheet,
+                &features,
+                &slots,
+                deals,
+                &self.missing,
+            )?),
+            None => None,
+        };
         drop(slots);
-        let (l2, l2_choice, cross_validation) =
-            self.choose_l2(deals, &design, &y, time_column.as_ref(), &mut warnings)?;
+        warnings.extend(
+            sheet
+                .iter()
+                .flat_map(|(_, p)| p.iter().map(|x| x.to_string())),
+        );
+        let sheet_mean = sheet
+            .as_ref()
+            .map(|(points, _)| super::prior::log_odds(points, self.scale, design.n_attributes()));
+        let (l2, l2_choice, cross_validation, choice) = match (&prior, &sheet_mean) {
+            (Some(p), Some(m)) => {
+                let c = self.choose_prior(
+                    p,
+                    m,
+                    deals,
+                    &design,
+                    &y,
+                    time_column.as_ref(),
+                    &mut warnings,
+                )?;
+                (c.l2, c.l2_choice, c.cross_validation.clone(), Some(c))
+            }
+            _ => {
+                let (l2, how, cv) =
+                    self.choose_l2(deals, &design, &y, time_column.as_ref(), &mut warnings)?;
+                (l2, how, cv, None)
+            }
+        };
+        let prior_mean: Option<Vec<f64>> = choice
+            .as_ref()
+            .zip(sheet_mean.as_ref())
+            .map(|(c, m)| m.iter().map(|w| c.strength * w).collect());
         let counts = design.counts(&y, None, 0..y.len());
         let (w, b) = match l2 {
             Some(l2) => {
-                let fit = LogisticParams::new()
+                let mut params = LogisticParams::new()
                     .l2(l2)
                     .max_iterations(self.max_iterations)
-                    .tolerance(self.tolerance)
-                    .fit(&DatasetBase::new(&design, counts.clone()))?;
+                    .tolerance(self.tolerance);
+                if let Some(m) = &prior_mean {
+                    params = params.prior_mean(m.clone());
+                }
+                let fit = params.fit(&DatasetBase::new(&design, counts.clone()))?;
                 if !fit.converged {
                     warnings.push(format!(
                         "the fit stopped at the iteration limit ({}) before converging",
@@ -192,7 +245,7 @@ impl ModelParams {
             seed: self.seed,
             warnings,
         };
-        Model::new(
+        let model = Model::new(
             target,
             self.id.clone(),
             self.missing.clone(),
@@ -201,7 +254,13 @@ impl ModelParams {
             features,
             event_terms,
             summary,
-        )
+        )?;
+        match (prior, sheet, choice) {
+            (Some(p), Some(sheet), Some(c)) => {
+                super::prior::attach(model, &p, sheet, c, &design, &counts, &w, b, l2)
+            }
+            _ => Ok(model),
+        }
     }
 
     /// The date column to cross-validate in time order on: the one named,
@@ -380,13 +439,7 @@ impl ModelParams {
         if let Some(l2) = self.l2 {
             return Ok((Some(l2), L2Choice::Fixed, None));
         }
-        let folds = match time_column {
-            Some(t) => {
-                let order = time_order(deals, &t.name)?;
-                Folds::time_ordered(design, y, None, &order, self.folds)
-            }
-            None => Folds::random(design, y, None, self.folds, self.seed),
-        };
+        let folds = self.folds_for(deals, design, y, time_column)?;
         let (best, mut cv) = self.cross_validated(design, &folds, warnings)?;
         if best.l2.is_none() {
             warnings.push(
@@ -398,6 +451,24 @@ impl ModelParams {
         cv.time_column = time_column.map(|t| t.name.clone());
         cv.time_column_found = time_column.is_some_and(|t| t.found);
         Ok((best.l2, L2Choice::CrossValidation, Some(cv)))
+    }
+
+    /// The folds of a cross-validation: in time order on a time column,
+    /// else random (seeded).
+    pub(in crate::model) fn folds_for(
+        &self,
+        deals: &Table,
+        design: &Design,
+        y: &[bool],
+        time_column: Option<&TimeColumn>,
+    ) -> Result<Folds> {
+        Ok(match time_column {
+            Some(t) => {
+                let order = time_order(deals, &t.name)?;
+                Folds::time_ordered(design, y, None, &order, self.folds)
+            }
+            None => Folds::random(design, y, None, self.folds, self.seed),
+        })
     }
 
     /// A model of these features with zero weights: what decodes the deals
@@ -507,29 +578,5 @@ fn empty_summary() -> TrainingSummary {
         training_auc: f64::NAN,
         seed: 0,
         warnings: Vec::new(),
-    }
-}
-
-/// The candidate a rule picks from cross-validation results.
-fn choose(grid: &[CvPoint], rule: L2Rule) -> CvPoint {
-    let best = grid
-        .iter()
-        .copied()
-        .fold(None::<CvPoint>, |best, p| match best {
-            Some(b) if b.log_loss <= p.log_loss => Some(b),
-            _ => Some(p),
-        })
-        .expect("grid is not empty");
-    match rule {
-        L2Rule::MinLogLoss => best,
-        L2Rule::OneStandardError => {
-            let limit = best.log_loss + best.standard_error;
-            // Simplest first: intercept-only, then the strongest penalty down.
-            let simplest_first = grid.iter().rev().take(1).chain(grid.iter());
-            simplest_first
-                .copied()
-                .find(|p| p.log_loss <= limit)
-                .unwrap_or(best)
-        }
     }
 }

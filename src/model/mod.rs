@@ -25,7 +25,9 @@ pub mod fit;
 pub mod leakage;
 pub mod logistic;
 pub mod params;
+pub mod prior;
 pub mod scorecard;
+pub mod sheet;
 pub mod split;
 pub mod summary;
 pub mod timing;
@@ -186,6 +188,8 @@ pub struct Model {
     events: Option<events::EventTerms>,
     /// When deals close, if the model learned it from won, lost and open deals.
     timing: Option<timing::Timing>,
+    /// How the model started from a points sheet, if it did.
+    prior: Option<prior::PriorReport>,
     /// When a model with a time to close scores (seconds since 1970; `None`:
     /// now), see [`Model::as_of`]. Not part of the file or the fingerprint.
     scoring_at: Option<i64>,
@@ -253,6 +257,14 @@ impl Model {
     /// When the model was trained (RFC 3339, UTC).
     pub fn created_at(&self) -> &str {
         &self.created_at
+    }
+
+    /// How the model started from marketing's points sheet, when it was
+    /// trained with one ([`ModelParams::prior_sheet`]): the strength, the
+    /// sheet's and the learned points of every attribute, and the sheet
+    /// rules the deals could not use.
+    pub fn prior(&self) -> Option<&prior::PriorReport> {
+        self.prior.as_ref()
     }
 
     /// A short stable hash of everything that decides a score (not the

@@ -64,6 +64,8 @@ pub struct ModelParams {
     pub(crate) random_folds: bool,
     pub(crate) event_half_life: Option<f64>,
     pub(crate) timing: Option<super::timing::fit::TimingOptions>,
+    pub(crate) prior_sheet: Option<super::sheet::PointsSheet>,
+    pub(crate) prior_strength: super::prior::PriorStrength,
 }
 
 impl Default for ModelParams {
@@ -93,6 +95,8 @@ impl Default for ModelParams {
             random_folds: false,
             event_half_life: None,
             timing: None,
+            prior_sheet: None,
+            prior_strength: super::prior::PriorStrength::Auto,
         }
     }
 }

@@ -89,3 +89,51 @@ def test_a_lead_without_its_created_date_is_a_data_error() -> None:
         model.score(leads, as_of=AS_OF)
     with pytest.raises(leadscore.ParameterError, match="created"):
         leadscore.Model.fit(deals, target="stage", positive="Won", negative="Lost", open=["Open"])
+
+
+RANKED = """
+format = "leadscore.policy"
+format_version = "1.1"
+version = "q3"
+rank_by = "win_within_90d"
+
+[capacity]
+reps = 2
+leads_per_rep = 50
+
+[[tier]]
+name = "A"
+capacity = true
+route = "sales"
+owner = "Account Executives"
+sla = "1d"
+
+[[tier]]
+name = "B"
+route = "nurture"
+"""
+
+
+def test_a_policy_ranks_and_cuts_by_the_chance_within_the_horizon() -> None:
+    deals = leadscore.synthetic_pipeline(6000, seed=4, as_of=AS_OF)
+    model = fit(deals, horizons=[30, 90], as_of=AS_OF)
+    open_deals = deals[deals["stage"] == "Open"].reset_index(drop=True)
+    policy = leadscore.Policy.from_toml(RANKED)
+    d = policy.qualify(open_deals, model=model, as_of=AS_OF)
+    for c in ["win_within_30d", "win_within_90d", "win_eventually", "expected_close"]:
+        assert c in d.columns
+    s = model.score(open_deals, as_of=AS_OF)
+    assert d["win_within_90d"].tolist() == s["win_within_90d"].tolist()
+    a = d[d["tier"] == "A"]
+    assert len(a) == 100
+    assert a["win_within_90d"].min() >= d.loc[d["tier"] != "A", "win_within_90d"].max()
+    # Ranked by that chance inside the tier.
+    assert a.sort_values("rank")["win_within_90d"].is_monotonic_decreasing
+    # Another scoring date, other chances.
+    later = policy.qualify(open_deals, model=model, as_of="2025-12-31")
+    assert later["win_within_90d"].tolist() != d["win_within_90d"].tolist()
+    # A horizon the model was not trained for is named.
+    with pytest.raises(leadscore.ParameterError, match="win_within_60d"):
+        leadscore.Policy.from_toml(RANKED.replace("90d", "60d")).qualify(
+            open_deals, model=model, as_of=AS_OF
+        )

@@ -338,16 +338,18 @@ class Policy:
     def to_toml(self) -> str:
         """The policy document as TOML text."""
     @overload
-    def qualify(self, leads: _Polars, *, model: Model, top: int = 3) -> pl.DataFrame: ...
+    def qualify(self, leads: _Polars, *, model: Model, top: int = 3, as_of: str | None = None) -> pl.DataFrame: ...
     @overload
-    def qualify(self, leads: _PyArrow, *, model: Model, top: int = 3) -> pa.Table: ...
+    def qualify(self, leads: _PyArrow, *, model: Model, top: int = 3, as_of: str | None = None) -> pa.Table: ...
     @overload
-    def qualify(self, leads: pd.DataFrame, *, model: Model, top: int = 3) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
+    def qualify(self, leads: pd.DataFrame, *, model: Model, top: int = 3, as_of: str | None = None) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
     @overload
-    def qualify(self, leads: _ArrowStream, *, model: Model, top: int = 3) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
+    def qualify(self, leads: _ArrowStream, *, model: Model, top: int = 3, as_of: str | None = None) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
         """A decision for every lead (tier, route, owner, SLA, reasons ...), as a frame of the same kind;
-        share and capacity tiers need as many leads as they cut, or frozen cuts (``freeze``)."""
-    def freeze(self, leads: _Frame, *, model: Model) -> Policy:
+        share and capacity tiers need as many leads as they cut, or frozen cuts (``freeze``).
+        With a model of the time to close, also ``win_within_<H>d``, ``win_eventually`` and
+        ``expected_close`` as of ``as_of`` (default now), and a policy may rank by them (``rank_by``)."""
+    def freeze(self, leads: _Frame, *, model: Model, as_of: str | None = None) -> Policy:
         """This policy with its share and capacity tiers frozen into point thresholds from a reference batch."""
     def with_cuts(self, cuts: dict[str, Any] | str | PathLike[str]) -> Policy:
         """This policy deciding against frozen cuts: a dict as ``cuts`` gives, or a cuts file."""
