@@ -27,6 +27,7 @@ Usage: python benches/prior_sheet.py [--leadscore target/release/leadscore]
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,6 @@ Lead Origin,Lead Add Form,15
 Lead Origin,Landing Page Submission,5
 Lead Origin,Lead Import,-5
 Lead Source,Reference,15
-Lead Source,Welingak Website,10
 Lead Source,Google,5
 Lead Source,Olark Chat,5
 Lead Source,Facebook,-5
@@ -82,11 +82,19 @@ def run(cmd: list[str]) -> None:
         raise SystemExit(f"command failed ({done.returncode}): {' '.join(cmd)}")
 
 
-def fit_score(binary: str, train: Path, test: Path, work: Path, base: list[str], extra: list[str]) -> np.ndarray:
+def fit_score(
+    binary: str, train: Path, test: Path, work: Path, base: list[str], extra: list[str]
+) -> tuple[np.ndarray, str]:
+    """Held-out probabilities, and the strength and penalty the fit used."""
     model, scores = work / "model.json", work / "scores.csv"
     run([binary, "train", str(train), *base, *extra, "--model", str(model), "--quiet"])
     run([binary, "score", str(test), "--model", str(model), "--out", str(scores), "--quiet"])
-    return pd.read_csv(scores)["probability"].to_numpy()
+    doc = json.loads(model.read_text())
+    l2 = doc["summary"]["l2"]
+    how = f"l2 {l2:.3g}" if l2 is not None else "win rate"
+    if doc.get("prior"):
+        how = f"strength {doc['prior']['strength']:.2f}, {how}"
+    return pd.read_csv(scores)["probability"].to_numpy(), how
 
 
 def main() -> int:
@@ -120,19 +128,24 @@ def main() -> int:
             train = work / "draw.csv"
             draw.to_csv(train, index=False)
             r = {}
+            chosen = ""
             for name, extra in arms.items():
-                p = fit_score(a.leadscore, train, test, work, base, extra)
+                p, how = fit_score(a.leadscore, train, test, work, base, extra)
                 r[name] = (roc_auc_score(y_held, p), log_loss(y_held, np.clip(p, 1e-12, 1 - 1e-12)))
+                if name == "prior model":
+                    chosen = how
             rows.append(r)
             print(
-                f"  draw {d + 1:>2}: " + " | ".join(f"{k} AUC {v[0]:.4f} log loss {v[1]:.4f}" for k, v in r.items()),
+                f"  draw {d + 1:>2}: "
+                + " | ".join(f"{k} AUC {v[0]:.4f} log loss {v[1]:.4f}" for k, v in r.items())
+                + f" ({chosen})",
                 flush=True,
             )
         full = work / "pool.csv"
         pool.to_csv(full, index=False)
         full_auc = {}
         for name in ["prior model", "deals alone"]:
-            p = fit_score(a.leadscore, full, test, work, base, arms[name])
+            p, _ = fit_score(a.leadscore, full, test, work, base, arms[name])
             full_auc[name] = (roc_auc_score(y_held, p), log_loss(y_held, p))
     print()
     print(f"X Education pre-contact, {a.draws} draws of 20 won + 20 lost, {len(held)} held-out leads")

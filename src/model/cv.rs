@@ -23,11 +23,23 @@ use crate::metrics::{weighted_auc, weighted_log_loss};
 pub(crate) struct Folds {
     blocks: Vec<Counts>,
     splits: Vec<(Vec<usize>, usize)>,
+    /// Times the rows were cut into folds (each row is tested this often).
+    repeats: usize,
 }
+
+/// Rows below which random folds are cut several times over: the
+/// out-of-fold loss of a few hundred deals moves with how they happen to
+/// be cut, so it is averaged over `ceil(REPEAT_BELOW / rows)` cuts (at most
+/// [`MAX_REPEATS`]).
+pub(crate) const REPEAT_BELOW: usize = 1_600;
+/// Most cuts of the rows into random folds.
+pub(crate) const MAX_REPEATS: usize = 40;
 
 impl Folds {
     /// `k` stratified random folds (seeded): each fold is predicted by a
-    /// model trained on the others.
+    /// model trained on the others. Fewer than [`REPEAT_BELOW`] rows are cut
+    /// into `k` folds several times over (seeds `seed`, `seed + 1`, ...), every
+    /// cut's folds predicted by the others of the same cut.
     pub(crate) fn random(
         design: &Design,
         won: &[bool],
@@ -35,12 +47,25 @@ impl Folds {
         k: usize,
         seed: u64,
     ) -> Folds {
-        let block = stratified_folds(won, k, seed);
+        let n = won.len().max(1);
+        let repeats = REPEAT_BELOW.div_ceil(n).clamp(1, MAX_REPEATS);
+        let mut blocks = Vec::with_capacity(k * repeats);
+        let mut splits = Vec::with_capacity(k * repeats);
+        for rep in 0..repeats {
+            let block = stratified_folds(won, k, seed.wrapping_add(rep as u64));
+            let first = blocks.len();
+            blocks.extend(design.block_counts(won, weights, &block, k));
+            splits.extend((0..k).map(|test| {
+                (
+                    (0..k).filter(|&b| b != test).map(|b| first + b).collect(),
+                    first + test,
+                )
+            }));
+        }
         Folds {
-            blocks: design.block_counts(won, weights, &block, k),
-            splits: (0..k)
-                .map(|test| ((0..k).filter(|&b| b != test).collect(), test))
-                .collect(),
+            blocks,
+            splits,
+            repeats,
         }
     }
 
@@ -64,6 +89,7 @@ impl Folds {
         Folds {
             blocks: design.block_counts(won, weights, &block, blocks),
             splits: (1..blocks).map(|i| ((0..i).collect(), i)).collect(),
+            repeats: 1,
         }
     }
 
@@ -76,11 +102,17 @@ impl Folds {
             splits: (0..k)
                 .map(|test| ((0..k).filter(|&b| b != test).collect(), test))
                 .collect(),
+            repeats: 1,
         }
     }
 
-    /// Splits (models trained and tested): `k` for random folds, `k` for
-    /// forward chaining over `k + 1` blocks.
+    /// Times the rows were cut into folds.
+    pub(crate) fn repeats(&self) -> usize {
+        self.repeats
+    }
+
+    /// Splits (models trained and tested): `k` per cut for random folds,
+    /// `k` for forward chaining over `k + 1` blocks.
     pub(crate) fn n_splits(&self) -> usize {
         self.splits.len()
     }
@@ -119,11 +151,30 @@ pub(crate) struct PathResult {
     pub base_log_loss: f64,
     /// Fits that stopped at the iteration limit.
     pub unconverged: usize,
+    /// Each point's log loss on every split's test fold, in the order of
+    /// `points`: for comparing candidates fold by fold ([`paired_error`]).
+    pub fold_losses: Vec<Vec<f64>>,
+}
+
+/// The standard error of the difference of two candidates' out-of-fold
+/// log losses, fold by fold on the same folds (repeated cuts count as one
+/// cut's folds): what one candidate's lead over another must exceed to be
+/// told apart. Folds that all candidates find hard or easy cancel out, so it
+/// is smaller than either candidate's own standard error.
+pub(crate) fn paired_error(a: &[f64], b: &[f64], repeats: usize) -> f64 {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let k = d.len() as f64;
+    if k < 2.0 {
+        return f64::INFINITY;
+    }
+    let mean = d.iter().sum::<f64>() / k;
+    let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0);
+    (var / (k / repeats.max(1) as f64)).sqrt()
 }
 
 /// Out-of-fold log loss (pooled and per fold) and AUC of one candidate,
 /// from every split's predicted probability per pattern.
-fn point(l2: Option<f64>, folds: &Folds, predictions: &[Vec<f64>]) -> CvPoint {
+fn point(l2: Option<f64>, folds: &Folds, predictions: &[Vec<f64>]) -> (CvPoint, Vec<f64>) {
     let mut items = Vec::new();
     let mut losses = Vec::with_capacity(predictions.len());
     for (s, p) in predictions.iter().enumerate() {
@@ -138,12 +189,16 @@ fn point(l2: Option<f64>, folds: &Folds, predictions: &[Vec<f64>]) -> CvPoint {
     let k = losses.len() as f64;
     let mean = losses.iter().sum::<f64>() / k;
     let var = losses.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (k - 1.0);
-    CvPoint {
+    // Repeated cuts test every row more than once: the error is that of
+    // one cut's folds.
+    let independent = k / folds.repeats as f64;
+    let p = CvPoint {
         l2,
         log_loss: weighted_log_loss(&items),
-        standard_error: (var / k).sqrt(),
+        standard_error: (var / independent).sqrt(),
         auc: weighted_auc(&items),
-    }
+    };
+    (p, losses)
 }
 
 /// Cross-validates every candidate `l2` (and the intercept-only model).
@@ -173,7 +228,7 @@ pub(crate) fn cross_validate(
         .iter()
         .map(|t| vec![t.sum_won() / t.sum_total(); design.n_patterns()])
         .collect();
-    let intercept_only = point(None, folds, &rates);
+    let (intercept_only, intercept_losses) = point(None, folds, &rates);
     let base = {
         let (mut won, mut total) = (0.0, 0.0);
         for s in 0..n_splits {
@@ -185,6 +240,7 @@ pub(crate) fn cross_validate(
     };
     let mut states: Vec<Option<(Vec<f64>, f64)>> = vec![None; n_splits];
     let mut points: Vec<CvPoint> = Vec::with_capacity(grid.len() + 1);
+    let mut fold_losses: Vec<Vec<f64>> = Vec::with_capacity(grid.len() + 1);
     let mut unconverged = 0;
     let mut tried = 0;
     for &l2 in &grid {
@@ -213,18 +269,22 @@ pub(crate) fn cross_validate(
             predictions.push(design.logits(&w, b).into_iter().map(sigmoid).collect());
             states[s] = Some((w, b));
         }
-        points.push(point(Some(l2), folds, &predictions));
+        let (p, losses) = point(Some(l2), folds, &predictions);
+        points.push(p);
+        fold_losses.push(losses);
         tried += 1;
         if turned(&points) {
             break;
         }
     }
     points.push(intercept_only);
+    fold_losses.push(intercept_losses);
     Ok(PathResult {
         points,
         not_tried: grid[tried..].to_vec(),
         base_log_loss: base,
         unconverged,
+        fold_losses,
     })
 }
 

@@ -124,7 +124,11 @@ impl ModelParams {
             super::split::check_folds(self.folds, &y)?;
         }
         // Decode the deals once into attributes: the design every fit shares.
-        let scaffold = self.scaffold(target.clone(), self.encode_features(deals, &schema)?)?;
+        let mut features = self.encode_features(deals, &schema)?;
+        if let Some(sheet) = &self.prior_sheet {
+            features = super::prior::refine_encodings(features, sheet, deals, &self.missing);
+        }
+        let scaffold = self.scaffold(target.clone(), features)?;
         let (slots, _) = scaffold.slots(deals)?;
         let mut features = scaffold.features().to_vec();
         count_attributes(&mut features, &slots, &y, &mut warnings);
@@ -517,7 +521,8 @@ impl ModelParams {
         }
         let best = choose(&path.points, self.l2_rule);
         let cv = CrossValidation {
-            folds: folds.n_splits(),
+            folds: folds.n_splits() / folds.repeats(),
+            repeats: folds.repeats(),
             seed: self.seed,
             rule: self.l2_rule,
             auc: best.auc,

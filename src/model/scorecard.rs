@@ -80,6 +80,11 @@ pub struct Scorecard {
     /// move (the points are those of the chance of closing won per period).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<super::timing::ScorecardTiming>,
+    /// For a model started from a points sheet: the strength, every
+    /// attribute's sheet and learned points, and the rules the deals could
+    /// not use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior: Option<super::prior::PriorReport>,
 }
 
 impl Model {
@@ -127,6 +132,7 @@ impl Model {
             rows,
             events,
             timing: self.scorecard_timing(),
+            prior: self.prior().cloned(),
         }
     }
 }
@@ -245,6 +251,9 @@ impl fmt::Display for Scorecard {
         }
         if let Some(t) = &self.timing {
             write!(f, "\n{t}")?;
+        }
+        if let Some(p) = &self.prior {
+            write!(f, "\n{p}")?;
         }
         Ok(())
     }

@@ -49,6 +49,11 @@ pub struct CvPoint {
 pub struct CrossValidation {
     /// Number of folds (stratified by outcome).
     pub folds: usize,
+    /// Times the deals were cut into that many random folds: fewer than a
+    /// thousand deals are cut several times over and the out-of-fold
+    /// losses averaged (1 for a time-ordered cross-validation).
+    #[serde(default = "one")]
+    pub repeats: usize,
     /// Seed of the fold assignment.
     pub seed: u64,
     /// How `l2` was picked.
@@ -71,6 +76,10 @@ pub struct CrossValidation {
     /// down, the out-of-fold loss had clearly turned before them.
     #[serde(default)]
     pub not_tried: Vec<f64>,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// What the model was trained on and how.

@@ -10,7 +10,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
-use crate::args::{deal_columns, special_values, with_timing};
+use crate::args::{deal_columns, special_values, with_prior, with_timing};
 use crate::error::warn_unseen_types;
 use crate::error::IntoPyResult;
 use crate::frame::{deals_from_py, read_frame, table_from_py, to_frame, Column};
@@ -155,7 +155,7 @@ impl PyModel {
     /// Learns a model from closed deals (a pandas, polars or pyarrow frame).
     /// The keyword arguments are the command line's `train` flags.
     #[classmethod]
-    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None, event_half_life=None, open=Vec::new(), created=None, closed=None, horizons=Vec::new(), period_days=None))]
+    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None, event_half_life=None, open=Vec::new(), created=None, closed=None, horizons=Vec::new(), period_days=None, prior=None, prior_strength=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         _cls: &Bound<'_, PyType>,
@@ -198,6 +198,8 @@ impl PyModel {
         closed: Option<String>,
         horizons: Vec<u32>,
         period_days: Option<u32>,
+        prior: Option<Bound<'_, PyAny>>,
+        prior_strength: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyModel> {
         // An empty grid given is an error of the core's, not the default.
         let empty_grid = l2_grid.as_ref().is_some_and(Vec::is_empty);
@@ -230,6 +232,7 @@ impl PyModel {
             params = params.l2_grid(Vec::new());
         }
         params = params.event_half_life_days(event_half_life);
+        params = with_prior(py, params, prior, prior_strength)?;
         // With `created`, a model of the time to close: `as_of` is the date
         // the deals stand at.
         let (params, as_of) =
@@ -432,6 +435,15 @@ impl PyModel {
     #[getter]
     fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let text = serde_json::to_string(&self.inner.scorecard().events)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        py.import("json")?.call_method1("loads", (text,))
+    }
+
+    /// How the model started from a points sheet (`fit(prior=...)`) as a
+    /// dict, as `scorecard --format json` gives it; `None` without a sheet.
+    #[getter]
+    fn prior<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = serde_json::to_string(&self.inner.prior())
             .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
         py.import("json")?.call_method1("loads", (text,))
     }

@@ -222,3 +222,43 @@ pub fn report_events(tally: &leadscore::model::events::EventTally, unknown: Opti
         eprintln!("warning: {w}");
     }
 }
+
+/// Marketing's points sheet as the starting point the deals move.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PriorArgs {
+    /// A points sheet (CSV: column, value or range, points; the format
+    /// `evaluate --points-sheet` reads): its points become the prior of the
+    /// attribute points, on the model's scale; five won and five lost deals
+    /// are then enough to train.
+    #[arg(long)]
+    pub prior_sheet: Option<std::path::PathBuf>,
+    /// How much of the sheet the prior keeps: `auto` (chosen by
+    /// cross-validation) or a share from 0 (ignore the sheet) to 1.
+    #[arg(long, default_value = "auto")]
+    pub prior_strength: String,
+}
+
+impl PriorArgs {
+    /// The training options with the sheet, when one is given.
+    pub fn params(&self, params: leadscore::ModelParams) -> Result<leadscore::ModelParams> {
+        use leadscore::model::prior::PriorStrength;
+        let strength =
+            PriorStrength::parse(&self.prior_strength).ok_or_else(|| Error::InvalidParameter {
+                name: "prior_strength".into(),
+                value: self.prior_strength.clone(),
+                reason: "use auto or a share from 0 (ignore the sheet) to 1 (keep it)".into(),
+            })?;
+        let Some(path) = &self.prior_sheet else {
+            if self.prior_strength.trim() != "auto" {
+                return Err(Error::InvalidParameter {
+                    name: "prior_strength".into(),
+                    value: self.prior_strength.clone(),
+                    reason: "a prior strength needs a points sheet to start from".into(),
+                });
+            }
+            return Ok(params);
+        };
+        let sheet = leadscore::model::sheet::PointsSheet::load(path)?;
+        Ok(params.prior_sheet(sheet).prior_strength(strength))
+    }
+}

@@ -10,7 +10,7 @@ use leadscore::model::params::FitOptions;
 use leadscore::model::DealColumns;
 use leadscore::{Error, Model, Result, Table};
 
-use crate::args::{format, print, stdout_err, CsvText, EventLogArgs, TimingArgs};
+use crate::args::{format, print, stdout_err, CsvText, EventLogArgs, PriorArgs, TimingArgs};
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -34,6 +34,9 @@ pub struct TrainArgs {
     /// Learn when deals close too, from won, lost and open deals.
     #[command(flatten)]
     timing: TimingArgs,
+    /// Start from marketing's points sheet.
+    #[command(flatten)]
+    prior: PriorArgs,
     /// With an event log: the deals' as-of time column, the moment each
     /// deal should have been scored (lead created, opportunity opened); not
     /// a feature. With --created: the date the data stands at (deals
@@ -106,9 +109,11 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let deals = Table::from_csv_path(&a.deals)?;
     let timing = a.timing.created.is_some();
     let params = a.timing.params(
-        a.options
-            .params(a.columns.params())?
-            .event_half_life_days(a.events.event_half_life),
+        a.prior.params(
+            a.options
+                .params(a.columns.params())?
+                .event_half_life_days(a.events.event_half_life),
+        )?,
         a.as_of.as_deref(),
     )?;
     // With --created, --as-of is the date the data stands at.

@@ -186,6 +186,8 @@ class Model:
         closed: str | None = None,
         horizons: Sequence[int] = ...,
         period_days: int | None = None,
+        prior: _Frame | str | PathLike[str] | None = None,
+        prior_strength: float | Literal["auto"] | None = None,
     ) -> Model:
         """Learns a model from closed deals (a pandas, polars or pyarrow frame).
         The keyword arguments are the command line's ``train`` flags; with ``events``
@@ -194,7 +196,11 @@ class Model:
         (``event_half_life``: one fixed half-life in days for every type instead).
         With ``created`` (and ``closed``, ``open``) it also learns when deals close, from
         won, lost and still-open deals; ``as_of`` is then the date the deals stand at and
-        ``horizons`` the days of the chances of winning within them (default 90)."""
+        ``horizons`` the days of the chances of winning within them (default 90).
+        With ``prior`` (marketing's points sheet: a frame of ``column``, ``value`` or
+        ``range``, ``points``, or its CSV path) the sheet's points are the prior the deals
+        move; ``prior_strength`` ("auto": by cross-validation, or 0 to 1) is how much of
+        the sheet the prior keeps, and five won and five lost deals suffice."""
     @overload
     def score(self, leads: _Polars, *, unseen: bool = False, events: _Frame | None = None, at: str | None = None, as_of: str | None = None) -> pl.DataFrame: ...
     @overload
@@ -260,6 +266,11 @@ class Model:
     @overload
     def scorecard(self, *, kind: Literal["pyarrow"]) -> pa.Table:
         """Points per attribute as a frame."""
+    @property
+    def prior(self) -> dict[str, Any] | None:
+        """How the model started from a points sheet: ``strength``, ``candidates``, per
+        attribute ``sheet_points``, ``learned_points``, ``learned_interval``, ``moved``,
+        and the sheet rules the deals cannot use (``problems``); None without a sheet."""
     @property
     def events(self) -> list[dict[str, Any]]:
         """The event types learned from an event log (empty for none): ``event``,

@@ -1,0 +1,76 @@
+//! The prior's report as text: the strength, the attributes the deals moved
+//! furthest from the sheet, and the sheet rules the deals cannot use.
+
+use std::fmt;
+
+use super::PriorReport;
+use crate::model::L2Choice;
+
+/// Attributes listed in the text, those moved furthest first.
+pub const SHOWN_MOVES: usize = 15;
+
+impl fmt::Display for PriorReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = match self.strength_choice {
+            L2Choice::CrossValidation => "chosen by cross-validation",
+            L2Choice::Fixed => "fixed",
+        };
+        writeln!(
+            f,
+            "Started from the points sheet ({} rules): prior strength {:.2} ({how}; 0 ignores the sheet, 1 keeps all of its points)",
+            self.sheet_rules, self.strength
+        )?;
+        for c in &self.candidates {
+            let l2 =
+                c.l2.map_or("win rate".to_string(), |l| format!("l2 {l:.3}"));
+            writeln!(
+                f,
+                "  strength {:.2}: {l2:<12} out-of-fold log loss {:.4} (± {:.4}), AUC {:.4}",
+                c.strength, c.log_loss, c.standard_error, c.auc
+            )?;
+        }
+        let moved = self.by_movement();
+        writeln!(
+            f,
+            "Moved furthest by the deals (points as the sheet counts them: 0 for what it does not mention; 95 % interval):"
+        )?;
+        let width = moved
+            .iter()
+            .take(SHOWN_MOVES)
+            .map(|a| a.column.chars().count() + a.attribute.chars().count() + 3)
+            .max()
+            .unwrap_or(20)
+            .clamp(20, 60);
+        for a in moved.iter().take(SHOWN_MOVES) {
+            let name: String = format!("{} = {}", a.column, a.attribute)
+                .chars()
+                .take(width)
+                .collect();
+            writeln!(
+                f,
+                "  {name:<width$} sheet {:>+6.1}  learned {:>+6.1} ({:+.1} to {:+.1})  moved {:>+6.1}  {} deals, {} won",
+                a.sheet_points,
+                a.learned_points,
+                a.learned_interval.0,
+                a.learned_interval.1,
+                a.moved,
+                a.training_rows,
+                a.training_won
+            )?;
+        }
+        if moved.len() > SHOWN_MOVES {
+            writeln!(
+                f,
+                "  ... {} more (scorecard --format json lists every one)",
+                moved.len() - SHOWN_MOVES
+            )?;
+        }
+        if !self.problems.is_empty() {
+            writeln!(f, "Sheet rules the deals cannot use:")?;
+            for p in &self.problems {
+                writeln!(f, "  {p}")?;
+            }
+        }
+        Ok(())
+    }
+}
