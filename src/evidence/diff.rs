@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::sheet::PointsSheet;
 use crate::model::{Model, ScorecardRow};
 
 /// An attribute present in only one model.
@@ -164,6 +165,87 @@ pub fn diff(old: &Model, new: &Model) -> ModelDiff {
     }
 }
 
+/// Compares marketing's points sheet with a model: for every attribute of
+/// the model, the sheet's points (the rules its values match) against the
+/// learned points on the sheet's footing (the scale's points of the
+/// weight: 0 is what the sheet gives an attribute it does not mention).
+/// Attributes of columns the sheet does not mention are `added`; rules on
+/// columns the model does not use are `removed`.
+///
+/// ```
+/// use leadscore::model::sheet::PointsSheet;
+/// use leadscore::{diff::diff_sheet, synthetic, Model};
+/// let sheet = PointsSheet::from_csv_str(
+///     "column,value,points\ndemo_requested,yes,20\njob_title,VP,5\n",
+///     std::path::Path::new("sheet.csv"),
+/// ).unwrap();
+/// let model = Model::params().target("outcome").id("deal_id")
+///     .ignore(["created_at", "closed_at"]).l2(3.0)
+///     .fit(&synthetic::deals(1_500, 1).table).unwrap();
+/// let d = diff_sheet(&sheet, &model);
+/// let demo = d.moved.iter().find(|m| m.column == "demo_requested" && m.attribute == "yes").unwrap();
+/// assert_eq!(demo.old_points, 20.0);
+/// assert!(d.removed.iter().any(|r| r.column == "job_title"));
+/// ```
+pub fn diff_sheet(sheet: &PointsSheet, model: &Model) -> ModelDiff {
+    let points = crate::model::prior::sheet_points_of(sheet, model);
+    let factor = model.scale().factor();
+    let card = model.scorecard();
+    let mentioned = |c: &str| sheet.rules.iter().any(|r| r.column == c);
+    let (mut added, mut moved) = (Vec::new(), Vec::new());
+    let mut k = 0;
+    for (j, f) in model.features().iter().enumerate() {
+        for (i, &w) in f.weights.iter().enumerate() {
+            let attribute = card.rows[k].attribute.clone();
+            k += 1;
+            let learned = factor * w;
+            if mentioned(&f.column) {
+                moved.push(PointsMove {
+                    column: f.column.clone(),
+                    attribute,
+                    old_points: points[j][i],
+                    new_points: learned,
+                    change: learned - points[j][i],
+                });
+            } else {
+                added.push(OneSided {
+                    column: f.column.clone(),
+                    attribute,
+                    points: learned,
+                });
+            }
+        }
+    }
+    moved.sort_by(|a, b| b.change.abs().total_cmp(&a.change.abs()));
+    let columns = model.feature_columns();
+    let removed: Vec<OneSided> = sheet
+        .rules
+        .iter()
+        .filter(|r| !columns.contains(&r.column.as_str()))
+        .map(|r| OneSided {
+            column: r.column.clone(),
+            attribute: r.label.clone(),
+            points: r.points,
+        })
+        .collect();
+    let mut columns_removed: Vec<String> = removed.iter().map(|r| r.column.clone()).collect();
+    columns_removed.dedup();
+    ModelDiff {
+        old_fingerprint: format!("points sheet ({} rules)", sheet.rules.len()),
+        new_fingerprint: model.fingerprint(),
+        columns_added: columns
+            .iter()
+            .filter(|c| !mentioned(c))
+            .map(|c| c.to_string())
+            .collect(),
+        columns_removed,
+        added,
+        removed,
+        moved,
+        metrics: Vec::new(),
+    }
+}
+
 impl std::fmt::Display for ModelDiff {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
@@ -171,13 +253,21 @@ impl std::fmt::Display for ModelDiff {
             "Model {} -> {}",
             self.old_fingerprint, self.new_fingerprint
         )?;
+        if self.metrics.is_empty() {
+            writeln!(
+                f,
+                "(points as the sheet counts them: 0 for what it does not mention)"
+            )?;
+        }
         if !self.columns_added.is_empty() {
             writeln!(f, "Columns added: {}", self.columns_added.join(", "))?;
         }
         if !self.columns_removed.is_empty() {
             writeln!(f, "Columns removed: {}", self.columns_removed.join(", "))?;
         }
-        writeln!(f, "\nMetrics (old -> new)")?;
+        if !self.metrics.is_empty() {
+            writeln!(f, "\nMetrics (old -> new)")?;
+        }
         for m in &self.metrics {
             writeln!(
                 f,

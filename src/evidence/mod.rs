@@ -18,7 +18,7 @@ pub mod report;
 pub use audit::{audit, Audit, AuditOptions};
 pub use backtest::{backtest, Backtest, BacktestDate};
 pub use conversion::{conversion_by, Conversion};
-pub use diff::{diff, ModelDiff};
+pub use diff::{diff, diff_sheet, ModelDiff};
 pub use drift::{drift, Drift};
 pub use evaluate::{evaluate, evaluate_with_events, Evaluation, EvaluationOptions, Split};
 pub use points_sheet::{HandsetComparison, PointsSheet};

@@ -249,7 +249,7 @@ pub fn run_drift(a: DriftArgs) -> Result<()> {
 /// `leadscore diff`: what changed between two models.
 #[derive(Args)]
 pub struct DiffArgs {
-    /// The old model file.
+    /// The old model file, or a points sheet (.csv) to set against the new model.
     old: PathBuf,
     /// The new model file.
     new: PathBuf,
@@ -261,7 +261,16 @@ pub struct DiffArgs {
 /// Runs `leadscore diff`.
 pub fn run_diff(a: DiffArgs) -> Result<()> {
     let f = format(&a.format, &[OutputFormat::Text, OutputFormat::Json])?;
-    let d = leadscore::evidence::diff(&Model::load(&a.old)?, &Model::load(&a.new)?);
+    let new = Model::load(&a.new)?;
+    let sheet = a
+        .old
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let d = if sheet {
+        leadscore::evidence::diff::diff_sheet(&PointsSheet::load(&a.old)?, &new)
+    } else {
+        leadscore::evidence::diff(&Model::load(&a.old)?, &new)
+    };
     match f {
         OutputFormat::Json => print(&json(&d)),
         _ => print(&d.to_string()),

@@ -39,6 +39,7 @@ impl Report {
         self.html_lift(&mut s);
         self.html_conversion(&mut s);
         self.html_hand_set(&mut s);
+        self.html_prior(&mut s);
         self.html_scorecard(&mut s);
         self.html_leakage(&mut s);
         self.html_drift(&mut s);
@@ -221,6 +222,49 @@ impl Report {
                 );
             }
             s.push_str("</table></div>");
+        }
+    }
+
+    fn html_prior(&self, s: &mut String) {
+        let Some(p) = &self.scorecard.prior else {
+            return;
+        };
+        let _ = write!(
+            s,
+            "<h2>Started from the points sheet</h2><p>The model started from marketing's sheet ({} rules) at prior strength <b>{:.2}</b> (0 ignores the sheet, 1 keeps all of its points). Points as the sheet counts them (0 for what it does not mention): the sheet's attributes the deals moved furthest, then the largest it gives no points to:</p><div class=\"scroll\"><table><tr><th>column</th><th>attribute</th><th class=\"n\">sheet</th><th class=\"n\">learned</th><th class=\"n\">95 % interval</th><th class=\"n\">moved</th><th class=\"n\">deals</th><th class=\"n\">won</th></tr>",
+            p.sheet_rules, p.strength
+        );
+        let shown = p
+            .sheet_moves()
+            .into_iter()
+            .take(crate::model::prior::card::SHOWN_MOVES)
+            .chain(
+                p.not_in_sheet()
+                    .into_iter()
+                    .take(crate::model::prior::card::SHOWN_MISSED),
+            );
+        for a in shown {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{:+.1} to {:+.1}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&a.column),
+                esc(&a.attribute),
+                a.sheet_points,
+                a.learned_points,
+                a.learned_interval.0,
+                a.learned_interval.1,
+                a.moved,
+                a.training_rows,
+                a.training_won
+            );
+        }
+        s.push_str("</table></div>");
+        if !p.problems.is_empty() {
+            s.push_str("<p>Sheet rules the deals cannot use:</p><ul>");
+            for x in &p.problems {
+                let _ = write!(s, "<li>{}</li>", esc(&x.to_string()));
+            }
+            s.push_str("</ul>");
         }
     }
 

@@ -145,6 +145,40 @@ impl Report {
                 );
             }
         }
+        if let Some(p) = &self.scorecard.prior {
+            let _ = writeln!(
+                s,
+                "\n## Started from the points sheet\n\n{} rules, prior strength {:.2} (0 ignores the sheet, 1 keeps all of its points); points as the sheet counts them.\n\n| column | attribute | sheet | learned | 95 % interval | moved | deals | won |\n|---|---|---:|---:|---:|---:|---:|---:|",
+                p.sheet_rules, p.strength
+            );
+            let shown = p
+                .sheet_moves()
+                .into_iter()
+                .take(crate::model::prior::card::SHOWN_MOVES)
+                .chain(
+                    p.not_in_sheet()
+                        .into_iter()
+                        .take(crate::model::prior::card::SHOWN_MISSED),
+                );
+            for a in shown {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {:+.1} | {:+.1} | {:+.1} to {:+.1} | {:+.1} | {} | {} |",
+                    md(&a.column),
+                    md(&a.attribute),
+                    a.sheet_points,
+                    a.learned_points,
+                    a.learned_interval.0,
+                    a.learned_interval.1,
+                    a.moved,
+                    a.training_rows,
+                    a.training_won
+                );
+            }
+            for x in &p.problems {
+                let _ = writeln!(s, "\n- {}", md(&x.to_string()));
+            }
+        }
         let _ = writeln!(
             s,
             "\n## Scorecard\n\nBase points {:.1}.\n\n| column | attribute | points | training deals |\n|---|---|---:|---:|",

@@ -3,11 +3,14 @@
 
 use std::fmt;
 
-use super::PriorReport;
+use super::{PriorAttribute, PriorReport};
 use crate::model::L2Choice;
 
-/// Attributes listed in the text, those moved furthest first.
-pub const SHOWN_MOVES: usize = 15;
+/// The sheet's attributes listed in the text (and the report), those moved
+/// furthest first.
+pub const SHOWN_MOVES: usize = 30;
+/// Attributes the sheet gives no points to listed, the largest first.
+pub const SHOWN_MISSED: usize = 10;
 
 impl fmt::Display for PriorReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -29,19 +32,21 @@ impl fmt::Display for PriorReport {
                 c.strength, c.log_loss, c.standard_error, c.auc
             )?;
         }
-        let moved = self.by_movement();
-        writeln!(
-            f,
-            "Moved furthest by the deals (points as the sheet counts them: 0 for what it does not mention; 95 % interval):"
-        )?;
-        let width = moved
+        let moves = self.sheet_moves();
+        let missed = self.not_in_sheet();
+        let shown: Vec<&PriorAttribute> = moves
             .iter()
             .take(SHOWN_MOVES)
+            .chain(missed.iter().take(SHOWN_MISSED))
+            .copied()
+            .collect();
+        let width = shown
+            .iter()
             .map(|a| a.column.chars().count() + a.attribute.chars().count() + 3)
             .max()
             .unwrap_or(20)
             .clamp(20, 60);
-        for a in moved.iter().take(SHOWN_MOVES) {
+        let line = |f: &mut fmt::Formatter<'_>, a: &PriorAttribute| {
             let name: String = format!("{} = {}", a.column, a.attribute)
                 .chars()
                 .take(width)
@@ -56,13 +61,30 @@ impl fmt::Display for PriorReport {
                 a.moved,
                 a.training_rows,
                 a.training_won
-            )?;
+            )
+        };
+        writeln!(
+            f,
+            "The sheet's points as the deals moved them (points as the sheet counts them: 0 for what it does not mention; 95 % interval):"
+        )?;
+        for a in moves.iter().take(SHOWN_MOVES) {
+            line(f, a)?;
         }
-        if moved.len() > SHOWN_MOVES {
+        if moves.len() > SHOWN_MOVES {
+            writeln!(f, "  ... {} more", moves.len() - SHOWN_MOVES)?;
+        }
+        writeln!(
+            f,
+            "What the sheet gives no points to, the largest the deals found:"
+        )?;
+        for a in missed.iter().take(SHOWN_MISSED) {
+            line(f, a)?;
+        }
+        if missed.len() > SHOWN_MISSED {
             writeln!(
                 f,
-                "  ... {} more (scorecard --format json lists every one)",
-                moved.len() - SHOWN_MOVES
+                "  ... {} more (scorecard --format json lists every attribute)",
+                missed.len() - SHOWN_MISSED
             )?;
         }
         if !self.problems.is_empty() {

@@ -53,6 +53,7 @@ pub mod card;
 mod encoding;
 mod points;
 pub(in crate::model) use encoding::refine_encodings;
+pub use points::sheet_points_of;
 pub(in crate::model) use points::{attach, log_odds, sheet_points};
 
 use super::cv::{choose, cross_validate, paired_error, PathOptions};
@@ -198,6 +199,30 @@ impl PriorReport {
     pub fn by_movement(&self) -> Vec<&PriorAttribute> {
         let mut out: Vec<&PriorAttribute> = self.attributes.iter().collect();
         out.sort_by(|a, b| b.moved.abs().total_cmp(&a.moved.abs()));
+        out
+    }
+
+    /// The attributes the sheet gives points to, moved furthest first:
+    /// "your +20 became +6".
+    pub fn sheet_moves(&self) -> Vec<&PriorAttribute> {
+        let mut out: Vec<&PriorAttribute> = self
+            .attributes
+            .iter()
+            .filter(|a| a.sheet_points != 0.0)
+            .collect();
+        out.sort_by(|a, b| b.moved.abs().total_cmp(&a.moved.abs()));
+        out
+    }
+
+    /// The attributes the sheet gives no points to, those the deals gave
+    /// most points (either way) first: what the sheet misses.
+    pub fn not_in_sheet(&self) -> Vec<&PriorAttribute> {
+        let mut out: Vec<&PriorAttribute> = self
+            .attributes
+            .iter()
+            .filter(|a| a.sheet_points == 0.0)
+            .collect();
+        out.sort_by(|a, b| b.learned_points.abs().total_cmp(&a.learned_points.abs()));
         out
     }
 }

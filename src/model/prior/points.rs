@@ -215,3 +215,28 @@ pub(in crate::model) fn report(
         problems,
     }
 }
+
+/// The sheet's points of every attribute of `model` (one vector per
+/// feature), from a cell of each attribute (the level, a number inside the
+/// range, no cell for `(missing)`): what [`crate::evidence::diff::diff_sheet`]
+/// sets against the learned points. Without training deals a range the
+/// model's ranges cut differently counts at each range's middle.
+pub fn sheet_points_of(sheet: &PointsSheet, model: &Model) -> Vec<Vec<f64>> {
+    model
+        .features()
+        .iter()
+        .map(|f| {
+            (0..f.encoding.n_attributes())
+                .map(|i| {
+                    let cell = representative(&f.encoding, i);
+                    sheet
+                        .rules
+                        .iter()
+                        .filter(|r| r.column == f.column && r.matcher.matches(cell.as_deref()))
+                        .map(|r| r.points)
+                        .sum()
+                })
+                .collect()
+        })
+        .collect()
+}
