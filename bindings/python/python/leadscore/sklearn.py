@@ -74,6 +74,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc,unused-ig
     The defaults are those of ``Model.fit``, including ``min_won=20`` and
     ``min_lost=20``: fewer closed deals of a class than that is refused, in
     every cross-validation fold too. Lower them for small data knowingly.
+    With ``prior`` (marketing's points sheet: a frame or a CSV path) the
+    sheet's points are the prior the deals move (``prior_strength``), and
+    five won and five lost deals are enough.
 
     Attributes
     ----------
@@ -115,6 +118,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc,unused-ig
         points_to_double_odds: float = 10.0,
         base_points: float = 50.0,
         base_odds: float = 1.0,
+        prior: Any = None,
+        prior_strength: float | Literal["auto"] | None = None,
     ) -> None:
         self.id = id
         self.ignore = ignore
@@ -139,6 +144,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc,unused-ig
         self.points_to_double_odds = points_to_double_odds
         self.base_points = base_points
         self.base_odds = base_odds
+        self.prior = prior
+        self.prior_strength = prior_strength
 
     # -- fitting -----------------------------------------------------------
 
