@@ -1,12 +1,11 @@
 """Starting from marketing's points sheet: the prior model against the deals
 alone and the sheet alone, on X Education's pre-contact columns.
 
-A plausible hand-set sheet (below: what a marketing team writes before it
-has data, some of it right, some wrong) is the prior of `leadscore train
---prior-sheet`. Half of the leads (stratified, seed 0) are held out; from
+A plausible hand-set sheet (below: some of it right, some wrong) is the
+prior of `leadscore train --prior-sheet`. Half of the leads (stratified, seed 0) are held out; from
 the other half, 50 random draws of 20 won and 20 lost deals each train
 
-* the prior model (`--prior-sheet SHEET`, strength chosen by cross-validation),
+* the prior model (`--prior-sheet SHEET`, strength by cross-validation),
 * the deals alone (no sheet), and
 * the sheet alone: its points at face value on the model's scale, only the
   level fitted (`--prior-sheet SHEET --prior-strength 1 --l2 1e6`),
@@ -38,22 +37,13 @@ import pandas as pd
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-POST_CONTACT = [
-    "Tags",
-    "Lead Quality",
-    "Lead Profile",
-    "Asymmetrique Activity Index",
-    "Asymmetrique Profile Index",
-    "Asymmetrique Activity Score",
-    "Asymmetrique Profile Score",
-    "Last Activity",
-    "Last Notable Activity",
-]
+from evaluate_real_data import POST_CONTACT  # the columns filled in after first contact
 
-# What a marketing team would write before looking at the deals: the
-# issue's "+20 working professional, +15 lead-add form, -10 student", the
-# usual points for referrals, engagement and opt-outs, and a few beliefs
-# that the deals may not share (chat and the free e-book count as interest).
+
+# A hand-set sheet of the kind a marketing team writes: the issue's "+20
+# working professional, +15 lead-add form, -10 student", the usual points
+# for referrals, engagement and opt-outs, and beliefs the deals need not
+# share (chat and the free e-book count as interest).
 SHEET = """column,value,points
 What is your current occupation,Working Professional,20
 What is your current occupation,Student,-10
