@@ -223,8 +223,8 @@ pub fn policy(data: &[u8]) {
 }
 
 /// Marketing's points sheet: parsed from the bytes (as UTF-8, invalid
-/// sequences replaced); a sheet that parses scores the fixture leads and is
-/// compared with the fixture model.
+/// sequences replaced); a sheet that parses scores the fixture leads, is
+/// compared with the fixture model, and is the prior of a fit on them.
 pub fn points_sheet(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let Ok(sheet) = PointsSheet::from_csv_str(&text, Path::new("<fuzz>")) else {
@@ -237,6 +237,21 @@ pub fn points_sheet(data: &[u8]) {
     let won: Vec<bool> = (0..leads.n_rows()).map(|r| r % 3 == 0).collect();
     if let Ok(comparison) = leadscore::evidence::points_sheet::compare(&sheet, model, leads, &won) {
         let _ = comparison.to_string();
+    }
+    let _ = leadscore::evidence::diff_sheet(&sheet, model).to_string();
+    // The sheet as the prior of a fit on the fixture leads (one fit: the
+    // strength and the penalty fixed); a fit that succeeds reports it.
+    let fit = Model::params()
+        .target("outcome")
+        .id("deal_id")
+        .ignore(["created_at", "closed_at", "deal_value"])
+        .prior_sheet(sheet)
+        .prior_strength(leadscore::model::prior::PriorStrength::Fixed(1.0))
+        .l2(1.0)
+        .min_outcomes(1, 1)
+        .fit(leads);
+    if let Ok(m) = fit {
+        let _ = m.scorecard().to_string();
     }
 }
 
