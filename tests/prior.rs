@@ -129,7 +129,7 @@ fn a_sheet_kept_at_full_strength_gives_its_own_points() {
     assert!(prior.candidates.is_empty());
     for a in &prior.attributes {
         assert!((a.learned_points - a.sheet_points).abs() < 0.05, "{a:?}");
-        let (lo, hi) = a.learned_interval;
+        let (lo, hi) = a.learned_interval.unwrap();
         assert!(lo <= a.learned_points && a.learned_points <= hi, "{a:?}");
     }
 }
@@ -165,7 +165,7 @@ fn with_a_sheet_training_starts_from_five_won_and_five_lost_deals() {
     let widths: Vec<f64> = prior
         .attributes
         .iter()
-        .map(|a| a.learned_interval.1 - a.learned_interval.0)
+        .map(|a| a.learned_interval.map_or(f64::NAN, |(lo, hi)| hi - lo))
         .collect();
     assert!(
         widths.iter().all(|w| w.is_finite() && *w > 0.0),
@@ -175,7 +175,7 @@ fn with_a_sheet_training_starts_from_five_won_and_five_lost_deals() {
     let mean = |m: &Model| {
         let a = &m.prior().unwrap().attributes;
         a.iter()
-            .map(|a| a.learned_interval.1 - a.learned_interval.0)
+            .map(|a| a.learned_interval.map_or(f64::NAN, |(lo, hi)| hi - lo))
             .sum::<f64>()
             / a.len() as f64
     };

@@ -34,6 +34,7 @@ impl ModelParams {
     /// also learns when deals close, from won, lost and still-open deals
     /// ([`super::timing`]).
     pub fn fit(&self, deals: &Table) -> Result<Model> {
+        self.check_prior()?;
         if self.is_timing() && self.prior_sheet.is_some() {
             return Err(Error::InvalidParameter {
                 name: "prior_sheet".into(),
@@ -54,6 +55,7 @@ impl ModelParams {
     /// [`ModelParams::fit`], with event types learned from decayed counts
     /// of the deals when `events` is given.
     pub(crate) fn fit_inner(&self, deals: &Table, events: Option<&EventInput>) -> Result<Model> {
+        self.check_prior()?;
         if events.is_some() && self.is_timing() {
             return Err(Error::InvalidParameter {
                 name: "created".into(),

@@ -343,15 +343,16 @@ pub(crate) fn weight_variances(
     for a in 0..p {
         h[a * dim + a] += l2;
     }
-    indices
+    // One factorisation, then H x = e_i for each (substitute takes −g).
+    let l = factor(h, dim)?;
+    Ok(indices
         .iter()
         .map(|&i| {
-            // Solves H x = e_i (solve takes −g).
             let mut g = vec![0.0; dim];
             g[i] = -1.0;
-            Ok(solve(h.clone(), &g, dim)?[i])
+            substitute(&l, &g, dim)[i]
         })
-        .collect()
+        .collect())
 }
 
 /// Patterns per parallel chunk of the gradient and Hessian pass.
@@ -437,6 +438,13 @@ fn gradient_hessian(
 /// Solves `H d = −g` by Cholesky (lower triangle of `h`), with a growing
 /// ridge when `H` is not numerically positive definite.
 fn solve(h: Vec<f64>, g: &[f64], dim: usize) -> Result<Vec<f64>> {
+    let l = factor(h, dim)?;
+    Ok(substitute(&l, g, dim))
+}
+
+/// The Cholesky factor of `h` (lower triangle), with a growing ridge when
+/// it is not numerically positive definite.
+fn factor(h: Vec<f64>, dim: usize) -> Result<Vec<f64>> {
     let scale = (0..dim).fold(0.0f64, |m, i| m.max(h[i * dim + i]));
     let mut ridge = 0.0;
     for _ in 0..8 {
@@ -447,21 +455,7 @@ fn solve(h: Vec<f64>, g: &[f64], dim: usize) -> Result<Vec<f64>> {
             }
         }
         if cholesky(&mut l, dim) {
-            // Forward then back substitution.
-            let mut x: Vec<f64> = g.iter().map(|v| -v).collect();
-            for i in 0..dim {
-                let row = &l[i * dim..i * dim + i];
-                let s: f64 = row.iter().zip(&x[..i]).map(|(a, b)| a * b).sum();
-                x[i] = (x[i] - s) / l[i * dim + i];
-            }
-            for i in (0..dim).rev() {
-                let mut s = x[i];
-                for k in i + 1..dim {
-                    s -= l[k * dim + i] * x[k];
-                }
-                x[i] = s / l[i * dim + i];
-            }
-            return Ok(x);
+            return Ok(l);
         }
         ridge = if ridge == 0.0 {
             1e-10 * scale.max(1.0)
@@ -472,6 +466,25 @@ fn solve(h: Vec<f64>, g: &[f64], dim: usize) -> Result<Vec<f64>> {
     Err(Error::Training {
         reason: "the Hessian is not positive definite".into(),
     })
+}
+
+/// `x` with `L Lᵀ x = −g`, for the Cholesky factor `l`: forward then back
+/// substitution.
+fn substitute(l: &[f64], g: &[f64], dim: usize) -> Vec<f64> {
+    let mut x: Vec<f64> = g.iter().map(|v| -v).collect();
+    for i in 0..dim {
+        let row = &l[i * dim..i * dim + i];
+        let s: f64 = row.iter().zip(&x[..i]).map(|(a, b)| a * b).sum();
+        x[i] = (x[i] - s) / l[i * dim + i];
+    }
+    for i in (0..dim).rev() {
+        let mut s = x[i];
+        for k in i + 1..dim {
+            s -= l[k * dim + i] * x[k];
+        }
+        x[i] = s / l[i * dim + i];
+    }
+    x
 }
 
 /// In-place Cholesky factorisation of the lower triangle; false when the

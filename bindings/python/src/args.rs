@@ -95,7 +95,8 @@ pub fn special_values(
 
 /// The prior of `Model.fit`: `prior`, a points sheet as a frame of its
 /// lines (`column`, `value` or `range`, `points`) or the path of its CSV
-/// file, and `prior_strength`, `"auto"` or a share from 0 to 1.
+/// file, and `prior_strength`, `"auto"` or a share from 0 to 1 (read and
+/// checked by the core).
 pub fn with_prior(
     py: Python<'_>,
     params: ModelParams,
@@ -105,37 +106,11 @@ pub fn with_prior(
     use crate::error::IntoPyResult;
     use leadscore::model::prior::PriorStrength;
     use leadscore::model::sheet::PointsSheet;
-    let prior_strength =
-        prior_strength.unwrap_or_else(|| pyo3::types::PyString::new(py, "auto").into_any());
-    let strength = match prior_strength.extract::<f64>() {
-        Ok(s) if (0.0..=1.0).contains(&s) => Some(PriorStrength::Fixed(s)),
-        Ok(_) => None,
-        Err(_) => prior_strength
-            .extract::<String>()
-            .ok()
-            .and_then(|s| PriorStrength::parse(&s).filter(|p| *p == PriorStrength::Auto)),
-    };
-    let Some(strength) = strength else {
-        return Err(crate::error::to_py(
-            py,
-            leadscore::Error::InvalidParameter {
-                name: "prior_strength".into(),
-                value: prior_strength.to_string(),
-                reason: "use \"auto\" or a share from 0 (ignore the sheet) to 1 (keep it)".into(),
-            },
-        ));
-    };
+    let mut params = params;
+    if let Some(s) = prior_strength {
+        params = params.prior_strength(PriorStrength::from_text(&s.str()?.to_string()).py(py)?);
+    }
     let Some(prior) = prior else {
-        if strength != PriorStrength::Auto {
-            return Err(crate::error::to_py(
-                py,
-                leadscore::Error::InvalidParameter {
-                    name: "prior_strength".into(),
-                    value: prior_strength.to_string(),
-                    reason: "a prior strength needs a points sheet (prior=) to start from".into(),
-                },
-            ));
-        }
         return Ok(params);
     };
     let sheet = match prior.extract::<std::path::PathBuf>() {
@@ -145,5 +120,5 @@ pub fn with_prior(
             PointsSheet::from_table(&table).py(py)?
         }
     };
-    Ok(params.prior_sheet(sheet).prior_strength(strength))
+    Ok(params.prior_sheet(sheet))
 }

@@ -239,26 +239,13 @@ pub struct PriorArgs {
 }
 
 impl PriorArgs {
-    /// The training options with the sheet, when one is given.
+    /// The training options with the sheet and its strength.
     pub fn params(&self, params: leadscore::ModelParams) -> Result<leadscore::ModelParams> {
         use leadscore::model::prior::PriorStrength;
-        let strength =
-            PriorStrength::parse(&self.prior_strength).ok_or_else(|| Error::InvalidParameter {
-                name: "prior_strength".into(),
-                value: self.prior_strength.clone(),
-                reason: "use auto or a share from 0 (ignore the sheet) to 1 (keep it)".into(),
-            })?;
-        let Some(path) = &self.prior_sheet else {
-            if self.prior_strength.trim() != "auto" {
-                return Err(Error::InvalidParameter {
-                    name: "prior_strength".into(),
-                    value: self.prior_strength.clone(),
-                    reason: "a prior strength needs a points sheet to start from".into(),
-                });
-            }
-            return Ok(params);
-        };
-        let sheet = leadscore::model::sheet::PointsSheet::load(path)?;
-        Ok(params.prior_sheet(sheet).prior_strength(strength))
+        let params = params.prior_strength(PriorStrength::from_text(&self.prior_strength)?);
+        match &self.prior_sheet {
+            Some(path) => Ok(params.prior_sheet(leadscore::model::sheet::PointsSheet::load(path)?)),
+            None => Ok(params),
+        }
     }
 }

@@ -246,13 +246,12 @@ impl Report {
         for a in shown {
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{:+.1} to {:+.1}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 esc(&a.column),
                 esc(&a.attribute),
                 a.sheet_points,
                 a.learned_points,
-                a.learned_interval.0,
-                a.learned_interval.1,
+                a.learned_interval.map_or("–".to_string(), |(lo, hi)| format!("{lo:+.1} to {hi:+.1}")),
                 a.moved,
                 a.training_rows,
                 a.training_won

@@ -163,13 +163,15 @@ impl Report {
             for a in shown {
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {:+.1} | {:+.1} | {:+.1} to {:+.1} | {:+.1} | {} | {} |",
+                    "| {} | {} | {:+.1} | {:+.1} | {} | {:+.1} | {} | {} |",
                     md(&a.column),
                     md(&a.attribute),
                     a.sheet_points,
                     a.learned_points,
-                    a.learned_interval.0,
-                    a.learned_interval.1,
+                    a.learned_interval
+                        .map_or("–".to_string(), |(lo, hi)| format!(
+                            "{lo:+.1} to {hi:+.1}"
+                        )),
                     a.moved,
                     a.training_rows,
                     a.training_won

@@ -51,13 +51,16 @@ impl fmt::Display for PriorReport {
                 .chars()
                 .take(width)
                 .collect();
+            let interval = a
+                .learned_interval
+                .map_or("no interval".to_string(), |(lo, hi)| {
+                    format!("{lo:+.1} to {hi:+.1}")
+                });
             writeln!(
                 f,
-                "  {name:<width$} sheet {:>+6.1}  learned {:>+6.1} ({:+.1} to {:+.1})  moved {:>+6.1}  {} deals, {} won",
+                "  {name:<width$} sheet {:>+6.1}  learned {:>+6.1} ({interval})  moved {:>+6.1}  {} deals, {} won",
                 a.sheet_points,
                 a.learned_points,
-                a.learned_interval.0,
-                a.learned_interval.1,
                 a.moved,
                 a.training_rows,
                 a.training_won

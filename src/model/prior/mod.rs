@@ -91,6 +91,16 @@ pub enum PriorStrength {
 }
 
 impl PriorStrength {
+    /// Reads `auto` or a number from 0 to 1, else an error naming the
+    /// value (what the command line and Python pass on).
+    pub fn from_text(text: &str) -> Result<PriorStrength> {
+        Self::parse(text).ok_or_else(|| Error::InvalidParameter {
+            name: "prior_strength".into(),
+            value: text.to_string(),
+            reason: "use auto or a share from 0 (ignore the sheet) to 1 (keep it)".into(),
+        })
+    }
+
     /// Reads `auto` or a number from 0 to 1; `None` for anything else.
     pub fn parse(text: &str) -> Option<PriorStrength> {
         let t = text.trim();
@@ -151,8 +161,9 @@ pub struct PriorAttribute {
     /// mention). The scorecard's points are these, centred per column.
     pub learned_points: f64,
     /// A 95 % interval of `learned_points` (± 1.96 standard errors of the
-    /// penalised fit).
-    pub learned_interval: (f64, f64),
+    /// penalised fit); `None` when no weight was fitted (every lead gets
+    /// the win rate).
+    pub learned_interval: Option<(f64, f64)>,
     /// `learned_points − sheet_points`.
     pub moved: f64,
     /// Training deals with the attribute.
@@ -253,6 +264,18 @@ impl ModelParams {
             (MIN_OUTCOMES_WITH_PRIOR, MIN_OUTCOMES_WITH_PRIOR)
         } else {
             (self.min_won, self.min_lost)
+        }
+    }
+
+    /// Refuses a fixed prior strength without a sheet to start from.
+    pub(in crate::model) fn check_prior(&self) -> Result<()> {
+        match (self.prior_strength, &self.prior_sheet) {
+            (PriorStrength::Fixed(s), None) => Err(Error::InvalidParameter {
+                name: "prior_strength".into(),
+                value: s.to_string(),
+                reason: "a prior strength needs a points sheet to start from".into(),
+            }),
+            _ => Ok(()),
         }
     }
 

@@ -75,13 +75,7 @@ pub(in crate::model) fn sheet_points(
                         sums[j][i] / n as f64
                     } else {
                         // No training deal: the sheet's points of a typical cell.
-                        let cell = representative(&f.encoding, i);
-                        sheet
-                            .rules
-                            .iter()
-                            .filter(|r| r.column == f.column && r.matcher.matches(cell.as_deref()))
-                            .map(|r| r.points)
-                            .sum()
+                        typical_points(sheet, f, i)
                     }
                 })
                 .collect()
@@ -121,7 +115,8 @@ pub(in crate::model) fn attach(
         .sum();
     let variances = match l2 {
         Some(l2) => weight_variances(design, counts, w, b, l2, &(0..n).collect::<Vec<_>>())?,
-        None => vec![0.0; n],
+        // The win rate alone: no weight was fitted, so none has an interval.
+        None => vec![f64::NAN; n],
     };
     let (points, problems) = sheet;
     let r = report(
@@ -198,7 +193,7 @@ pub(in crate::model) fn report(
                 attribute: labels[j][i].clone(),
                 sheet_points: sheet[j][i],
                 learned_points: learned,
-                learned_interval: (learned - half, learned + half),
+                learned_interval: half.is_finite().then_some((learned - half, learned + half)),
                 moved: learned - sheet[j][i],
                 training_rows: f.training_rows[i],
                 training_won: f.training_won[i],
@@ -227,16 +222,20 @@ pub fn sheet_points_of(sheet: &PointsSheet, model: &Model) -> Vec<Vec<f64>> {
         .iter()
         .map(|f| {
             (0..f.encoding.n_attributes())
-                .map(|i| {
-                    let cell = representative(&f.encoding, i);
-                    sheet
-                        .rules
-                        .iter()
-                        .filter(|r| r.column == f.column && r.matcher.matches(cell.as_deref()))
-                        .map(|r| r.points)
-                        .sum()
-                })
+                .map(|i| typical_points(sheet, f, i))
                 .collect()
         })
         .collect()
+}
+
+/// The sheet's points of a typical cell of attribute `i` of `f` (see
+/// [`representative`]).
+fn typical_points(sheet: &PointsSheet, f: &Feature, i: usize) -> f64 {
+    let cell = representative(&f.encoding, i);
+    sheet
+        .rules
+        .iter()
+        .filter(|r| r.column == f.column && r.matcher.matches(cell.as_deref()))
+        .map(|r| r.points)
+        .sum()
 }
