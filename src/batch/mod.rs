@@ -45,6 +45,7 @@ use crate::policy::{CapacityReport, Decision, TierCount};
 
 mod events;
 mod jobs;
+mod outcomes;
 mod pipeline;
 mod rejects;
 mod sink;
@@ -52,6 +53,7 @@ mod source;
 
 pub use events::{add_event_file, Activity};
 pub use jobs::{freeze_cuts_file, qualify_file, score_file};
+pub use outcomes::{is_decision_log, outcomes_files};
 
 /// A file format, chosen by the file's extension: `.parquet` or `.pq` is
 /// Parquet, anything else CSV (with a header row).

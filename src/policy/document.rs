@@ -125,7 +125,7 @@ fn column_of(text: &str, offset: usize) -> usize {
     text.get(start..end).map_or(0, |s| s.chars().count()) + 1
 }
 
-fn toml_error(text: &str, path: &Path, e: toml::de::Error) -> Error {
+pub(crate) fn toml_error(text: &str, path: &Path, e: toml::de::Error) -> Error {
     let (line, column) = match e.span() {
         Some(s) => (Some(line_of(text, s.start)), Some(column_of(text, s.start))),
         None => (None, None),

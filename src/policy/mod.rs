@@ -101,6 +101,7 @@ mod convert;
 pub mod cuts;
 pub mod decide;
 mod document;
+pub(crate) use document::toml_error;
 pub mod log;
 pub mod one;
 pub mod plan;

@@ -31,6 +31,7 @@ use crate::util::time::date_from_days;
 
 pub mod events;
 pub mod pipeline;
+pub mod touches;
 pub use pipeline::{pipeline, SyntheticPipeline};
 
 /// The true effect (log-odds) of one categorical value, relative to the

@@ -309,6 +309,9 @@ pub struct ReportArgs {
     /// A column the leakage audit skips (repeatable).
     #[arg(long)]
     ignore: Vec<String>,
+    /// What happened to the decisions (the JSON of `leadscore outcomes --format json`), shown as a section.
+    #[arg(long)]
+    outcomes: Option<PathBuf>,
     /// Report title.
     #[arg(long)]
     title: Option<String>,
@@ -322,6 +325,7 @@ pub fn run_report(a: ReportArgs) -> Result<()> {
             Some(&a.model),
             a.policy.as_deref(),
             a.points_sheet.as_deref(),
+            a.outcomes.as_deref(),
         ],
         &[a.out.as_deref()],
     )?;
@@ -342,6 +346,11 @@ pub fn run_report(a: ReportArgs) -> Result<()> {
         outcome_date: a.outcome_date.clone(),
         audit_skip: a.ignore.clone(),
         title: a.title.clone(),
+        outcomes: a
+            .outcomes
+            .as_ref()
+            .map(|p| leadscore::evidence::outcomes::Outcomes::load(p))
+            .transpose()?,
     };
     let text = build(&model, &deals, &options)?.render(f)?;
     match &a.out {

@@ -2,14 +2,16 @@
 //!
 //! Each command turns its flags into one core call and prints through the
 //! core's renderers: `args` holds the shared flags, `model` the model
-//! commands, `batch` the batch jobs, `qualify` the policy commands and
-//! `evidence` the evidence commands.
+//! commands, `batch` the batch jobs, `qualify` the policy commands,
+//! `evidence` the evidence commands and `outcomes` the closed loop
+//! (outcomes, promote, rollback).
 
 mod args;
 mod batch;
 mod evidence;
 mod explain;
 mod model;
+mod outcomes;
 mod qualify;
 mod timing;
 
@@ -58,6 +60,12 @@ enum Command {
     Report(evidence::ReportArgs),
     /// Rebuild won, lost and open deals as they stood on past dates, train a time model on each, and set its chance of winning within the horizon against what happened.
     Backtest(Box<timing::BacktestArgs>),
+    /// What happened to each decision: time to first touch against the SLA, win rates by tier (within and after the SLA, for leads of the same points), rejections.
+    Outcomes(Box<outcomes::OutcomesArgs>),
+    /// Score the active and a retrained model on recent closed deals side by side; exit 0 when the candidate passes the gate, 3 when it does not. Logged for rollback.
+    Promote(Box<outcomes::PromoteArgs>),
+    /// Put back the model that the last installed promotion replaced.
+    Rollback(outcomes::RollbackArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +86,14 @@ fn main() -> ExitCode {
         Command::Diff(a) => evidence::run_diff(a),
         Command::Report(a) => evidence::run_report(a),
         Command::Backtest(a) => timing::run_backtest(*a),
+        Command::Outcomes(a) => outcomes::run_outcomes(*a),
+        Command::Promote(a) => match outcomes::run_promote(*a) {
+            // The gate refused the candidate: not an error, exit 3.
+            Ok(false) => return ExitCode::from(3),
+            Ok(true) => Ok(()),
+            Err(e) => Err(e),
+        },
+        Command::Rollback(a) => outcomes::run_rollback(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -153,6 +169,12 @@ fn hint(e: &Error) -> Option<String> {
                 "horizon",
                 "period-days",
                 "as-of",
+                "by",
+                "bands",
+                "no-deal",
+                "decisions",
+                "active",
+                "min-auc-ratio",
             ];
             known
                 .contains(&flag.as_str())

@@ -17,6 +17,16 @@ const CSS: &str = ".leadscore-report{font-family:-apple-system,system-ui,Segoe U
 /// The page around the report when it is a document of its own.
 const PAGE_CSS: &str = "body{margin:0;background:#fff}.leadscore-report{margin:0 auto}";
 
+/// A page of its own around `body`: the report's styles, scoped to its
+/// root element, and `title` as its heading.
+pub(crate) fn html_page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{PAGE_CSS}</style></head><body><div class=\"{ROOT_CLASS}\"><style>{CSS}</style><h1>{}</h1>{body}</div></body></html>\n",
+        esc(title),
+        esc(title)
+    )
+}
+
 impl Report {
     /// The report as one self-contained HTML page.
     pub fn to_html(&self) -> String {
@@ -38,6 +48,9 @@ impl Report {
         self.html_calibration(&mut s);
         self.html_lift(&mut s);
         self.html_conversion(&mut s);
+        if let Some(o) = &self.outcomes {
+            s.push_str(&o.to_html_section());
+        }
         self.html_hand_set(&mut s);
         self.html_prior(&mut s);
         self.html_scorecard(&mut s);

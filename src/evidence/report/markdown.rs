@@ -122,6 +122,10 @@ impl Report {
                 );
             }
         }
+        if let Some(o) = &self.outcomes {
+            s.push('\n');
+            s.push_str(&o.to_markdown());
+        }
         if let Some(h) = &self.handset {
             let (hl, ll) = h.top_decile_lift();
             let _ = writeln!(

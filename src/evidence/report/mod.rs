@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::model::{Model, Scorecard};
 
 mod html;
+pub(crate) use html::html_page;
 mod markdown;
 mod svg;
 pub mod text;
@@ -129,6 +130,9 @@ pub struct ReportOptions {
     pub audit_skip: Vec<String>,
     /// A title.
     pub title: Option<String>,
+    /// What happened to the decisions (see [`crate::evidence::outcomes`]):
+    /// shown as a section of the report.
+    pub outcomes: Option<crate::evidence::outcomes::Outcomes>,
 }
 
 /// Who trained the model on what.
@@ -173,6 +177,10 @@ pub struct Report {
     pub audit: Audit,
     /// Drift of the deals against the training deals.
     pub drift: Drift,
+    /// What happened to the decisions, when outcomes were given (see
+    /// [`crate::evidence::outcomes`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<crate::evidence::outcomes::Outcomes>,
 }
 
 fn norm(s: &str) -> String {
@@ -278,6 +286,7 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
         handset,
         audit,
         drift,
+        outcomes: options.outcomes.clone(),
     })
 }
 
