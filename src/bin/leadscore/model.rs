@@ -98,6 +98,15 @@ pub struct SyntheticArgs {
     /// --created created_at --closed closed_at`.
     #[arg(long, conflicts_with = "events")]
     as_of: Option<String>,
+    /// Write a closed loop instead: decisions (lead_id, tier, route, owner, sla, sla_due, points) to this file, their touches to --touches, and the leads' deals (lead_id, outcome won/lost/open, closed_at) to --out, with a known effect of touching within the SLA (--speed-effect): for `leadscore outcomes`.
+    #[arg(long, requires = "touches", conflicts_with_all = ["events", "as_of"])]
+    decisions: Option<PathBuf>,
+    /// Where the closed loop's touches go (lead_id, touched_at, owner, reason).
+    #[arg(long, requires = "decisions")]
+    touches: Option<PathBuf>,
+    /// The closed loop's planted difference in win chance of a touch within the SLA.
+    #[arg(long, default_value_t = 0.1)]
+    speed_effect: f64,
 }
 
 /// Runs `leadscore train`.
@@ -180,7 +189,43 @@ pub fn scorecard(a: ScorecardArgs) -> Result<()> {
 
 /// Runs `leadscore synthetic`.
 pub fn synthetic(a: SyntheticArgs) -> Result<()> {
-    crate::args::check_files(&[], &[Some(&a.out), a.events.as_deref()])?;
+    crate::args::check_files(
+        &[],
+        &[
+            Some(&a.out),
+            a.events.as_deref(),
+            a.decisions.as_deref(),
+            a.touches.as_deref(),
+        ],
+    )?;
+    if let (Some(decisions), Some(touches)) = (&a.decisions, &a.touches) {
+        let s = leadscore::synthetic::touches::closed_loop(a.rows, a.seed, a.speed_effect);
+        // Every file is complete before any replaces anything.
+        let files = [
+            (&a.out, &s.deals),
+            (decisions, &s.decisions),
+            (touches, &s.touches),
+        ];
+        let mut written = Vec::new();
+        for (path, table) in files {
+            let mut f = AtomicFile::create(path)?;
+            table.write_csv(&mut f)?;
+            written.push(f);
+        }
+        for f in written {
+            f.commit()?;
+        }
+        eprintln!(
+            "{} synthetic decisions -> {}, {} touches -> {}, deals -> {} (speed effect {:+})",
+            a.rows,
+            decisions.display(),
+            s.touches.n_rows(),
+            touches.display(),
+            a.out.display(),
+            a.speed_effect
+        );
+        return Ok(());
+    }
     if let Some(as_of) = &a.as_of {
         let p = leadscore::synthetic::pipeline(a.rows, a.seed, as_of)?;
         let mut f = AtomicFile::create(&a.out)?;

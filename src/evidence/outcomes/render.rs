@@ -83,22 +83,12 @@ fn rows_of<'a>(o: &'a Outcomes, by: Grouping) -> Vec<&'a GroupOutcome> {
     rows
 }
 
-fn text_table(out: &mut fmt::Formatter<'_>, o: &Outcomes, by: Grouping) -> fmt::Result {
-    let rows = rows_of(o, by);
-    let mut cells: Vec<Vec<String>> = vec![std::iter::once(by.as_str().to_string())
-        .chain(COLUMNS.iter().map(|c| c.0.to_string()))
-        .collect()];
-    for g in &rows {
-        cells.push(
-            std::iter::once(g.key.name().to_string())
-                .chain(COLUMNS.iter().map(|c| (c.1)(g)))
-                .collect(),
-        );
-    }
-    let widths: Vec<usize> = (0..cells[0].len())
+/// Writes rows of cells as columns aligned on the widest cell.
+fn aligned(out: &mut fmt::Formatter<'_>, cells: &[Vec<String>]) -> fmt::Result {
+    let widths: Vec<usize> = (0..cells.first().map_or(0, Vec::len))
         .map(|i| cells.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
-    for r in &cells {
+    for r in cells {
         let line: Vec<String> = r
             .iter()
             .zip(&widths)
@@ -107,6 +97,20 @@ fn text_table(out: &mut fmt::Formatter<'_>, o: &Outcomes, by: Grouping) -> fmt::
         writeln!(out, "  {}", line.join("  ").trim_end())?;
     }
     Ok(())
+}
+
+fn text_table(out: &mut fmt::Formatter<'_>, o: &Outcomes, by: Grouping) -> fmt::Result {
+    let mut cells: Vec<Vec<String>> = vec![std::iter::once(by.as_str().to_string())
+        .chain(COLUMNS.iter().map(|c| c.0.to_string()))
+        .collect()];
+    for g in rows_of(o, by) {
+        cells.push(
+            std::iter::once(g.key.name().to_string())
+                .chain(COLUMNS.iter().map(|c| (c.1)(g)))
+                .collect(),
+        );
+    }
+    aligned(out, &cells)
 }
 
 impl fmt::Display for Outcomes {
@@ -136,24 +140,31 @@ impl fmt::Display for Outcomes {
         }
         if !self.rejections.is_empty() {
             writeln!(out, "Rejected by sales")?;
-            writeln!(
-                out,
-                "  tier  reason  leads  mean points  tier median  model agreed  won  lost"
-            )?;
+            let mut cells: Vec<Vec<String>> = vec![[
+                "tier",
+                "reason",
+                "leads",
+                "mean points",
+                "tier median",
+                "model agreed",
+                "won",
+                "lost",
+            ]
+            .map(String::from)
+            .to_vec()];
             for r in &self.rejections {
-                writeln!(
-                    out,
-                    "  {}  {}  {}  {:.1}  {}  {}  {}  {}",
-                    r.tier,
-                    r.reason,
-                    r.leads,
-                    r.mean_points,
+                cells.push(vec![
+                    r.tier.clone(),
+                    r.reason.clone(),
+                    r.leads.to_string(),
+                    format!("{:.1}", r.mean_points),
                     opt(r.tier_median_points, |m| format!("{m:.1}")),
                     opt(r.model_agreed, pct),
-                    r.won,
-                    r.lost
-                )?;
+                    r.won.to_string(),
+                    r.lost.to_string(),
+                ]);
             }
+            aligned(out, &cells)?;
             writeln!(out, "  (model agreed: the rejected lead's points are below the median of its tier's other leads)\n")?;
         }
         problems_text(out, self)
@@ -221,7 +232,14 @@ impl Outcomes {
 
     /// The outcomes as an HTML section (inside a report's root element).
     pub fn to_html_section(&self) -> String {
-        let mut s = String::from("<h2>What happened to the decisions</h2>");
+        format!(
+            "<h2>What happened to the decisions</h2>{}",
+            self.html_body()
+        )
+    }
+
+    fn html_body(&self) -> String {
+        let mut s = String::new();
         let a = &self.all.stats;
         let _ = write!(
             s,
@@ -286,7 +304,7 @@ impl Outcomes {
 
     /// The outcomes as one self-contained HTML page.
     pub fn to_html(&self) -> String {
-        crate::evidence::report::html_page("What happened to the decisions", &self.to_html_section())
+        crate::evidence::report::html_page("What happened to the decisions", &self.html_body())
     }
 
     /// The outcomes in `format`: text, JSON, Markdown or HTML.
@@ -354,7 +372,15 @@ fn svg_funnel(o: &Outcomes) -> String {
         let touched = (st.leads > 0).then(|| st.touched as f64 / st.leads as f64);
         for (k, v) in [touched, st.within_sla, st.win_rate].into_iter().enumerate() {
             let by = y + 4.0 + 15.0 * k as f64;
-            let v = v.unwrap_or(0.0);
+            let Some(v) = v else {
+                let none = ["no leads", "no SLA", "no closed deals"][k];
+                let _ = write!(
+                    s,
+                    r##"<text x="{left}" y="{:.1}" font-size="10" fill="#6b7280">{none}</text>"##,
+                    by + 10.0
+                );
+                continue;
+            };
             let _ = write!(
                 s,
                 r##"<rect x="{left}" y="{by:.1}" width="{:.1}" height="12" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#111827">{}</text>"##,
