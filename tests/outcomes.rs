@@ -53,7 +53,12 @@ fn tier_figures_equal_a_direct_computation() {
         *e = (*e).min(at);
     }
     let outcome: std::collections::HashMap<String, String> = (0..s.deals.n_rows())
-        .map(|r| (cell(&s.deals, r, "lead_id").unwrap(), cell(&s.deals, r, "outcome").unwrap()))
+        .map(|r| {
+            (
+                cell(&s.deals, r, "lead_id").unwrap(),
+                cell(&s.deals, r, "outcome").unwrap(),
+            )
+        })
         .collect();
     for tier in ["A", "B", "C"] {
         let g = o.tiers.iter().find(|g| g.key.name() == tier).unwrap();
@@ -66,8 +71,8 @@ fn tier_figures_equal_a_direct_computation() {
             leads += 1;
             let id = cell(&s.decisions, r, "lead_id").unwrap();
             let due = cell(&s.decisions, r, "sla_due").map(|d| ts(&d));
-            let sla_h: Option<i64> = cell(&s.decisions, r, "sla")
-                .map(|x| x.trim_end_matches('h').parse().unwrap());
+            let sla_h: Option<i64> =
+                cell(&s.decisions, r, "sla").map(|x| x.trim_end_matches('h').parse().unwrap());
             let f = first.get(&id).copied();
             if let Some(f) = f {
                 touched += 1;
@@ -91,16 +96,25 @@ fn tier_figures_equal_a_direct_computation() {
         }
         hours.sort_by(|a, b| a.total_cmp(b));
         let st = &g.stats;
-        assert_eq!((st.leads, st.touched, st.won, st.lost), (leads, touched, won, lost), "{tier}");
+        assert_eq!(
+            (st.leads, st.touched, st.won, st.lost),
+            (leads, touched, won, lost),
+            "{tier}"
+        );
         assert_eq!(st.with_sla, due_n, "{tier}");
         if due_n > 0 {
             assert!((st.within_sla.unwrap() - within as f64 / due_n as f64).abs() < 1e-12);
             assert!((st.median_hours_to_touch.unwrap() - quantile(&hours, 0.5)).abs() < 1e-9);
             assert!((st.p95_hours_to_touch.unwrap() - quantile(&hours, 0.95)).abs() < 1e-9);
-            assert!((st.win_rate_within_sla.unwrap() - won_in as f64 / closed_in as f64).abs() < 1e-12);
+            assert!(
+                (st.win_rate_within_sla.unwrap() - won_in as f64 / closed_in as f64).abs() < 1e-12
+            );
         } else {
             assert_eq!(st.within_sla, None);
-            assert_eq!(st.median_hours_to_touch, None, "no created time without an SLA");
+            assert_eq!(
+                st.median_hours_to_touch, None,
+                "no created time without an SLA"
+            );
         }
         assert!((st.win_rate.unwrap() - won as f64 / (won + lost) as f64).abs() < 1e-12);
         let (lo, hi) = leadscore::metrics::wilson(won, won + lost);
@@ -125,7 +139,11 @@ fn tier_figures_equal_a_direct_computation() {
         "win_rate_within_sla",
         "win_rate_after_sla",
     ] {
-        assert!(v["tiers"][0].get(key).is_some(), "no {key} in {}", v["tiers"][0]);
+        assert!(
+            v["tiers"][0].get(key).is_some(),
+            "no {key} in {}",
+            v["tiers"][0]
+        );
     }
 }
 
@@ -221,7 +239,12 @@ fn bad_rows_are_counted_and_named_with_row_column_and_value() {
     assert_eq!(o.rejections[0].reason, "no budget");
     assert_eq!(o.rejections[0].tier, "B");
     // The text names them too.
-    assert!(o.to_text().contains("touches: no decision for this lead: 1 rows"), "{}", o.to_text());
+    assert!(
+        o.to_text()
+            .contains("touches: no decision for this lead: 1 rows"),
+        "{}",
+        o.to_text()
+    );
 }
 
 #[test]
@@ -245,13 +268,31 @@ fn files_read_in_small_batches_and_a_decision_log_give_the_same_figures() {
     let whole = tally(&s, options.clone());
     let streamed = outcomes_files(&d, &t, &k, options.clone(), 97, 2).unwrap();
     assert_eq!(streamed, whole);
-    let months: Vec<&str> = whole.months.as_ref().unwrap().iter().map(|g| g.key.name()).collect();
+    let months: Vec<&str> = whole
+        .months
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|g| g.key.name())
+        .collect();
     assert_eq!(
         months,
-        ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06", "(no date)"],
+        [
+            "2024-01",
+            "2024-02",
+            "2024-03",
+            "2024-04",
+            "2024-05",
+            "2024-06",
+            "(no date)"
+        ],
         "tier C has no SLA, so no created time"
     );
-    assert_eq!(whole.owners.as_ref().unwrap().len(), 5, "four reps and the untouched");
+    assert_eq!(
+        whole.owners.as_ref().unwrap().len(),
+        5,
+        "four reps and the untouched"
+    );
     // The same decisions as a decision log (one JSON line each).
     let mut log = String::new();
     for r in 0..s.decisions.n_rows() {
@@ -271,8 +312,15 @@ fn files_read_in_small_batches_and_a_decision_log_give_the_same_figures() {
     assert_eq!(from_log.tiers, whole.tiers);
     // A missing column is an error naming it.
     std::fs::write(dir.join("bad.csv"), "lead_id,when\nL0000001,2024-01-01\n").unwrap();
-    let err = outcomes_files(&d, &dir.join("bad.csv"), &k, OutcomeOptions::new("lead_id"), 97, 1)
-        .unwrap_err();
+    let err = outcomes_files(
+        &d,
+        &dir.join("bad.csv"),
+        &k,
+        OutcomeOptions::new("lead_id"),
+        97,
+        1,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("touched_at"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -35,7 +35,10 @@ fn read_table_file(
 ) -> Result<()> {
     let header = super::column_names(path)?;
     let mut names: Vec<String> = Vec::new();
-    for c in required.iter().chain(optional.iter().filter(|c| header.iter().any(|h| h == *c))) {
+    for c in required
+        .iter()
+        .chain(optional.iter().filter(|c| header.iter().any(|h| h == *c)))
+    {
         if !names.iter().any(|n| n == c) {
             names.push(c.to_string());
         }

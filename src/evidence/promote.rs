@@ -72,8 +72,8 @@ impl Default for Gate {
 impl Gate {
     /// Reads a gate from TOML text (`path` names it in errors).
     pub fn from_toml(text: &str, path: &Path) -> Result<Gate> {
-        let gate: Gate = toml::from_str(text)
-            .map_err(|e| crate::policy::toml_error(text, path, e))?;
+        let gate: Gate =
+            toml::from_str(text).map_err(|e| crate::policy::toml_error(text, path, e))?;
         gate.check()?;
         Ok(gate)
     }
@@ -237,7 +237,10 @@ fn on_recent(
     let (lift, at_cut) = match policy {
         Some(p) => {
             let m = policy_metrics(p, model, recent, y)?;
-            (m.qualified_won as f64 / m.qualified.max(1) as f64 / rate, m.qualified)
+            (
+                m.qualified_won as f64 / m.qualified.max(1) as f64 / rate,
+                m.qualified,
+            )
         }
         None => {
             let mut order: Vec<usize> = (0..y.len()).collect();
@@ -389,11 +392,37 @@ impl fmt::Display for Promotion {
         )?;
         let est = |e: &Estimate| format!("{:.4} ({:.4} to {:.4})", e.value, e.low, e.high);
         writeln!(out, "  {:<20} {:<28} {:<28}", "", "active", "candidate")?;
-        writeln!(out, "  {:<20} {:<28} {:<28}", "model", a.fingerprint, c.fingerprint)?;
-        writeln!(out, "  {:<20} {:<28} {:<28}", "trained", a.created_at, c.created_at)?;
-        writeln!(out, "  {:<20} {:<28} {:<28}", "AUC", est(&a.auc), est(&c.auc))?;
-        writeln!(out, "  {:<20} {:<28} {:<28}", "log loss", est(&a.log_loss), est(&c.log_loss))?;
-        writeln!(out, "  {:<20} {:<28} {:<28}", "Brier", est(&a.brier), est(&c.brier))?;
+        writeln!(
+            out,
+            "  {:<20} {:<28} {:<28}",
+            "model", a.fingerprint, c.fingerprint
+        )?;
+        writeln!(
+            out,
+            "  {:<20} {:<28} {:<28}",
+            "trained", a.created_at, c.created_at
+        )?;
+        writeln!(
+            out,
+            "  {:<20} {:<28} {:<28}",
+            "AUC",
+            est(&a.auc),
+            est(&c.auc)
+        )?;
+        writeln!(
+            out,
+            "  {:<20} {:<28} {:<28}",
+            "log loss",
+            est(&a.log_loss),
+            est(&c.log_loss)
+        )?;
+        writeln!(
+            out,
+            "  {:<20} {:<28} {:<28}",
+            "Brier",
+            est(&a.brier),
+            est(&c.brier)
+        )?;
         writeln!(
             out,
             "  {:<20} {:<28.4} {:<28.4}",

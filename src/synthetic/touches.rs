@@ -86,9 +86,10 @@ pub fn closed_loop(n: usize, seed: u64, speed_effect: f64) -> ClosedLoop {
                 t[0].push(Some(id.clone()));
                 t[1].push(Some(format_timestamp(at)));
                 t[2].push(Some(rep.into()));
-                t[3].push((reject && k == extra).then(|| {
-                    REASONS[rng.gen_range(0..REASONS.len())].to_string()
-                }));
+                t[3].push(
+                    (reject && k == extra)
+                        .then(|| REASONS[rng.gen_range(0..REASONS.len())].to_string()),
+                );
             }
         }
         let p = 0.05 + 0.07 * f64::from(level) + if within { speed_effect } else { 0.0 };
@@ -101,9 +102,11 @@ pub fn closed_loop(n: usize, seed: u64, speed_effect: f64) -> ClosedLoop {
         };
         o[0].push(Some(id));
         o[1].push(Some(outcome.into()));
-        o[2].push((outcome != "open").then(|| {
-            format_timestamp(created + rng.gen_range(7..120) * 86_400)[..10].to_string()
-        }));
+        o[2].push(
+            (outcome != "open").then(|| {
+                format_timestamp(created + rng.gen_range(7..120) * 86_400)[..10].to_string()
+            }),
+        );
     }
     let table = |names: &[&str], cols: Vec<Vec<Option<String>>>| {
         Table::from_columns(
@@ -117,7 +120,9 @@ pub fn closed_loop(n: usize, seed: u64, speed_effect: f64) -> ClosedLoop {
     };
     ClosedLoop {
         decisions: table(
-            &["lead_id", "tier", "route", "owner", "sla", "sla_due", "points"],
+            &[
+                "lead_id", "tier", "route", "owner", "sla", "sla_due", "points",
+            ],
             d.into(),
         ),
         touches: table(&["lead_id", "touched_at", "owner", "reason"], t.into()),

@@ -6,6 +6,7 @@ mod evidence;
 mod frame;
 mod frame_out;
 mod model;
+mod outcomes;
 mod policy;
 mod results;
 
@@ -98,6 +99,11 @@ fn _leadscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(synthetic_pipeline, m)?)?;
     m.add_function(wrap_pyfunction!(evidence::audit, m)?)?;
     m.add_function(wrap_pyfunction!(evidence::evaluate, m)?)?;
+    m.add_class::<outcomes::PyOutcomes>()?;
+    m.add_class::<outcomes::PyPromotion>()?;
+    m.add_function(wrap_pyfunction!(outcomes::outcomes, m)?)?;
+    m.add_function(wrap_pyfunction!(outcomes::promote, m)?)?;
+    m.add_function(wrap_pyfunction!(outcomes::synthetic_closed_loop, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

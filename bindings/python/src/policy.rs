@@ -25,6 +25,11 @@ pub struct PyPolicy {
 }
 
 impl PyPolicy {
+    /// The shared core policy.
+    pub fn policy(&self) -> Arc<Policy> {
+        self.inner.clone()
+    }
+
     fn wrap(inner: Policy, text: String) -> PyPolicy {
         PyPolicy {
             inner: Arc::new(inner),

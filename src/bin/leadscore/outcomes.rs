@@ -90,11 +90,10 @@ pub fn run_outcomes(a: OutcomesArgs) -> Result<()> {
         });
     }
     let mut options = OutcomeOptions::new(&a.id);
-    options.by = a
-        .by
-        .iter()
-        .map(|b| Grouping::parse(b))
-        .collect::<Result<_>>()?;
+    options.by =
+        a.by.iter()
+            .map(|b| Grouping::parse(b))
+            .collect::<Result<_>>()?;
     options.created = a.created.clone();
     options.outcome = a.outcome.clone();
     options.won = a.positive.clone();
@@ -201,7 +200,12 @@ pub fn run_promote(a: PromoteArgs) -> Result<bool> {
         positive: a.positive.clone(),
         negative: a.negative.clone(),
         policy: a.policy.as_ref().map(Policy::load).transpose()?,
-        gate: a.gate.as_ref().map(Gate::load).transpose()?.unwrap_or_default(),
+        gate: a
+            .gate
+            .as_ref()
+            .map(Gate::load)
+            .transpose()?
+            .unwrap_or_default(),
         seed: a.seed,
     };
     let promotion = compare(&active, &candidate, &recent, &options)?;

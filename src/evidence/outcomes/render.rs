@@ -58,7 +58,9 @@ const COLUMNS: [Cell; 10] = [
     ("touched", |g| g.stats.touched.to_string()),
     ("SLA", |g| sla(g.stats.sla_hours)),
     ("within SLA", |g| opt(g.stats.within_sla, pct)),
-    ("median to touch", |g| opt(g.stats.median_hours_to_touch, hours)),
+    ("median to touch", |g| {
+        opt(g.stats.median_hours_to_touch, hours)
+    }),
     ("p95 to touch", |g| opt(g.stats.p95_hours_to_touch, hours)),
     ("won / lost / open", |g| {
         format!("{} / {} / {}", g.stats.won, g.stats.lost, g.stats.open)
@@ -72,7 +74,9 @@ const COLUMNS: [Cell; 10] = [
             opt(g.stats.win_rate_untouched, pct)
         )
     }),
-    ("speed effect, same points", |g| effect(&g.stats.speed_effect)),
+    ("speed effect, same points", |g| {
+        effect(&g.stats.speed_effect)
+    }),
 ];
 
 fn rows_of<'a>(o: &'a Outcomes, by: Grouping) -> Vec<&'a GroupOutcome> {
@@ -86,7 +90,13 @@ fn rows_of<'a>(o: &'a Outcomes, by: Grouping) -> Vec<&'a GroupOutcome> {
 /// Writes rows of cells as columns aligned on the widest cell.
 fn aligned(out: &mut fmt::Formatter<'_>, cells: &[Vec<String>]) -> fmt::Result {
     let widths: Vec<usize> = (0..cells.first().map_or(0, Vec::len))
-        .map(|i| cells.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for r in cells {
         let line: Vec<String> = r
@@ -257,7 +267,10 @@ impl Outcomes {
             if self.groups(by).is_none() {
                 continue;
             }
-            let _ = write!(s, "<h3>By {by}</h3><div class=\"scroll\"><table><tr><th>{by}</th>");
+            let _ = write!(
+                s,
+                "<h3>By {by}</h3><div class=\"scroll\"><table><tr><th>{by}</th>"
+            );
             for c in &COLUMNS {
                 let _ = write!(s, "<th class=\"n\">{}</th>", esc(c.0));
             }
@@ -295,11 +308,23 @@ impl Outcomes {
                 self.problems.rows
             );
             for c in &self.problems.counts {
-                let _ = write!(s, "<li>{}: {}: {} rows</li>", c.file, esc(&c.problem), c.rows);
+                let _ = write!(
+                    s,
+                    "<li>{}: {}: {} rows</li>",
+                    c.file,
+                    esc(&c.problem),
+                    c.rows
+                );
             }
             s.push_str("</ul>");
         }
         s
+    }
+
+    /// The outcomes as an HTML fragment to show inside another page (a
+    /// notebook): one root element holding its own scoped styles.
+    pub fn to_html_fragment(&self) -> String {
+        crate::evidence::report::html_fragment(&self.to_html_section())
     }
 
     /// The outcomes as one self-contained HTML page.
@@ -370,7 +395,10 @@ fn svg_funnel(o: &Outcomes) -> String {
         );
         let st = &g.stats;
         let touched = (st.leads > 0).then(|| st.touched as f64 / st.leads as f64);
-        for (k, v) in [touched, st.within_sla, st.win_rate].into_iter().enumerate() {
+        for (k, v) in [touched, st.within_sla, st.win_rate]
+            .into_iter()
+            .enumerate()
+        {
             let by = y + 4.0 + 15.0 * k as f64;
             let Some(v) = v else {
                 let none = ["no leads", "no SLA", "no closed deals"][k];
@@ -419,7 +447,10 @@ fn svg_touch_hours(o: &Outcomes) -> String {
             hi = hi.max(s);
         }
     }
-    let (lo, hi) = ((lo.max(1.0 / 60.0) / 2.0).log10(), (hi.max(1.0) * 2.0).log10());
+    let (lo, hi) = (
+        (lo.max(1.0 / 60.0) / 2.0).log10(),
+        (hi.max(1.0) * 2.0).log10(),
+    );
     let (w, row, top, left) = (420.0, 30.0, 30.0, 90.0);
     let h = top + row * tiers.len() as f64 + 30.0;
     let span = w - left - 16.0;

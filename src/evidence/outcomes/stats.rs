@@ -74,7 +74,8 @@ fn speed_effect(leads: &[(f64, bool, bool)], bands: usize) -> Option<SpeedEffect
         let (p1, p0) = (a / n1, c / n0);
         num += w * (p1 - p0);
         wsum += w;
-        var += w * w * (p1 * (1.0 - p1) / (n1 - 1.0).max(1.0) + p0 * (1.0 - p0) / (n0 - 1.0).max(1.0));
+        var +=
+            w * w * (p1 * (1.0 - p1) / (n1 - 1.0).max(1.0) + p0 * (1.0 - p0) / (n0 - 1.0).max(1.0));
         used += 1;
         n_used += (n1 + n0) as usize;
     }
@@ -250,7 +251,13 @@ fn rejections(t: &OutcomeTally) -> Vec<Rejection> {
     let mut out = Vec::new();
     for (ti, tier) in t.tiers.names.iter().enumerate() {
         let in_tier: Vec<&Lead> = t.leads.iter().filter(|l| l.tier == ti as u32).collect();
-        let kept = sorted(in_tier.iter().filter(|l| l.reason == NONE).map(|l| l.points).collect());
+        let kept = sorted(
+            in_tier
+                .iter()
+                .filter(|l| l.reason == NONE)
+                .map(|l| l.points)
+                .collect(),
+        );
         let median = (!kept.is_empty()).then(|| percentile(&kept, 0.5));
         let mut by_reason: BTreeMap<u32, Vec<&Lead>> = BTreeMap::new();
         for l in in_tier.iter().filter(|l| l.reason != NONE) {
@@ -266,8 +273,14 @@ fn rejections(t: &OutcomeTally) -> Vec<Rejection> {
                 tier_median_points: median,
                 model_agreed: median
                     .map(|m| leads.iter().filter(|l| l.points < m).count() as f64 / n as f64),
-                won: leads.iter().filter(|l| known(l, no_deal) == Known::Won).count(),
-                lost: leads.iter().filter(|l| known(l, no_deal) == Known::Lost).count(),
+                won: leads
+                    .iter()
+                    .filter(|l| known(l, no_deal) == Known::Won)
+                    .count(),
+                lost: leads
+                    .iter()
+                    .filter(|l| known(l, no_deal) == Known::Lost)
+                    .count(),
             });
         }
     }

@@ -166,7 +166,14 @@ impl OutcomeTally {
         &self.options
     }
 
-    fn problem(&mut self, file: InputFile, row: usize, column: &str, value: &str, what: &'static str) {
+    fn problem(
+        &mut self,
+        file: InputFile,
+        row: usize,
+        column: &str,
+        value: &str,
+        what: &'static str,
+    ) {
         *self.problem_counts.entry((file, what)).or_insert(0) += 1;
         if self.examples.len() < self.options.examples {
             let problem = if what == BAD_TIME {
@@ -237,7 +244,10 @@ impl OutcomeTally {
             }
         };
         let input = |c: &str| d.inputs.get(c).cloned().flatten().map(Cow::Owned);
-        let id = d.id.clone().map(Cow::Owned).or_else(|| input(&self.options.id));
+        let id =
+            d.id.clone()
+                .map(Cow::Owned)
+                .or_else(|| input(&self.options.id));
         let created = self.options.created.as_deref().and_then(input);
         let points = d.points.to_string();
         let cells = DecisionCells {
@@ -296,7 +306,12 @@ impl OutcomeTally {
                 }
             },
         };
-        let due = match c.sla_due.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let due = match c
+            .sla_due
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => NO_TIME,
             Some(s) => match parse_timestamp(s) {
                 Some(t) => t,
@@ -417,7 +432,8 @@ impl OutcomeTally {
         let outcome = deals.require(&outcome_col)?;
         let closed = deals.column("closed_at");
         let id_col = self.options.id.clone();
-        let norm = |v: &[String]| -> Vec<String> { v.iter().map(|s| s.trim().to_lowercase()).collect() };
+        let norm =
+            |v: &[String]| -> Vec<String> { v.iter().map(|s| s.trim().to_lowercase()).collect() };
         let (won, lost, open) = (
             norm(&self.options.won),
             norm(&self.options.lost),
@@ -446,7 +462,10 @@ impl OutcomeTally {
                 self.problem(Dl, row, &outcome_col, text.trim(), BAD_OUTCOME);
                 continue;
             };
-            if let Some(c) = closed.and_then(|v| v.text(r)).filter(|s| !s.trim().is_empty()) {
+            if let Some(c) = closed
+                .and_then(|v| v.text(r))
+                .filter(|s| !s.trim().is_empty())
+            {
                 match parse_timestamp(&c) {
                     None => {
                         self.problem(Dl, row, "closed_at", c.trim(), BAD_TIME);

@@ -27,6 +27,12 @@ pub(crate) fn html_page(title: &str, body: &str) -> String {
     )
 }
 
+/// `body` inside the report's root element with its scoped styles, to show
+/// inside another page.
+pub(crate) fn html_fragment(body: &str) -> String {
+    format!("<div class=\"{ROOT_CLASS}\"><style>{CSS}</style>{body}</div>")
+}
+
 impl Report {
     /// The report as one self-contained HTML page.
     pub fn to_html(&self) -> String {

@@ -16,7 +16,7 @@ use crate::error::Result;
 use crate::model::{Model, Scorecard};
 
 mod html;
-pub(crate) use html::html_page;
+pub(crate) use html::{html_fragment, html_page};
 mod markdown;
 mod svg;
 pub mod text;

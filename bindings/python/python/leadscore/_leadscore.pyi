@@ -21,7 +21,21 @@ if TYPE_CHECKING:
     import polars as pl  # type: ignore[import-not-found,unused-ignore]
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-__all__ = ["Model", "Policy", "__version__", "audit", "evaluate", "synthetic_deals", "synthetic_deals_with_events", "synthetic_pipeline"]
+__all__ = [
+    "Model",
+    "Outcomes",
+    "Policy",
+    "Promotion",
+    "__version__",
+    "audit",
+    "evaluate",
+    "outcomes",
+    "promote",
+    "synthetic_closed_loop",
+    "synthetic_deals",
+    "synthetic_deals_with_events",
+    "synthetic_pipeline",
+]
 
 __version__: str
 
@@ -374,3 +388,112 @@ class Policy:
     @classmethod
     def _restore(cls, text: str, cuts: str | None) -> Policy: ...
     def __reduce__(self) -> tuple[Any, tuple[str, str | None]]: ...
+
+@final
+class Outcomes:
+    """What happened to the decisions: frames per tier (and per route, owner or month),
+    the rejections and the rows that could not be used. Frames are of the kind of
+    ``decisions`` (pandas when it is a path)."""
+
+    @property
+    def tiers(self) -> Any:
+        """One row per tier, the best first, then ``all``: leads, touched, within_sla,
+        median_hours_to_touch, p95_hours_to_touch, win_rate (with win_rate_low/high),
+        win_rate_within_sla, win_rate_after_sla, win_rate_untouched, speed_effect (with
+        its interval and the unadjusted difference), rejected, mean_points."""
+    def groups(self, by: Literal["tier", "route", "owner", "month"]) -> Any:
+        """The same figures per route, owner or month (as asked for with ``by=``)."""
+    @property
+    def rejections(self) -> Any:
+        """Rejections by tier and reason: leads, mean_points, tier_median_points, model_agreed, won, lost."""
+    @property
+    def problems(self) -> Any:
+        """The first rows that could not be used: file, row, column, value, problem."""
+    @property
+    def problem_counts(self) -> list[tuple[str, str, int]]:
+        """Every row that could not be used, counted: (file, problem, rows)."""
+    @property
+    def leads(self) -> int:
+        """Decided leads."""
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, as ``leadscore outcomes --format json`` writes it."""
+    def to_json(self) -> str:
+        """The JSON of ``leadscore outcomes --format json``."""
+    def to_html(self) -> str:
+        """A self-contained HTML page (tier funnel, hours to first touch against each SLA, tables)."""
+    def to_markdown(self) -> str:
+        """Markdown."""
+    def _repr_html_(self) -> str: ...
+
+def outcomes(
+    decisions: _Frame | str | PathLike[str],
+    touches: _Frame | str | PathLike[str],
+    deals: _Frame | str | PathLike[str],
+    *,
+    id: str,
+    by: Sequence[Literal["tier", "route", "owner", "month"]] = ...,
+    created: str | None = None,
+    outcome: str = "outcome",
+    positive: str | Sequence[str] | None = None,
+    negative: str | Sequence[str] | None = None,
+    open: str | Sequence[str] | None = None,
+    no_deal: Literal["open", "lost"] = "open",
+    bands: int = 5,
+) -> Outcomes:
+    """What happened to each decision: ``decisions`` (``Policy.qualify``'s frame, its CSV,
+    or a decision log ``.jsonl``), ``touches`` (id, ``touched_at``, optionally ``owner``
+    and ``reason``) and ``deals`` (id, ``outcome`` won/lost/open, optionally
+    ``closed_at``), joined on ``id``."""
+
+@final
+class Promotion:
+    """The gate's verdict on a retrained model, with both models side by side."""
+
+    @property
+    def passed(self) -> bool:
+        """Whether the candidate passed every check."""
+    @property
+    def reasons(self) -> list[str]:
+        """Why it was refused (empty when it passed)."""
+    @property
+    def checks(self) -> list[tuple[str, bool]]:
+        """Every check of the gate: (what, passed)."""
+    @property
+    def comparison(self) -> list[tuple[str, float, float]]:
+        """(metric, active, candidate) for auc, log_loss, brier, calibration_error, lift."""
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, as ``leadscore promote --format json`` writes it."""
+    def __bool__(self) -> bool: ...
+
+def promote(
+    active: Model,
+    candidate: Model,
+    recent: _Frame | str | PathLike[str],
+    *,
+    target: str | None = None,
+    positive: str | Sequence[str] | None = None,
+    negative: str | Sequence[str] | None = None,
+    gate: Mapping[str, float | int | None] | str | PathLike[str] | None = None,
+    policy: Policy | None = None,
+    seed: int = 0,
+    log: str | PathLike[str] | None = None,
+    active_file: str | None = None,
+    candidate_file: str | None = None,
+) -> Promotion:
+    """Scores both models on recent closed deals and applies the gate (default: AUC at least
+    95 % of the active model's, log loss within its interval); with ``log``, appends the
+    verdict and both fingerprints to that promotion log."""
+
+@overload
+def synthetic_closed_loop(
+    rows: int, seed: int = 42, *, speed_effect: float = 0.1, kind: Literal["pandas"] = "pandas"
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]: ...
+@overload
+def synthetic_closed_loop(
+    rows: int, seed: int = 42, *, speed_effect: float = 0.1, kind: Literal["polars"]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]: ...
+@overload
+def synthetic_closed_loop(
+    rows: int, seed: int = 42, *, speed_effect: float = 0.1, kind: Literal["pyarrow"]
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Seeded synthetic decisions, touches and deals with a known effect of touching within the SLA."""
