@@ -45,7 +45,7 @@ const REASONS: [&str; 3] = ["no budget", "wrong contact", "student"];
 /// `n` leads decided, touched and closed, seeded by `seed`, with a planted
 /// `speed_effect` (see the module docs).
 pub fn closed_loop(n: usize, seed: u64, speed_effect: f64) -> ClosedLoop {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x70c4_e5);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x0070_c4e5);
     let start = 1_704_067_200i64; // 2024-01-01T00:00:00Z
     let mut d: [Vec<Option<String>>; 7] = Default::default();
     let mut t: [Vec<Option<String>>; 4] = Default::default();

@@ -349,7 +349,7 @@ pub fn run_report(a: ReportArgs) -> Result<()> {
         outcomes: a
             .outcomes
             .as_ref()
-            .map(|p| leadscore::evidence::outcomes::Outcomes::load(p))
+            .map(leadscore::evidence::outcomes::Outcomes::load)
             .transpose()?,
     };
     let text = build(&model, &deals, &options)?.render(f)?;

@@ -79,7 +79,7 @@ const COLUMNS: [Cell; 10] = [
     }),
 ];
 
-fn rows_of<'a>(o: &'a Outcomes, by: Grouping) -> Vec<&'a GroupOutcome> {
+fn rows_of(o: &Outcomes, by: Grouping) -> Vec<&GroupOutcome> {
     let mut rows: Vec<&GroupOutcome> = o.groups(by).unwrap_or_default().iter().collect();
     if by == Grouping::Tier {
         rows.push(&o.all);

@@ -284,7 +284,7 @@ fn rejections(t: &OutcomeTally) -> Vec<Rejection> {
             });
         }
     }
-    out.sort_by(|a, b| b.leads.cmp(&a.leads));
+    out.sort_by_key(|r| std::cmp::Reverse(r.leads));
     out
 }
 
