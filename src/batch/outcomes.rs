@@ -109,28 +109,60 @@ pub fn outcomes_files(
             required.push(c.as_str());
             text.push(c.as_str());
         }
-        // Decisions are few next to touches: one worker keeps them in order.
-        read_table_file(decisions, &required, &optional, &text, batch_rows, 1, |t| {
-            tally.add_decisions(t)
-        })?;
+        // Decoded on the workers, added in file order.
+        read_table_file(
+            decisions,
+            &required,
+            &optional,
+            &text,
+            batch_rows,
+            threads,
+            |t| tally.add_decisions(t),
+        )?;
     }
-    read_table_file(
-        touches,
-        &[id.as_str(), "touched_at"],
-        &["owner", "reason"],
-        &[id.as_str(), "touched_at"],
-        batch_rows,
+    // Touches and deals resolve to leads on the workers, and are added in
+    // file order.
+    let (resolver, mut applier) = tally.stages();
+    let names = |required: &[&str], optional: &[&str], path: &Path| -> Result<Vec<String>> {
+        let header = super::column_names(path)?;
+        let mut names: Vec<String> = required.iter().map(|c| c.to_string()).collect();
+        for c in optional {
+            if header.iter().any(|h| h == c) && !names.iter().any(|n| n == c) {
+                names.push(c.to_string());
+            }
+        }
+        Ok(names)
+    };
+    let columns = names(&[id.as_str(), "touched_at"], &["owner", "reason"], touches)?;
+    let text = [id.as_str(), "touched_at"];
+    run(
+        Source::open(touches, &columns, batch_rows)?,
         threads,
-        |t| tally.add_touches(t),
+        &|raw: RawBatch| {
+            let decoded = raw.decode(&columns, &text)?;
+            fail_on_rows(decoded.errors)?;
+            resolver.touches(&decoded.table)
+        },
+        |batch| {
+            applier.touches(batch);
+            Ok(())
+        },
     )?;
-    read_table_file(
-        deals,
-        &[id.as_str(), outcome.as_str()],
-        &["closed_at"],
-        &[id.as_str(), "closed_at"],
-        batch_rows,
+    let columns = names(&[id.as_str(), outcome.as_str()], &["closed_at"], deals)?;
+    let text = [id.as_str(), "closed_at"];
+    run(
+        Source::open(deals, &columns, batch_rows)?,
         threads,
-        |t| tally.add_deals(t),
+        &|raw: RawBatch| {
+            let decoded = raw.decode(&columns, &text)?;
+            fail_on_rows(decoded.errors)?;
+            resolver.deals(&decoded.table)
+        },
+        |batch| {
+            applier.deals(batch);
+            Ok(())
+        },
     )?;
+    drop((resolver, applier));
     Ok(tally.finish())
 }

@@ -23,6 +23,7 @@
 //!
 //! The inputs arrive in batches ([`OutcomeTally`]), so files of millions of
 //! rows are read in bounded memory: one small record per decided lead.
+//! Touches and deals resolve to leads on any thread ([`OutcomeTally::stages`]).
 //!
 //! ```
 //! use leadscore::evidence::outcomes::{OutcomeOptions, OutcomeTally};
@@ -52,6 +53,7 @@
 
 mod render;
 mod stats;
+mod stream;
 mod tally;
 
 use std::fmt;
@@ -60,6 +62,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub use stream::{Applier, DealBatch, Resolver, TouchBatch};
 pub use tally::OutcomeTally;
 
 /// How leads are grouped, besides by tier.

@@ -292,7 +292,8 @@ pub(super) fn finish(t: OutcomeTally) -> Outcomes {
     let wanted = |g: Grouping| t.options.by.contains(&g).then(|| groups(&t, g));
     let all: Vec<&Lead> = t.leads.iter().collect();
     let counts: Vec<ProblemCount> = t
-        .problem_counts
+        .ledger
+        .counts
         .iter()
         .map(|(&(file, problem), &rows)| ProblemCount {
             file,
@@ -301,7 +302,7 @@ pub(super) fn finish(t: OutcomeTally) -> Outcomes {
         })
         .collect();
     Outcomes {
-        rows: t.rows,
+        rows: t.ledger.rows,
         leads: t.leads.len(),
         tiers: groups(&t, Grouping::Tier),
         routes: wanted(Grouping::Route),
@@ -315,7 +316,7 @@ pub(super) fn finish(t: OutcomeTally) -> Outcomes {
         problems: Problems {
             rows: counts.iter().map(|c| c.rows).sum(),
             counts,
-            examples: t.examples.clone(),
+            examples: t.ledger.examples.clone(),
         },
         no_deal: t.options.no_deal,
         bands: t.options.bands,

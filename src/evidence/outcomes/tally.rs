@@ -57,7 +57,7 @@ pub(super) struct Names {
 }
 
 impl Names {
-    fn intern(&mut self, name: &str) -> u32 {
+    pub(super) fn intern(&mut self, name: &str) -> u32 {
         if let Some(&i) = self.index.get(name) {
             return i;
         }
@@ -77,7 +77,7 @@ impl Names {
 #[derive(Debug)]
 pub struct OutcomeTally {
     pub(super) options: OutcomeOptions,
-    ids: FxHashMap<Box<str>, u32>,
+    pub(super) ids: FxHashMap<Box<str>, u32>,
     pub(super) leads: Vec<Lead>,
     pub(super) tiers: Names,
     pub(super) routes: Names,
@@ -87,10 +87,46 @@ pub struct OutcomeTally {
     pub(super) tier_sla: FxHashMap<u32, i64>,
     /// Tiers whose leads have differing SLAs.
     pub(super) mixed_sla: Vec<u32>,
+    /// Each lead's created-at time, for the batch resolvers.
+    pub(super) created: Vec<i64>,
+    pub(super) ledger: Ledger,
+    pub(super) touches_have_owner: bool,
+}
+
+/// What was read, and the rows that could not be used.
+#[derive(Debug)]
+pub(super) struct Ledger {
     pub(super) rows: InputRows,
-    pub(super) problem_counts: BTreeMap<(InputFile, &'static str), usize>,
+    pub(super) counts: BTreeMap<(InputFile, &'static str), usize>,
     pub(super) examples: Vec<ProblemRow>,
-    touches_have_owner: bool,
+    max_examples: usize,
+}
+
+impl Ledger {
+    pub(super) fn problem(
+        &mut self,
+        file: InputFile,
+        row: usize,
+        column: &str,
+        value: &str,
+        what: &'static str,
+    ) {
+        *self.counts.entry((file, what)).or_insert(0) += 1;
+        if self.examples.len() < self.max_examples {
+            let problem = if what == BAD_TIME {
+                format!("{what} ({DATE_GRAMMAR})")
+            } else {
+                what.to_string()
+            };
+            self.examples.push(ProblemRow {
+                file,
+                row,
+                column: column.to_string(),
+                value: value.to_string(),
+                problem,
+            });
+        }
+    }
 }
 
 /// A decision log line: the fields of a decision this tally reads.
@@ -120,17 +156,17 @@ struct DecisionCells<'a> {
     created: Option<Cow<'a, str>>,
 }
 
-const ID_EMPTY: &str = "the lead id is empty";
+pub(super) const ID_EMPTY: &str = "the lead id is empty";
 const DUPLICATE: &str = "the lead was decided before (its first decision counts)";
 const NO_TIER: &str = "the tier is empty";
 const BAD_POINTS: &str = "points are not a number";
 const BAD_SLA: &str = "not an SLA (15m, 4h, 2d or 1w)";
-const BAD_TIME: &str = "not a date or time";
-const UNKNOWN_LEAD: &str = "no decision for this lead";
-const EMPTY_TOUCH: &str = "the touch time is empty";
-const BEFORE_CREATED: &str = "touched before the lead was created";
-const BAD_OUTCOME: &str = "not one of the outcome values";
-const CLOSED_BEFORE: &str = "closed before the lead was created";
+pub(super) const BAD_TIME: &str = "not a date or time";
+pub(super) const UNKNOWN_LEAD: &str = "no decision for this lead";
+pub(super) const EMPTY_TOUCH: &str = "the touch time is empty";
+pub(super) const BEFORE_CREATED: &str = "touched before the lead was created";
+pub(super) const BAD_OUTCOME: &str = "not one of the outcome values";
+pub(super) const CLOSED_BEFORE: &str = "closed before the lead was created";
 const UNREADABLE: &str = "the line is not a decision";
 
 fn number_cell(v: &Values, r: usize) -> (Option<Cow<'_, str>>, Option<f64>) {
@@ -144,6 +180,7 @@ impl OutcomeTally {
     /// An empty tally.
     pub fn new(options: OutcomeOptions) -> Result<OutcomeTally> {
         options.check()?;
+        let options_examples = options.examples;
         Ok(OutcomeTally {
             options,
             ids: FxHashMap::default(),
@@ -154,9 +191,13 @@ impl OutcomeTally {
             reasons: Names::default(),
             tier_sla: FxHashMap::default(),
             mixed_sla: Vec::new(),
-            rows: InputRows::default(),
-            problem_counts: BTreeMap::new(),
-            examples: Vec::new(),
+            created: Vec::new(),
+            ledger: Ledger {
+                rows: InputRows::default(),
+                counts: BTreeMap::new(),
+                examples: Vec::new(),
+                max_examples: options_examples,
+            },
             touches_have_owner: false,
         })
     }
@@ -174,21 +215,7 @@ impl OutcomeTally {
         value: &str,
         what: &'static str,
     ) {
-        *self.problem_counts.entry((file, what)).or_insert(0) += 1;
-        if self.examples.len() < self.options.examples {
-            let problem = if what == BAD_TIME {
-                format!("{what} ({DATE_GRAMMAR})")
-            } else {
-                what.to_string()
-            };
-            self.examples.push(ProblemRow {
-                file,
-                row,
-                column: column.to_string(),
-                value: value.to_string(),
-                problem,
-            });
-        }
+        self.ledger.problem(file, row, column, value, what);
     }
 
     /// Adds a batch of decisions: the id column, `tier` and `points`, and
@@ -234,7 +261,7 @@ impl OutcomeTally {
         let d: LoggedDecision = match serde_json::from_str(line) {
             Ok(d) => d,
             Err(_) => {
-                self.rows.decisions += 1;
+                self.ledger.rows.decisions += 1;
                 let mut shown: String = line.chars().take(60).collect();
                 if shown.len() < line.len() {
                     shown.push('…');
@@ -266,7 +293,7 @@ impl OutcomeTally {
 
     fn add_decision(&mut self, row: usize, c: DecisionCells<'_>) {
         use InputFile::Decisions as D;
-        self.rows.decisions += 1;
+        self.ledger.rows.decisions += 1;
         let id_col = self.options.id.clone();
         let Some(id) = c.id.filter(|s| !s.trim().is_empty()) else {
             self.problem(D, row, &id_col, "", ID_EMPTY);
@@ -350,6 +377,7 @@ impl OutcomeTally {
         let route = name(&mut self.routes, c.route);
         let owner = name(&mut self.owners, c.owner);
         self.ids.insert(id.into(), self.leads.len() as u32);
+        self.created.push(created);
         self.leads.push(Lead {
             tier,
             route,
@@ -368,122 +396,20 @@ impl OutcomeTally {
     /// Adds a batch of touches: the id column and `touched_at`, and `owner`
     /// and `reason` when the batch has them. Call after every decision.
     pub fn add_touches(&mut self, touches: &Table) -> Result<()> {
-        use InputFile::Touches as T;
-        let id = touches.require(&self.options.id)?;
-        let at = touches.require("touched_at")?;
-        let owner = touches.column("owner");
-        let reason = touches.column("reason");
-        self.touches_have_owner |= owner.is_some();
-        let id_col = self.options.id.clone();
-        for r in 0..touches.n_rows() {
-            let row = touches.first_row() + r;
-            self.rows.touches += 1;
-            let Some(lead_id) = id.text(r).filter(|s| !s.trim().is_empty()) else {
-                self.problem(T, row, &id_col, "", ID_EMPTY);
-                continue;
-            };
-            let Some(&i) = self.ids.get(lead_id.trim()) else {
-                self.problem(T, row, &id_col, lead_id.trim(), UNKNOWN_LEAD);
-                continue;
-            };
-            let Some(text) = at.text(r).filter(|s| !s.trim().is_empty()) else {
-                self.problem(T, row, "touched_at", "", EMPTY_TOUCH);
-                continue;
-            };
-            let Some(t) = parse_timestamp(&text) else {
-                self.problem(T, row, "touched_at", text.trim(), BAD_TIME);
-                continue;
-            };
-            let lead = &self.leads[i as usize];
-            if lead.created != NO_TIME && t < lead.created {
-                self.problem(T, row, "touched_at", text.trim(), BEFORE_CREATED);
-                continue;
-            }
-            let rep = owner
-                .and_then(|v| v.text(r))
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| self.owners.intern(s.trim()));
-            let why = reason
-                .and_then(|v| v.text(r))
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| self.reasons.intern(s.trim()));
-            let lead = &mut self.leads[i as usize];
-            if t < lead.first_touch {
-                lead.first_touch = t;
-                lead.touch_owner = rep.unwrap_or(NONE);
-            }
-            if let Some(why) = why {
-                if t < lead.reason_time {
-                    lead.reason_time = t;
-                    lead.reason = why;
-                }
-            }
-        }
+        let (resolver, mut applier) = self.stages();
+        let batch = resolver.touches(touches)?;
+        applier.touches(batch);
         Ok(())
     }
 
     /// Adds a batch of deals: the id column and the outcome column, and
     /// `closed_at` when the batch has it. A lead with several deals is won
-    /// when any is won, else lost when any is lost, else open.
+    /// when any is won, else lost when any is lost, else open. Call after
+    /// every decision.
     pub fn add_deals(&mut self, deals: &Table) -> Result<()> {
-        use InputFile::Deals as Dl;
-        let id = deals.require(&self.options.id)?;
-        let outcome_col = self.options.outcome.clone();
-        let outcome = deals.require(&outcome_col)?;
-        let closed = deals.column("closed_at");
-        let id_col = self.options.id.clone();
-        let norm =
-            |v: &[String]| -> Vec<String> { v.iter().map(|s| s.trim().to_lowercase()).collect() };
-        let (won, lost, open) = (
-            norm(&self.options.won),
-            norm(&self.options.lost),
-            norm(&self.options.open),
-        );
-        for r in 0..deals.n_rows() {
-            let row = deals.first_row() + r;
-            self.rows.deals += 1;
-            let Some(lead_id) = id.text(r).filter(|s| !s.trim().is_empty()) else {
-                self.problem(Dl, row, &id_col, "", ID_EMPTY);
-                continue;
-            };
-            let Some(&i) = self.ids.get(lead_id.trim()) else {
-                self.problem(Dl, row, &id_col, lead_id.trim(), UNKNOWN_LEAD);
-                continue;
-            };
-            let text = outcome.text(r).unwrap_or_default();
-            let v = text.trim().to_lowercase();
-            let o = if won.contains(&v) {
-                Outcome::Won
-            } else if lost.contains(&v) {
-                Outcome::Lost
-            } else if open.contains(&v) {
-                Outcome::Open
-            } else {
-                self.problem(Dl, row, &outcome_col, text.trim(), BAD_OUTCOME);
-                continue;
-            };
-            if let Some(c) = closed
-                .and_then(|v| v.text(r))
-                .filter(|s| !s.trim().is_empty())
-            {
-                match parse_timestamp(&c) {
-                    None => {
-                        self.problem(Dl, row, "closed_at", c.trim(), BAD_TIME);
-                        continue;
-                    }
-                    Some(t) => {
-                        let created = self.leads[i as usize].created;
-                        if created != NO_TIME && t < created - 86_400 {
-                            // A day's grace: a close date without a time is midnight.
-                            self.problem(Dl, row, "closed_at", c.trim(), CLOSED_BEFORE);
-                            continue;
-                        }
-                    }
-                }
-            }
-            let lead = &mut self.leads[i as usize];
-            lead.outcome = lead.outcome.max(o);
-        }
+        let (resolver, mut applier) = self.stages();
+        let batch = resolver.deals(deals)?;
+        applier.deals(batch);
         Ok(())
     }
 
