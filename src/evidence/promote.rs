@@ -150,8 +150,10 @@ pub struct ModelOnRecent {
     pub brier: Estimate,
     /// Expected calibration error.
     pub calibration_error: f64,
-    /// Win rate of the deals at the cut over the win rate of all.
-    pub lift: f64,
+    /// Win rate of the deals at the cut over the win rate of all (none
+    /// when no deal is at the cut: a points policy made for another
+    /// model's points may cut none of this one's).
+    pub lift: Option<f64>,
     /// The deals at the cut.
     pub at_cut: usize,
 }
@@ -258,7 +260,7 @@ fn on_recent(
             log_loss: e.log_loss,
             brier: e.brier,
             calibration_error: e.expected_calibration_error,
-            lift,
+            lift: (at_cut > 0 && lift.is_finite()).then_some(lift),
             at_cut,
         },
         scores.probability,
@@ -356,7 +358,7 @@ pub fn compare(
         deals: n,
         won,
         cut: match policy {
-            Some(p) => format!("the leads policy {} routes to sales", p.version()),
+            Some(p) => format!("the leads policy version {} routes to sales", p.version()),
             None => "each model's top 20 % of the deals".into(),
         },
         passed: checks.iter().all(|c| c.passed),
@@ -391,6 +393,10 @@ impl fmt::Display for Promotion {
             self.deals, self.won, self.cut
         )?;
         let est = |e: &Estimate| format!("{:.4} ({:.4} to {:.4})", e.value, e.low, e.high);
+        let lift = |m: &ModelOnRecent| match m.lift {
+            Some(l) => format!("{l:.2} ({} deals)", m.at_cut),
+            None => format!("- ({} deals)", m.at_cut),
+        };
         writeln!(out, "  {:<20} {:<28} {:<28}", "", "active", "candidate")?;
         writeln!(
             out,
@@ -432,8 +438,8 @@ impl fmt::Display for Promotion {
             out,
             "  {:<20} {:<28} {:<28}",
             "lift at the cut",
-            format!("{:.2} ({} deals)", a.lift, a.at_cut),
-            format!("{:.2} ({} deals)", c.lift, c.at_cut)
+            lift(a),
+            lift(c)
         )?;
         writeln!(
             out,

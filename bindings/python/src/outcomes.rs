@@ -400,7 +400,11 @@ impl PyPromotion {
                 a.calibration_error,
                 c.calibration_error,
             ),
-            ("lift".into(), a.lift, c.lift),
+            (
+                "lift".into(),
+                a.lift.unwrap_or(f64::NAN),
+                c.lift.unwrap_or(f64::NAN),
+            ),
         ]
     }
 

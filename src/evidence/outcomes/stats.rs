@@ -222,8 +222,9 @@ fn groups(t: &OutcomeTally, by: Grouping) -> Vec<GroupOutcome> {
         });
         m.push(l);
     }
-    if by == Grouping::Month {
-        // Months in time order, leads without a date last.
+    if by != Grouping::Tier {
+        // Months in time order, routes and owners by name; leads without
+        // one ("(no date)", "(not touched)") last.
         order.sort_by_key(|m| (m.starts_with('('), m.clone()));
     }
     let mut out: Vec<GroupOutcome> = order
