@@ -45,7 +45,7 @@
 //! let a = &outcomes.tiers[0];
 //! assert_eq!((a.key.name(), a.stats.leads, a.stats.touched), ("A", 2, 2));
 //! assert_eq!(a.stats.within_sla, Some(0.5));
-//! assert_eq!(a.stats.median_hours_to_touch, Some(10.5)); // 1 h and 20 h
+//! assert_eq!(a.stats.median_hours_to_touch, Some(12.0)); // 1 h and 23 h
 //! assert_eq!(a.stats.win_rate_within_sla, Some(1.0));
 //! assert_eq!(a.stats.win_rate_after_sla, Some(0.0));
 //! assert!(outcomes.problems.examples.is_empty());
