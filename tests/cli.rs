@@ -31,10 +31,21 @@ fn train_then_score_writes_one_row_per_lead_in_input_order() {
     synthetic_csv(&dir, 3000, 4, "deals.csv");
     let stdout = succeeded_stdout(&run_cli(TRAIN, &dir));
     assert!(stdout.contains("Trained on 3000 closed deals"), "{stdout}");
+    // The summary first: the fit out of fold and the strongest attributes;
+    // the full scorecard only when asked for.
     assert!(
-        stdout.contains("Scorecard") && stdout.contains("demo_requested"),
+        stdout.contains("Out of fold") || stdout.contains("fixed"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("Most points for a win") && stdout.contains("demo_requested"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\nScorecard\n"), "{stdout}");
+    let mut full = TRAIN.to_vec();
+    full.push("--scorecard");
+    let stdout = succeeded_stdout(&run_cli(&full, &dir));
+    assert!(stdout.contains("\nScorecard\n"), "{stdout}");
 
     // Leads: the same file shuffled, with the target and extra columns present.
     synthetic_csv(&dir, 500, 77, "leads.csv");

@@ -229,6 +229,80 @@ impl Evaluation {
     }
 }
 
+/// The training and held-out rows of `deals` (outcomes `y`) that `split`
+/// asks for, with the protocol in words: one pair for a hold-out, one per
+/// fold for folds; rows in row order.
+///
+/// ```
+/// use leadscore::evaluation::{held_out_rows, Split};
+/// use leadscore::synthetic;
+/// let deals = synthetic::deals(1_000, 3).table;
+/// let y: Vec<bool> = (0..1_000).map(|r| deals.cell(r, "outcome").unwrap().as_deref() == Some("Won")).collect();
+/// let (protocol, splits) = held_out_rows(&deals, &y, &Split::Stratified { test_share: 0.25, seed: 1 }).unwrap();
+/// assert_eq!((splits[0].0.len(), splits[0].1.len()), (750, 250));
+/// assert!(protocol.starts_with("stratified"));
+/// ```
+pub fn held_out_rows(
+    deals: &Table,
+    y: &[bool],
+    split: &Split,
+) -> Result<(String, Vec<(Vec<usize>, Vec<usize>)>)> {
+    let n = y.len();
+    let split_rows = |test: Vec<usize>| {
+        let mut is_test = vec![false; n];
+        for &r in &test {
+            is_test[r] = true;
+        }
+        let train: Vec<usize> = (0..n).filter(|&r| !is_test[r]).collect();
+        (train, test)
+    };
+    let (protocol, splits): (String, Vec<TrainTest>) = match split {
+        Split::Stratified { test_share, seed } => {
+            bad_share("test_share", *test_share)?;
+            let test = stratified_holdout(y, *test_share, *seed);
+            (
+                format!(
+                    "stratified random hold-out of {:.0} % of the deals (seed {seed})",
+                    100.0 * test_share
+                ),
+                vec![split_rows(test)],
+            )
+        }
+        Split::OutOfTime { column, test_share } => {
+            bad_share("test_share", *test_share)?;
+            let order = time_order(deals, column)?;
+            let cut = n - (n as f64 * test_share).round() as usize;
+            let mut test = order[cut..].to_vec();
+            test.sort_unstable();
+            let first = order
+                .get(cut)
+                .and_then(|&r| deals.cell(r, column).ok().flatten())
+                .map(|s| s.into_owned())
+                .unwrap_or_default();
+            (
+                format!(
+                    "out of time: the latest {:.0} % of the deals by {} held out (from {})",
+                    100.0 * test_share,
+                    crate::error::display_value(column),
+                    crate::error::display_text(&first)
+                ),
+                vec![split_rows(test)],
+            )
+        }
+        Split::Folds { folds, seed } => {
+            crate::model::split::check_folds(*folds, y)?;
+            let assign = stratified_folds(y, *folds, *seed);
+            (
+                format!("{folds}-fold stratified cross-validation, every deal held out once (seed {seed})"),
+                (0..*folds)
+                    .map(|k| split_rows((0..n).filter(|&i| assign[i] == k).collect()))
+                    .collect(),
+            )
+        }
+    };
+    Ok((protocol, splits))
+}
+
 /// Renames the rows of errors on a subset of `deals` (`rows`) to the rows of `deals`.
 fn source_rows(e: Error, deals: &Table, rows: &[usize]) -> Error {
     match e {
@@ -367,58 +441,7 @@ fn evaluate_fits(
         params.negative_values(),
     )?;
     let n = y.len();
-    let split_rows = |test: Vec<usize>| {
-        let mut is_test = vec![false; n];
-        for &r in &test {
-            is_test[r] = true;
-        }
-        let train: Vec<usize> = (0..n).filter(|&r| !is_test[r]).collect();
-        (train, test)
-    };
-    let (protocol, splits): (String, Vec<TrainTest>) = match &options.split {
-        Split::Stratified { test_share, seed } => {
-            bad_share("test_share", *test_share)?;
-            let test = stratified_holdout(&y, *test_share, *seed);
-            (
-                format!(
-                    "stratified random hold-out of {:.0} % of the deals (seed {seed})",
-                    100.0 * test_share
-                ),
-                vec![split_rows(test)],
-            )
-        }
-        Split::OutOfTime { column, test_share } => {
-            bad_share("test_share", *test_share)?;
-            let order = time_order(deals, column)?;
-            let cut = n - (n as f64 * test_share).round() as usize;
-            let mut test = order[cut..].to_vec();
-            test.sort_unstable();
-            let first = order
-                .get(cut)
-                .and_then(|&r| deals.cell(r, column).ok().flatten())
-                .map(|s| s.into_owned())
-                .unwrap_or_default();
-            (
-                format!(
-                    "out of time: the latest {:.0} % of the deals by {} held out (from {})",
-                    100.0 * test_share,
-                    crate::error::display_value(column),
-                    crate::error::display_text(&first)
-                ),
-                vec![split_rows(test)],
-            )
-        }
-        Split::Folds { folds, seed } => {
-            crate::model::split::check_folds(*folds, &y)?;
-            let assign = stratified_folds(&y, *folds, *seed);
-            (
-                format!("{folds}-fold stratified cross-validation, every deal held out once (seed {seed})"),
-                (0..*folds)
-                    .map(|k| split_rows((0..n).filter(|&i| assign[i] == k).collect()))
-                    .collect(),
-            )
-        }
-    };
+    let (protocol, splits) = held_out_rows(deals, &y, &options.split)?;
     let mut p = vec![f64::NAN; n];
     let mut points = vec![f64::NAN; n];
     let mut fold_figures = Vec::new();

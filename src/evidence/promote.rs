@@ -344,6 +344,28 @@ pub fn compare(
             passed: c.log_loss.value <= a.log_loss.high,
         },
     });
+    // Out of time: the recent deals must not be either model's training deals.
+    let share = |m: &Model| {
+        m.summary()
+            .training_rows
+            .as_ref()
+            .and_then(|k| k.overlap(recent))
+            .map(|o| o.training_share)
+    };
+    let shown =
+        |x: Option<f64>| x.map_or("not known".to_string(), |x| format!("{:.0} %", 100.0 * x));
+    let (sa, sc) = (share(active), share(candidate));
+    checks.push(GateCheck {
+        check: format!(
+            "recent deals that were training deals: active model {}, candidate {} (under {:.0} %)",
+            shown(sa),
+            shown(sc),
+            100.0 * crate::evidence::report::OPTIMISTIC_SHARE
+        ),
+        passed: [sa, sc]
+            .iter()
+            .all(|x| x.is_none_or(|x| x < crate::evidence::report::OPTIMISTIC_SHARE)),
+    });
     if let Some(max) = gate.max_calibration_error {
         checks.push(GateCheck {
             check: format!(

@@ -47,7 +47,7 @@ impl ModelParams {
             });
         }
         if self.is_timing() {
-            return self.fit_timing(deals);
+            return Ok(self.fit_timing(deals)?.with_training_rows(deals));
         }
         self.fit_inner(deals, None)
     }
@@ -95,7 +95,7 @@ impl ModelParams {
             }
             this = &widened;
         }
-        this.fit_checked(deals, events)
+        Ok(this.fit_checked(deals, events)?.with_training_rows(deals))
     }
 
     fn fit_checked(&self, deals: &Table, events: Option<&EventInput>) -> Result<Model> {
@@ -250,6 +250,7 @@ impl ModelParams {
             training_auc: weighted_auc(&training),
             seed: self.seed,
             warnings,
+            training_rows: None,
         };
         let model = Model::new(
             target,
@@ -585,5 +586,6 @@ fn empty_summary() -> TrainingSummary {
         training_auc: f64::NAN,
         seed: 0,
         warnings: Vec::new(),
+        training_rows: None,
     }
 }

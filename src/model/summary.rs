@@ -110,6 +110,10 @@ pub struct TrainingSummary {
     /// Things the user should know about the data (constant columns,
     /// identifier-like columns, ...).
     pub warnings: Vec<String>,
+    /// A sketch of the training rows, to tell evidence computed on them
+    /// (see [`super::sketch`]); models trained before it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_rows: Option<super::sketch::RowSketch>,
 }
 
 /// Column names as the summary lists them, comma-separated (names from a

@@ -28,6 +28,11 @@ impl Fnv {
         }
     }
 
+    /// The hash.
+    pub(crate) fn value(&self) -> u64 {
+        self.0
+    }
+
     /// The hash as 16 hex digits.
     pub(crate) fn finish_hex(&self) -> String {
         format!("{:016x}", self.0)

@@ -64,6 +64,23 @@ impl BatchArgs {
     }
 }
 
+/// A spinner with the elapsed time on standard error while `what` runs,
+/// when standard error is a terminal and not `quiet`; cleared by
+/// `finish_and_clear`.
+pub fn spinner(quiet: bool, what: String) -> Option<ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(what);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
+}
+
 /// A progress bar on standard error when it is a terminal (never on a pipe
 /// or a file, nor with `--quiet`).
 pub struct Bar {

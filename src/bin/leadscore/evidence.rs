@@ -352,7 +352,11 @@ pub fn run_report(a: ReportArgs) -> Result<()> {
             .map(leadscore::evidence::outcomes::Outcomes::load)
             .transpose()?,
     };
-    let text = build(&model, &deals, &options)?.render(f)?;
+    let report = build(&model, &deals, &options)?;
+    if let Some(w) = report.training_warning() {
+        eprintln!("warning: {w}");
+    }
+    let text = report.render(f)?;
     match &a.out {
         Some(path) => {
             write_atomic(path, text.as_bytes())?;
@@ -366,4 +370,66 @@ pub fn run_report(a: ReportArgs) -> Result<()> {
         }),
         None => print(&text),
     }
+}
+
+/// `leadscore split`: closed deals into a training file and a held-out file.
+#[derive(Args)]
+pub struct SplitArgs {
+    /// CSV file of closed deals, with a header row.
+    deals: PathBuf,
+    /// The outcome column (the split keeps its win rate on both sides).
+    #[arg(long)]
+    target: String,
+    /// Won values.
+    #[arg(long)]
+    positive: Vec<String>,
+    /// Lost values.
+    #[arg(long)]
+    negative: Vec<String>,
+    /// Where the training deals go.
+    #[arg(long)]
+    train: PathBuf,
+    /// Where the held-out deals go.
+    #[arg(long)]
+    test: PathBuf,
+    /// Share of the deals held out.
+    #[arg(long, default_value_t = 0.2)]
+    test_share: f64,
+    /// Seed of the stratified draw.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Hold out the latest deals by this date column instead (out of time).
+    #[arg(long)]
+    time_column: Option<String>,
+}
+
+/// Runs `leadscore split`.
+pub fn run_split(a: SplitArgs) -> Result<()> {
+    crate::args::check_files(&[Some(&a.deals)], &[Some(&a.train), Some(&a.test)])?;
+    let deals = Table::from_csv_path(&a.deals)?;
+    let (_, y) = Target::resolve(&deals, &a.target, &a.positive, &a.negative)?;
+    let split = Split::choose(a.time_column.as_deref(), None, a.test_share, a.seed);
+    let (protocol, splits) = leadscore::evaluation::held_out_rows(&deals, &y, &split)?;
+    let (train, test) = &splits[0];
+    // Both files are complete before either replaces anything.
+    let mut files = Vec::new();
+    for (path, rows) in [(&a.train, train), (&a.test, test)] {
+        let mut f = leadscore::data::files::AtomicFile::create(path)?;
+        deals.take_rows(rows).write_csv(&mut f)?;
+        files.push(f);
+    }
+    for f in files {
+        f.commit()?;
+    }
+    let won = |rows: &[usize]| rows.iter().filter(|&&r| y[r]).count();
+    print(&format!(
+        "{}: {} training deals ({} won) -> {}, {} held out ({} won) -> {}",
+        protocol,
+        train.len(),
+        won(train),
+        a.train.display(),
+        test.len(),
+        won(test),
+        a.test.display()
+    ))
 }

@@ -56,6 +56,8 @@ enum Command {
     Drift(evidence::DriftArgs),
     /// What changed between two models: attributes added or removed, points that moved, metrics.
     Diff(evidence::DiffArgs),
+    /// Split closed deals into a training file and a held-out file (stratified, or the latest by a date column), for honest evidence.
+    Split(evidence::SplitArgs),
     /// Write the evidence report (HTML, Markdown or JSON) of a model on held-out deals.
     Report(evidence::ReportArgs),
     /// Rebuild won, lost and open deals as they stood on past dates, train a time model on each, and set its chance of winning within the horizon against what happened.
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Drift(a) => evidence::run_drift(a),
         Command::Diff(a) => evidence::run_diff(a),
         Command::Report(a) => evidence::run_report(a),
+        Command::Split(a) => evidence::run_split(a),
         Command::Backtest(a) => timing::run_backtest(*a),
         Command::Outcomes(a) => outcomes::run_outcomes(*a),
         Command::Promote(a) => match outcomes::run_promote(*a) {

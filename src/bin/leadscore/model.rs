@@ -28,6 +28,9 @@ pub struct TrainArgs {
     /// Also write the scorecard as CSV here.
     #[arg(long)]
     scorecard_csv: Option<PathBuf>,
+    /// Print the full scorecard after the summary (by default the summary shows the strongest attributes; `leadscore scorecard` prints them all).
+    #[arg(long)]
+    scorecard: bool,
     /// Learn from an event log too: each event type's points and half-life.
     #[command(flatten)]
     events: EventLogArgs,
@@ -135,6 +138,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         });
     }
     let events = a.events.for_deals(a.columns.id.as_deref(), events_as_of)?;
+    let spinner = crate::batch::spinner(a.quiet, format!("training on {} deals", deals.n_rows()));
     let model = match events {
         None => params.fit(&deals)?,
         Some(e) => {
@@ -150,6 +154,9 @@ pub fn train(a: TrainArgs) -> Result<()> {
             params.fit_with_counts(&deals, &counts, e.as_of, &e.columns)?
         }
     };
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
     model.save(&a.model)?;
     if let Some(path) = &a.scorecard_csv {
         let mut f = AtomicFile::create(path)?;
@@ -157,10 +164,15 @@ pub fn train(a: TrainArgs) -> Result<()> {
         f.commit()?;
     }
     if !a.quiet {
+        let card = if a.scorecard {
+            format!("\n\n{}\nScorecard\n{}", model.summary(), model.scorecard())
+        } else {
+            String::new()
+        };
         print(&format!(
-            "{}\nScorecard\n{}\nModel written to {}",
-            model.summary(),
-            model.scorecard(),
+            "{}{card}\nModel written to {}; the full scorecard: leadscore scorecard --model {}",
+            model.digest(10),
+            a.model.display(),
             a.model.display()
         ))?;
     }

@@ -77,6 +77,13 @@ impl Report {
             self.model.training_rows,
             self.model.training_won
         );
+        if let Some(w) = self.training_warning() {
+            let _ = write!(
+                s,
+                "<p class=\"warn\"><b>Training data (optimistic).</b> {}</p>",
+                esc(&w)
+            );
+        }
     }
 
     fn html_headline(&self, s: &mut String) {

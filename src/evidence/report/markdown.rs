@@ -22,6 +22,9 @@ impl Report {
             e.test_won,
             md(&e.interval_method)
         );
+        if let Some(w) = self.training_warning() {
+            let _ = writeln!(s, "> **Training data (optimistic):** {}\n", md(&w));
+        }
         let _ = writeln!(s, "**{}**\n", verdict(e));
         let _ = writeln!(s, "| figure | value | 95 % interval |\n|---|---:|---|");
         for (name, est, d) in [

@@ -181,6 +181,29 @@ pub struct Report {
     /// [`crate::evidence::outcomes`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcomes: Option<crate::evidence::outcomes::Outcomes>,
+    /// How much of the deals given were the model's training deals (from
+    /// the sketch the model keeps of them; none for older models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_overlap: Option<crate::model::sketch::TrainingOverlap>,
+}
+
+/// Share of the deals given that were training deals from which a report
+/// says its figures are optimistic.
+pub const OPTIMISTIC_SHARE: f64 = 0.05;
+
+impl Report {
+    /// A warning when the deals given were (partly) the model's training
+    /// deals, whose figures are optimistic.
+    pub fn training_warning(&self) -> Option<String> {
+        let o = self
+            .training_overlap
+            .filter(|o| o.training_share >= OPTIMISTIC_SHARE)?;
+        Some(format!(
+            "about {:.0} % of these {} deals were the model's training deals: the figures are optimistic; hold deals out before training (leadscore split) and report on those",
+            100.0 * o.training_share,
+            o.deals
+        ))
+    }
 }
 
 fn norm(s: &str) -> String {
@@ -196,12 +219,25 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
     let scores = model.score(deals)?;
     let s = model.summary();
     let base_rate = s.won as f64 / s.rows.max(1) as f64;
+    let training_overlap = s.training_rows.as_ref().and_then(|k| k.overlap(deals));
+    let protocol = match training_overlap.map(|o| o.training_share) {
+        Some(x) if x >= 0.5 => format!(
+            "training data (optimistic): about {:.0} % of the deals given were the model's training deals",
+            100.0 * x
+        ),
+        Some(x) if x >= OPTIMISTIC_SHARE => format!(
+            "the deals given, scored by the model; about {:.0} % of them were its training deals (optimistic)",
+            100.0 * x
+        ),
+        Some(_) => "the deals given, scored by the model (none of its training deals)".to_string(),
+        None => "the deals given, scored by the model (not known whether it was trained on them)".to_string(),
+    };
     let mut evaluation = Evaluation::from_predictions(
         &y,
         &scores.probability,
         &scores.points,
         base_rate,
-        "the deals given, scored by the model (held out from its training)",
+        protocol,
         s.rows,
         &options.evaluation,
     );
@@ -287,6 +323,7 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
         audit,
         drift,
         outcomes: options.outcomes.clone(),
+        training_overlap,
     })
 }
 

@@ -360,6 +360,7 @@ impl ModelParams {
             training_auc: weighted_auc(&training),
             seed: self.seed,
             warnings,
+            training_rows: None,
         };
         let timing = Timing {
             created,
