@@ -246,7 +246,7 @@ pub fn held_out_rows(
     deals: &Table,
     y: &[bool],
     split: &Split,
-) -> Result<(String, Vec<(Vec<usize>, Vec<usize>)>)> {
+) -> Result<(String, Vec<TrainTest>)> {
     let n = y.len();
     let split_rows = |test: Vec<usize>| {
         let mut is_test = vec![false; n];
@@ -320,7 +320,7 @@ fn source_rows(e: Error, deals: &Table, rows: &[usize]) -> Error {
 }
 
 /// Training rows and held-out rows of one split.
-type TrainTest = (Vec<usize>, Vec<usize>);
+pub type TrainTest = (Vec<usize>, Vec<usize>);
 
 /// Most bootstrap resamples: intervals settle long before.
 pub const MAX_BOOTSTRAP: usize = 100_000;
