@@ -242,11 +242,7 @@ impl Evaluation {
 /// assert_eq!((splits[0].0.len(), splits[0].1.len()), (750, 250));
 /// assert!(protocol.starts_with("stratified"));
 /// ```
-pub fn held_out_rows(
-    deals: &Table,
-    y: &[bool],
-    split: &Split,
-) -> Result<(String, Vec<TrainTest>)> {
+pub fn held_out_rows(deals: &Table, y: &[bool], split: &Split) -> Result<(String, Vec<TrainTest>)> {
     let n = y.len();
     let split_rows = |test: Vec<usize>| {
         let mut is_test = vec![false; n];

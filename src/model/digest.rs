@@ -124,6 +124,26 @@ impl Model {
                 }
             }
         }
+        if !card.events.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nEvent types (points of one event just now, halving with its age):"
+            );
+            for e in &card.events {
+                let fade = if e.half_life_days.is_finite() {
+                    format!("half after {:.1} days", e.half_life_days)
+                } else {
+                    "no fade".to_string()
+                };
+                let _ = writeln!(out, "  {:>+7.1}  {}, {fade}", e.points_at_0, e.event);
+            }
+        }
+        if let Some(t) = &card.timing {
+            let _ = write!(out, "\n{t}");
+        }
+        if let Some(p) = &card.prior {
+            let _ = write!(out, "\n{p}");
+        }
         let _ = write!(
             out,
             "\n{} columns used, {} not used; {} attributes on the scorecard.",

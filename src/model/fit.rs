@@ -6,24 +6,17 @@
 use linfa::dataset::DatasetBase;
 use linfa::prelude::*;
 
+use super::columns::TimeColumn;
 use super::cv::{choose, cross_validate, Folds, PathOptions};
 use super::design::Design;
 use super::encoding::Encoding;
 use super::events::fit::EventInput;
-use super::leakage::training_findings;
 use super::logistic::LogisticParams;
-use super::split::{date_columns, time_order};
+use super::split::time_order;
 use super::{CrossValidation, CvPoint, Feature, L2Choice, Model, ModelParams, TrainingSummary};
-use crate::data::{ColumnKind, Schema, Table, Target};
+use crate::data::{Schema, Table, Target};
 use crate::error::{display_value, Error, Result, RowErrors};
 use crate::metrics::weighted_auc;
-
-/// The date column of a time-ordered cross-validation.
-pub(crate) struct TimeColumn {
-    pub(in crate::model) name: String,
-    /// Found as the deals' one date column rather than named.
-    pub(in crate::model) found: bool,
-}
 
 impl ModelParams {
     /// Learns a model from closed deals: one row per deal, the outcome in the
@@ -268,130 +261,6 @@ impl ModelParams {
             }
             _ => Ok(model),
         }
-    }
-
-    /// The date column to cross-validate in time order on: the one named,
-    /// or, when `l2` is chosen by cross-validation, none is named and random
-    /// folds are not asked for, the deals' only date column (a column whose
-    /// every value is a date). Random folds on dated deals choose the
-    /// penalty for deals like the past ones, not for the later ones a model
-    /// scores; with several date columns none is picked (a warning says so).
-    fn time_column_of(
-        &self,
-        deals: &Table,
-        target_column: &str,
-    ) -> Result<(Option<TimeColumn>, Option<String>)> {
-        if let Some(name) = &self.time_column {
-            deals.require(name)?;
-            let named = TimeColumn {
-                name: name.clone(),
-                found: false,
-            };
-            return Ok((Some(named), None));
-        }
-        if self.l2.is_some() || self.random_folds {
-            return Ok((None, None));
-        }
-        let mut skip = vec![target_column.to_string()];
-        skip.extend(self.id.iter().cloned());
-        skip.extend(self.ignore.iter().cloned());
-        let candidates: Vec<String> = deals
-            .column_names()
-            .iter()
-            .filter(|c| !skip.contains(c) && !self.kinds.contains_key(*c))
-            .cloned()
-            .collect();
-        let dates = date_columns(deals, &candidates, &self.missing);
-        Ok(match dates.as_slice() {
-            [] => (None, None),
-            [one] => {
-                let found = TimeColumn {
-                    name: one.clone(),
-                    found: true,
-                };
-                (Some(found), None)
-            }
-            several => (
-                None,
-                Some(format!(
-                    "the deals carry several date columns ({}); cross-validation used random folds, \
-                     which choose the penalty for deals like past ones: name the date each deal \
-                     was created on as the time column to cross-validate in time order",
-                    crate::error::display_list(several)
-                )),
-            ),
-        })
-    }
-
-    /// The feature columns (every column but the target, id, ignored and
-    /// time columns, and, with `drop_leaks`, the ones the leak screen
-    /// flags), the excluded columns, and a warning per leak found. Without
-    /// `events` (a model learning from an event log may have no column
-    /// besides), no feature column left is an error.
-    pub(in crate::model) fn feature_columns(
-        &self,
-        deals: &Table,
-        y: &[bool],
-        target_column: &str,
-        time_column: Option<&TimeColumn>,
-        events: bool,
-    ) -> Result<(Schema, Vec<String>, Vec<String>)> {
-        let mut excluded = vec![target_column.to_string()];
-        if let Some(id) = &self.id {
-            deals.require(id)?;
-            excluded.push(id.clone());
-        }
-        for c in self.ignore.iter().chain(time_column.map(|t| &t.name)) {
-            if !excluded.contains(c) {
-                excluded.push(c.clone());
-            }
-        }
-        let mut kinds = self.kinds.clone();
-        for c in self.special_values.keys() {
-            deals.require(c)?;
-            if self.kinds.get(c) == Some(&ColumnKind::Categorical) {
-                return Err(Error::InvalidParameter {
-                    name: "special_values".into(),
-                    value: c.clone(),
-                    reason: "special values apply to numeric columns".into(),
-                });
-            }
-            kinds.entry(c.clone()).or_insert(ColumnKind::Numeric);
-        }
-        let mut schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
-        let feature_names: Vec<String> = schema.features.iter().map(|f| f.name.clone()).collect();
-        let leaks = training_findings(deals, y, &feature_names, &self.missing, self.seed);
-        let warnings: Vec<String> = if self.drop_leaks && !leaks.is_empty() {
-            excluded.extend(leaks.iter().map(|(c, _)| c.clone()));
-            schema = Schema::infer(deals, &excluded, &self.missing, &kinds)?;
-            leaks
-                .iter()
-                .map(|(c, detail)| {
-                    format!(
-                        "dropped column {} as a likely leak: {detail}",
-                        display_value(c)
-                    )
-                })
-                .collect()
-        } else {
-            leaks
-                .iter()
-                .map(|(c, detail)| {
-                    format!(
-                        "possible leak: column {}: {detail} (leakage audit); if it is filled in after the outcome, leave it out of training (ignore it, or drop the flagged columns)",
-                        display_value(c)
-                    )
-                })
-                .collect()
-        };
-        if schema.features.is_empty() && !events {
-            return Err(Error::InvalidParameter {
-                name: "ignore".into(),
-                value: self.ignore.join(", "),
-                reason: "no feature column is left to learn from".into(),
-            });
-        }
-        Ok((schema, excluded, warnings))
     }
 
     /// Each feature's encoding learned from the deals, with zero weights and

@@ -13,6 +13,7 @@ use crate::data::{Table, Target};
 use crate::error::{Error, Result, RowError};
 use encoding::{Encoding, Lookup};
 
+mod columns;
 pub(crate) mod cv;
 pub mod decode;
 pub use decode::LeadScore;

@@ -56,9 +56,9 @@ pub(in crate::model) use encoding::refine_encodings;
 pub use points::sheet_points_of;
 pub(in crate::model) use points::{attach, log_odds, sheet_points};
 
+use super::columns::TimeColumn;
 use super::cv::{choose, cross_validate, paired_error, PathOptions};
 use super::design::Design;
-use super::fit::TimeColumn;
 use super::params::ModelParams;
 use super::sheet::PointsSheet;
 use super::{CrossValidation, CvPoint, L2Choice};
