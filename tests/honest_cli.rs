@@ -95,3 +95,36 @@ fn split_then_report_on_the_held_out_deals_and_on_the_training_deals() {
     assert!(String::from_utf8_lossy(&out.stdout)
         .contains("[FAIL] recent deals that were training deals"));
 }
+
+#[test]
+fn the_starter_policy_tiers_hold_their_shares_of_the_training_leads() {
+    let deals = leadscore::synthetic::deals(4000, 12).table;
+    let model = leadscore::Model::params()
+        .target("outcome")
+        .id("deal_id")
+        .ignore(["created_at", "closed_at"])
+        .l2(3.0)
+        .fit(&deals)
+        .unwrap();
+    let text = leadscore::Policy::starter(&model, None);
+    assert!(text.contains("training deals' own top 5 %"), "{text}");
+    let policy = leadscore::Policy::from_toml_str(&text).unwrap();
+    let q = policy.qualify_batch(&model, &deals).unwrap();
+    let share = |tiers: &[&str]| {
+        q.decisions
+            .iter()
+            .filter(|d| tiers.contains(&d.tier.as_str()))
+            .count() as f64
+            / 4000.0
+    };
+    // "Top 5 %" holds 5 % of them, the first two tiers 20 %, three 50 %
+    // (ties at a cut add at most a few leads).
+    for (tiers, target) in [
+        (&["A"][..], 0.05),
+        (&["A", "B"], 0.20),
+        (&["A", "B", "C"], 0.50),
+    ] {
+        let s = share(tiers);
+        assert!((s - target).abs() < 0.004, "{tiers:?}: {s}");
+    }
+}

@@ -244,6 +244,7 @@ impl ModelParams {
             seed: self.seed,
             warnings,
             training_rows: None,
+            top_share_points: None,
         };
         let model = Model::new(
             target,
@@ -456,5 +457,6 @@ fn empty_summary() -> TrainingSummary {
         seed: 0,
         warnings: Vec::new(),
         training_rows: None,
+        top_share_points: None,
     }
 }

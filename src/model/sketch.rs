@@ -122,6 +122,29 @@ impl super::Model {
         columns.extend(self.feature_columns().iter().map(|c| c.to_string()));
         columns.push(self.target().column.clone());
         self.summary.training_rows = RowSketch::of(deals, columns);
+        // The training deals' own points (a model whose scores need more
+        // than the deals' columns, such as an event log's counts, has none).
+        if self.timing().is_none() {
+            if let Ok(scores) = self.score(deals) {
+                let mut p: Vec<f64> = scores
+                    .points
+                    .into_iter()
+                    .filter(|x| x.is_finite())
+                    .collect();
+                p.sort_by(|a, b| b.total_cmp(a));
+                if !p.is_empty() {
+                    let n = p.len() as f64;
+                    self.summary.top_share_points = Some(
+                        (0..=1000)
+                            .map(|k| {
+                                let at = ((f64::from(k) / 1000.0 * n).ceil() as usize).max(1);
+                                (p[at.min(p.len()) - 1] * 100.0).floor() / 100.0
+                            })
+                            .collect(),
+                    );
+                }
+            }
+        }
         self
     }
 }

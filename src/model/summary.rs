@@ -114,6 +114,12 @@ pub struct TrainingSummary {
     /// (see [`super::sketch`]); models trained before it have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training_rows: Option<super::sketch::RowSketch>,
+    /// The training deals' own points by top share, in steps of 0.1 %:
+    /// entry `k` is the points of the deal at position `ceil(k/1000 × deals)`
+    /// from the top (what a `top_share` tier of `k/1000` cuts at), 1,001
+    /// entries; models trained before it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_share_points: Option<Vec<f64>>,
 }
 
 /// Column names as the summary lists them, comma-separated (names from a

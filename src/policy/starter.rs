@@ -28,6 +28,13 @@ pub fn points_range(model: &Model) -> (f64, f64) {
 /// grid (finer never matters for a threshold). Used by `policy init` to
 /// suggest tier thresholds.
 pub(crate) fn training_points_quantiles(model: &Model, top_shares: &[f64]) -> Vec<f64> {
+    if let Some(t) = &model.summary().top_share_points {
+        // The training deals' own points: exact shares.
+        return top_shares
+            .iter()
+            .map(|s| t[((s * 1000.0).round() as usize).min(t.len() - 1)])
+            .collect();
+    }
     let card = model.scorecard();
     let (lo, hi) = points_range(model);
     let step = ((hi - lo) / 20_000.0).max(0.1);
@@ -120,10 +127,17 @@ impl Policy {
 /// inside the model's range.
 fn thresholds(model: &Model, lo: f64, hi: f64) -> Vec<f64> {
     let mut t: Vec<f64> = Vec::new();
+    let exact = model.summary().top_share_points.is_some();
     for x in training_points_quantiles(model, &[0.05, 0.20, 0.50]) {
-        let mut v = x.floor().min(hi.floor());
+        // The training deals' own cut points are kept to the hundredth (the
+        // share they cut is exact); the estimate is rounded to whole points.
+        let (mut v, gap) = if exact {
+            (x, 0.01)
+        } else {
+            (x.floor().min(hi.floor()), 1.0)
+        };
         if let Some(prev) = t.last() {
-            v = v.min(prev - 1.0);
+            v = v.min(prev - gap);
         }
         if v > lo {
             t.push(v);
@@ -142,11 +156,8 @@ fn header(model: &Model, lo: f64, hi: f64) -> String {
 #   leadscore policy check THIS_FILE --model MODEL.json
 # Model {} (trained on {} deals: {} won, {} lost).
 #
-# How the suggested thresholds were found: the model's points for each
-# attribute were combined with how often that attribute occurred among the
-# training deals (columns taken as independent), giving the spread of points
-# a typical lead gets. The thresholds are the points reached by the top 5 %,
-# 20 % and 50 % of that spread. The model gives between {lo:.1} and {hi:.1} points.
+# How the suggested thresholds were found: {}
+# The model gives between {lo:.1} and {hi:.1} points.
 
 # Document type and version: leave as is.
 format = \"leadscore.policy\"
@@ -160,6 +171,11 @@ version = \"1\"
         s.rows,
         s.won,
         s.lost,
+        if s.top_share_points.is_some() {
+            "they are the points of the\n# training deals' own top 5 %, 20 % and 50 % (each tier holds that share of\n# leads like them)."
+        } else {
+            "the model's points for each\n# attribute were combined with how often that attribute occurred among the\n# training deals (columns taken as independent); the thresholds are the\n# points reached by the top 5 %, 20 % and 50 % of that spread."
+        },
         rank_by_line(model),
     )
 }

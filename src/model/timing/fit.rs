@@ -361,6 +361,7 @@ impl ModelParams {
             seed: self.seed,
             warnings,
             training_rows: None,
+            top_share_points: None,
         };
         let timing = Timing {
             created,
