@@ -38,6 +38,7 @@ from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from evaluate_real_data import POST_CONTACT  # the columns filled in after first contact
+from readme_tables import table
 
 
 # A hand-set sheet of the kind a marketing team writes: the issue's "+20
@@ -144,6 +145,10 @@ def main() -> int:
         auc = np.mean([r[name][0] for r in rows])
         ll = np.mean([r[name][1] for r in rows])
         print(f"  {name:<14} {auc:>9.4f} {ll:>14.4f}")
+    labels = {"sheet alone": "sheet alone (its points, the level fitted)"}
+    table("prior-sheet-small-draws", ["model (20 won + 20 lost)", "mean AUC", "mean log loss"],
+          [[labels.get(name, name), f"{np.mean([r[name][0] for r in rows]):.4f}",
+            f"{np.mean([r[name][1] for r in rows]):.4f}"] for name in arms], align="lrr")
     beats_both = np.mean(
         [r["prior model"][1] < min(r["deals alone"][1], r["sheet alone"][1]) for r in rows]
     )

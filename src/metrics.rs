@@ -385,3 +385,27 @@ mod tests {
         assert!((brier(&y, &p) - (0.75f64.powi(2) + 3.0 * 0.0625) / 4.0).abs() < 1e-15);
     }
 }
+
+/// The two-sided p-value of a standard normal statistic `z`: the chance of
+/// a value at least as far from 0 (`erfc(|z| / √2)`, to about 1e-7).
+///
+/// ```
+/// use leadscore::metrics::two_sided_p;
+/// assert!((two_sided_p(1.959_964) - 0.05).abs() < 1e-6);
+/// assert!((two_sided_p(0.0) - 1.0).abs() < 1e-6);
+/// ```
+pub fn two_sided_p(z: f64) -> f64 {
+    // erfc by the Chebyshev fit of Numerical Recipes (erfcc), relative
+    // error below 1.2e-7 everywhere.
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.5 * x);
+    let poly = -x * x - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    (t * poly.exp()).min(1.0)
+}

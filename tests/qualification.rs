@@ -102,8 +102,8 @@ fn golden_decisions_on_hand_made_leads() {
 
 /// Points of the hand-made leads under the test model (pinned so that a
 /// change of training or scoring shows here).
-const GOLDEN_POINTS: [f64; 5] = [99.36, 91.61, 74.23, 15.98, -34.47];
-const GOLDEN_L4_SHORT: &str = "24.1";
+const GOLDEN_POINTS: [f64; 5] = [101.11, 93.40, 76.04, 15.73, -34.01];
+const GOLDEN_L4_SHORT: &str = "24.3";
 
 #[test]
 fn golden_tiers_on_synthetic_deals() {
@@ -134,26 +134,26 @@ fn golden_tiers_on_synthetic_deals() {
             .unwrap()
     };
     let a = find("D000029");
-    assert_eq!((a.tier.as_str(), a.route, a.rank), ("A", Route::Sales, 89));
+    assert_eq!((a.tier.as_str(), a.route, a.rank), ("A", Route::Sales, 93));
     assert_eq!(a.sla_due.as_deref(), Some("2024-11-07T04:00:00Z"));
     assert_eq!(a.owner.as_deref(), Some("Account Executives"));
     assert_eq!(
         a.reasons(3),
-        "for: demo_requested = yes (+13.8), job_seniority = Director (+7.8), lead_source = Event (+7.1); \
-         against: pricing_page_visits = < 1 (-6.1), campaign = Industry Report (-2.6), webinar_attended = no (-2.3)"
+        "for: demo_requested = yes (+13.9), job_seniority = Director (+7.9), lead_source = Event (+6.9); \
+         against: pricing_page_visits = < 1 (-6.3), campaign = Industry Report (-2.6), webinar_attended = no (-2.3)"
     );
     let d3 = find("D000003").reasons(3);
     assert!(
-        d3.starts_with("2.8 points short of tier A; for: job_seniority = VP (+9.5)"),
+        d3.starts_with("2.8 points short of tier A; for: job_seniority = VP (+9.6)"),
         "{d3}"
     );
     let d4 = find("D000004");
-    assert_eq!((d4.route, d4.rank), (Route::Nurture, 876));
+    assert_eq!((d4.route, d4.rank), (Route::Nurture, 853));
     assert_eq!(
         d4.reasons(3),
-        "fails must-have \"Target market\" (country = Brazil); 6.0 points short of tier B; \
-         for: job_seniority = Director (+7.8), industry = Software (+6.3), email_clicks = 6 to < 7 (+3.7); \
-         against: employees = 23 to < 31 (-6.2), country = Brazil (-5.2), demo_requested = no (-3.3)"
+        "fails must-have \"Target market\" (country = Brazil); 5.4 points short of tier B; \
+         for: job_seniority = Director (+7.9), industry = Software (+6.3), email_clicks = >= 4 (+2.7); \
+         against: country = Brazil (-5.3), employees = < 99 (-4.9), demo_requested = no (-3.4)"
     );
     // Input order is kept.
     for (r, d) in q.decisions.iter().enumerate() {
@@ -177,9 +177,9 @@ const GOLDEN_SYNTHETIC: [(&str, &str); 12] = [
 ];
 const GOLDEN_COUNTS: [(&str, usize); 5] = [
     ("A", 200),
-    ("B", 732),
-    ("C", 1249),
-    ("D", 668),
+    ("B", 737),
+    ("C", 1235),
+    ("D", 677),
     ("disqualified", 151),
 ];
 

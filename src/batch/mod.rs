@@ -53,7 +53,9 @@ mod source;
 
 pub use events::{add_event_file, Activity};
 pub use jobs::{freeze_cuts_file, qualify_file, score_file};
-pub use outcomes::{is_decision_log, outcomes_files};
+pub use outcomes::{
+    add_deals_file, add_decisions_file, add_touches_file, is_decision_log, outcomes_files,
+};
 
 /// A file format, chosen by the file's extension: `.parquet` or `.pq` is
 /// Parquet, anything else CSV (with a header row).

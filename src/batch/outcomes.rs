@@ -8,7 +8,6 @@ use std::path::Path;
 
 use super::pipeline::run;
 use super::source::{RawBatch, Source};
-use crate::data::Table;
 use crate::error::{fail_on_rows, Error, Result};
 use crate::evidence::outcomes::{OutcomeOptions, OutcomeTally, Outcomes};
 
@@ -22,17 +21,8 @@ pub fn is_decision_log(path: &Path) -> bool {
     matches!(ext.as_deref(), Some("jsonl" | "ndjson" | "json"))
 }
 
-/// Reads the columns of `path` that exist among `optional`, after the
-/// `required` ones, in batches into `add`.
-fn read_table_file(
-    path: &Path,
-    required: &[&str],
-    optional: &[&str],
-    text: &[&str],
-    batch_rows: usize,
-    threads: usize,
-    mut add: impl FnMut(&Table) -> Result<()>,
-) -> Result<()> {
+/// The `required` columns, then those of `optional` that `path` has.
+fn present_columns(path: &Path, required: &[&str], optional: &[&str]) -> Result<Vec<String>> {
     let header = super::column_names(path)?;
     let mut names: Vec<String> = Vec::new();
     for c in required
@@ -43,13 +33,106 @@ fn read_table_file(
             names.push(c.to_string());
         }
     }
-    let source = Source::open(path, &names, batch_rows)?;
+    Ok(names)
+}
+
+/// Adds the decisions of `path` to `tally`: the qualification's output
+/// (CSV or Parquet), decoded `batch_rows` rows at a time on `threads`
+/// workers and added in file order, or its JSON-lines decision log
+/// ([`is_decision_log`]), line by line.
+pub fn add_decisions_file(
+    tally: &mut OutcomeTally,
+    path: &Path,
+    batch_rows: usize,
+    threads: usize,
+) -> Result<()> {
+    if is_decision_log(path) {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        for (i, line) in BufReader::new(file).lines().enumerate() {
+            tally.add_decision_line(i + 1, &line.map_err(io)?);
+        }
+        return Ok(());
+    }
+    let id = tally.options().id.clone();
+    let created = tally.options().created.clone();
+    let mut text = vec![id.as_str(), "sla_due"];
+    let mut required = vec![id.as_str(), "tier", "points"];
+    if let Some(c) = &created {
+        required.push(c.as_str());
+        text.push(c.as_str());
+    }
+    let names = present_columns(path, &required, &["route", "owner", "sla", "sla_due"])?;
     let process = |raw: RawBatch| {
-        let decoded = raw.decode(&names, text)?;
+        let decoded = raw.decode(&names, &text)?;
         fail_on_rows(decoded.errors)?;
         Ok(decoded.table)
     };
-    run(source, threads, &process, |table| add(&table))
+    run(
+        Source::open(path, &names, batch_rows)?,
+        threads,
+        &process,
+        |table| tally.add_decisions(&table),
+    )
+}
+
+/// Adds the touches of `path` (CSV or Parquet: the id, `touched_at`, and
+/// `owner` and `reason` where present) to `tally`; they resolve to leads
+/// on `threads` workers and are added in file order.
+pub fn add_touches_file(
+    tally: &mut OutcomeTally,
+    path: &Path,
+    batch_rows: usize,
+    threads: usize,
+) -> Result<()> {
+    let id = tally.options().id.clone();
+    let columns = present_columns(path, &[id.as_str(), "touched_at"], &["owner", "reason"])?;
+    let text = [id.as_str(), "touched_at"];
+    let (resolver, mut applier) = tally.stages();
+    run(
+        Source::open(path, &columns, batch_rows)?,
+        threads,
+        &|raw: RawBatch| {
+            let decoded = raw.decode(&columns, &text)?;
+            fail_on_rows(decoded.errors)?;
+            resolver.touches(&decoded.table)
+        },
+        |batch| {
+            applier.touches(batch);
+            Ok(())
+        },
+    )
+}
+
+/// Adds the deals of `path` (CSV or Parquet: the id, the outcome column,
+/// and `closed_at` where present) to `tally`, as [`add_touches_file`].
+pub fn add_deals_file(
+    tally: &mut OutcomeTally,
+    path: &Path,
+    batch_rows: usize,
+    threads: usize,
+) -> Result<()> {
+    let id = tally.options().id.clone();
+    let outcome = tally.options().outcome.clone();
+    let columns = present_columns(path, &[id.as_str(), outcome.as_str()], &["closed_at"])?;
+    let text = [id.as_str(), "closed_at"];
+    let (resolver, mut applier) = tally.stages();
+    run(
+        Source::open(path, &columns, batch_rows)?,
+        threads,
+        &|raw: RawBatch| {
+            let decoded = raw.decode(&columns, &text)?;
+            fail_on_rows(decoded.errors)?;
+            resolver.deals(&decoded.table)
+        },
+        |batch| {
+            applier.deals(batch);
+            Ok(())
+        },
+    )
 }
 
 /// What happened to the decisions of `decisions` (the qualification's
@@ -85,84 +168,9 @@ pub fn outcomes_files(
     threads: usize,
 ) -> Result<Outcomes> {
     crate::data::files::check_job_files(&[decisions, touches, deals], &[])?;
-    let id = options.id.clone();
-    let created = options.created.clone();
-    let outcome = options.outcome.clone();
     let mut tally = OutcomeTally::new(options)?;
-    if is_decision_log(decisions) {
-        let file = std::fs::File::open(decisions).map_err(|source| Error::Io {
-            path: decisions.to_path_buf(),
-            source,
-        })?;
-        for (i, line) in BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|source| Error::Io {
-                path: decisions.to_path_buf(),
-                source,
-            })?;
-            tally.add_decision_line(i + 1, &line);
-        }
-    } else {
-        let optional = ["route", "owner", "sla", "sla_due"];
-        let mut text = vec![id.as_str(), "sla_due"];
-        let mut required = vec![id.as_str(), "tier", "points"];
-        if let Some(c) = &created {
-            required.push(c.as_str());
-            text.push(c.as_str());
-        }
-        // Decoded on the workers, added in file order.
-        read_table_file(
-            decisions,
-            &required,
-            &optional,
-            &text,
-            batch_rows,
-            threads,
-            |t| tally.add_decisions(t),
-        )?;
-    }
-    // Touches and deals resolve to leads on the workers, and are added in
-    // file order.
-    let (resolver, mut applier) = tally.stages();
-    let names = |required: &[&str], optional: &[&str], path: &Path| -> Result<Vec<String>> {
-        let header = super::column_names(path)?;
-        let mut names: Vec<String> = required.iter().map(|c| c.to_string()).collect();
-        for c in optional {
-            if header.iter().any(|h| h == c) && !names.iter().any(|n| n == c) {
-                names.push(c.to_string());
-            }
-        }
-        Ok(names)
-    };
-    let columns = names(&[id.as_str(), "touched_at"], &["owner", "reason"], touches)?;
-    let text = [id.as_str(), "touched_at"];
-    run(
-        Source::open(touches, &columns, batch_rows)?,
-        threads,
-        &|raw: RawBatch| {
-            let decoded = raw.decode(&columns, &text)?;
-            fail_on_rows(decoded.errors)?;
-            resolver.touches(&decoded.table)
-        },
-        |batch| {
-            applier.touches(batch);
-            Ok(())
-        },
-    )?;
-    let columns = names(&[id.as_str(), outcome.as_str()], &["closed_at"], deals)?;
-    let text = [id.as_str(), "closed_at"];
-    run(
-        Source::open(deals, &columns, batch_rows)?,
-        threads,
-        &|raw: RawBatch| {
-            let decoded = raw.decode(&columns, &text)?;
-            fail_on_rows(decoded.errors)?;
-            resolver.deals(&decoded.table)
-        },
-        |batch| {
-            applier.deals(batch);
-            Ok(())
-        },
-    )?;
-    drop((resolver, applier));
+    add_decisions_file(&mut tally, decisions, batch_rows, threads)?;
+    add_touches_file(&mut tally, touches, batch_rows, threads)?;
+    add_deals_file(&mut tally, deals, batch_rows, threads)?;
     Ok(tally.finish())
 }

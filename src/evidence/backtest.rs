@@ -178,7 +178,7 @@ pub fn backtest(
                 reason: "no deal was open that day".into(),
             });
         }
-        let model = timed.clone().as_of_date(date.as_str()).fit(deals)?;
+        let model = timed.clone().as_of_date(date.as_str()).fit_bare(deals)?;
         let open = deals.take_rows(&split.open_rows);
         let scores = model.score_as_of(&open, date)?;
         let timing = scores.timing.as_ref().ok_or_else(|| Error::Internal {
@@ -197,7 +197,7 @@ pub fn backtest(
             .iter()
             .map(|w| w.is_some_and(|t| t > at && t <= end))
             .collect();
-        let naive_model = closed_only.fit(&deals.take_rows(&split.closed_rows))?;
+        let naive_model = closed_only.fit_bare(&deals.take_rows(&split.closed_rows))?;
         let naive = naive_model.score(&open)?.probability;
         let yf: Vec<f64> = y.iter().map(|&w| f64::from(u8::from(w))).collect();
         let bins = calibration_bins(p, &y, 10);

@@ -76,7 +76,7 @@ pub fn conversion_by(
         let slot = match (feature, model.zip(index)) {
             (Some(f), Some((m, j))) => {
                 match m.cache.lookups[j].slot(&f.encoding, values, r, &model_missing) {
-                    Ok(Slot::Known(i)) | Ok(Slot::Unseen(i)) => Some(i),
+                    Ok(Slot::Known(i) | Slot::Unseen(i) | Slot::Rare(i)) => Some(i),
                     Err(v) => {
                         errors.push(deals.first_row() + r, column, &v, "not a number");
                         None

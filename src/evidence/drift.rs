@@ -63,12 +63,16 @@ pub struct FeatureDrift {
     pub psi: f64,
     /// Its band.
     pub band: Band,
-    /// Batch rows with a value never (or too rarely) seen in training.
+    /// Batch rows with a value never seen in training.
     pub unseen_rows: usize,
     /// Their share of the batch.
     pub unseen_share: f64,
     /// A few unseen values.
     pub unseen_examples: Vec<String>,
+    /// Batch rows with a value seen in training too rarely for points of
+    /// its own (scored as `(other)`, like the unseen).
+    #[serde(default)]
+    pub rare_rows: usize,
     /// Every attribute's shares.
     pub attributes: Vec<AttributeShift>,
 }
@@ -112,7 +116,7 @@ impl Drift {
 pub struct DriftAccumulator<'a> {
     model: &'a Model,
     counts: Vec<Vec<u64>>,
-    unseen: Vec<(usize, Vec<String>)>,
+    unseen: Vec<(usize, usize, Vec<String>)>,
     rows: usize,
 }
 
@@ -126,7 +130,7 @@ impl<'a> DriftAccumulator<'a> {
                 .iter()
                 .map(|f| vec![0; f.encoding.n_attributes()])
                 .collect(),
-            unseen: vec![(0, Vec::new()); model.features().len()],
+            unseen: vec![(0, 0, Vec::new()); model.features().len()],
             rows: 0,
         }
     }
@@ -169,10 +173,12 @@ impl<'a> DriftAccumulator<'a> {
                 .iter()
                 .position(|f| f.column == u.column)
             {
-                self.unseen[j].0 += u.rows;
+                let (rows, rare, examples) = &mut self.unseen[j];
+                *rows += u.rows;
+                *rare += u.rare_rows;
                 for e in u.examples {
-                    if self.unseen[j].1.len() < 5 && !self.unseen[j].1.contains(&e) {
-                        self.unseen[j].1.push(e);
+                    if examples.len() < 5 && !examples.contains(&e) {
+                        examples.push(e);
                     }
                 }
             }
@@ -188,7 +194,7 @@ impl<'a> DriftAccumulator<'a> {
             .iter()
             .zip(self.counts)
             .zip(self.unseen)
-            .map(|((f, counts), (unseen_rows, examples))| {
+            .map(|((f, counts), (unseen_rows, rare_rows, examples))| {
                 let train_total: u64 = f.training_rows.iter().sum();
                 let labels = f.encoding.labels();
                 let mut psi = 0.0;
@@ -211,6 +217,7 @@ impl<'a> DriftAccumulator<'a> {
                     unseen_rows,
                     unseen_share: unseen_rows as f64 / self.rows.max(1) as f64,
                     unseen_examples: examples,
+                    rare_rows,
                     attributes,
                 }
             })

@@ -414,8 +414,8 @@ fn evaluate_fits(
     events: Option<EventLog>,
 ) -> Result<Evaluation> {
     let fit = |train: &Table| match events {
-        None => params.fit(train),
-        Some((log, as_of, columns)) => params.fit_with_events(train, log, as_of, columns),
+        None => params.fit_bare(train),
+        Some((log, as_of, columns)) => params.fit_with_events_bare(train, log, as_of, columns),
     };
     // Held-out deals get their activity before they are scored.
     let prepare = |model: &Model, rows: &mut Table| match events {

@@ -7,7 +7,7 @@ use crate::data::Table;
 use crate::error::Result;
 use crate::metrics::wilson;
 use crate::model::Model;
-use crate::policy::{Policy, Route};
+use crate::policy::{Policy, Qualification, Route};
 
 /// Held-out outcomes of one tier of a qualification policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,7 +98,16 @@ pub fn policy_metrics(
     deals: &Table,
     y: &[bool],
 ) -> Result<PolicyMetrics> {
-    let q = policy.qualify_batch(model, deals)?;
+    Ok(policy_metrics_of(
+        policy,
+        &policy.qualify_batch(model, deals)?,
+        y,
+    ))
+}
+
+/// [`policy_metrics`] of a qualification already made (decisions in the
+/// order of `y`).
+pub(crate) fn policy_metrics_of(policy: &Policy, q: &Qualification, y: &[bool]) -> PolicyMetrics {
     let mut tiers: Vec<TierOutcome> = q
         .tiers
         .iter()
@@ -134,5 +143,5 @@ pub fn policy_metrics(
         }
     }
     m.tiers = std::mem::take(&mut tiers);
-    Ok(m.finish())
+    m.finish()
 }

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::diff::{diff, PointsMove};
 use super::evaluate::{Evaluation, EvaluationOptions};
-use super::policy_metrics::policy_metrics;
+use super::policy_metrics::policy_metrics_of;
 use crate::data::{Table, Target};
 use crate::error::{Error, Result};
 use crate::metrics::{as_f64, auc, log_loss, percentile, Estimate};
@@ -219,7 +219,20 @@ fn on_recent(
     policy: Option<&Policy>,
     seed: u64,
 ) -> Result<(ModelOnRecent, Vec<f64>)> {
-    let scores = model.score(recent)?;
+    // With a policy, the qualification scores the deals once for both the
+    // figures and the lift at the policy's cut.
+    let qualification = policy.map(|p| p.qualify_batch(model, recent)).transpose()?;
+    let (probability, points) = match &qualification {
+        Some(q) => q
+            .decisions
+            .iter()
+            .map(|d| (d.probability, d.points))
+            .unzip(),
+        None => {
+            let s = model.score(recent)?;
+            (s.probability, s.points)
+        }
+    };
     let s = model.summary();
     let options = EvaluationOptions {
         bootstrap: RESAMPLES,
@@ -228,17 +241,17 @@ fn on_recent(
     };
     let e = Evaluation::from_predictions(
         y,
-        &scores.probability,
-        &scores.points,
+        &probability,
+        &points,
         s.won as f64 / s.rows.max(1) as f64,
         "recent deals",
         s.rows,
         &options,
     );
     let rate = y.iter().filter(|w| **w).count() as f64 / y.len().max(1) as f64;
-    let (lift, at_cut) = match policy {
-        Some(p) => {
-            let m = policy_metrics(p, model, recent, y)?;
+    let (lift, at_cut) = match policy.zip(qualification.as_ref()) {
+        Some((p, q)) => {
+            let m = policy_metrics_of(p, q, y);
             (
                 m.qualified_won as f64 / m.qualified.max(1) as f64 / rate,
                 m.qualified,
@@ -246,7 +259,7 @@ fn on_recent(
         }
         None => {
             let mut order: Vec<usize> = (0..y.len()).collect();
-            order.sort_by(|&a, &b| scores.probability[b].total_cmp(&scores.probability[a]));
+            order.sort_by(|&a, &b| probability[b].total_cmp(&probability[a]));
             let top = (y.len() as f64 * 0.2).ceil() as usize;
             let won = order[..top].iter().filter(|&&i| y[i]).count();
             (won as f64 / top.max(1) as f64 / rate, top)
@@ -263,7 +276,7 @@ fn on_recent(
             lift: (at_cut > 0 && lift.is_finite()).then_some(lift),
             at_cut,
         },
-        scores.probability,
+        probability,
     ))
 }
 

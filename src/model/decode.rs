@@ -42,7 +42,7 @@ impl Model {
         let mut slots = Vec::with_capacity(self.features.len());
         for ((f, lookup), values) in self.features.iter().zip(&self.cache.lookups).zip(columns) {
             let mut s = Vec::with_capacity(n);
-            let mut unseen_rows = 0;
+            let (mut unseen_rows, mut rare_rows) = (0, 0);
             let mut examples: Vec<String> = Vec::new();
             // A dictionary column is looked up once per distinct value.
             let per_value: Option<(Vec<_>, _)> = match values {
@@ -68,6 +68,10 @@ impl Model {
                 };
                 match slot {
                     Ok(Slot::Known(i)) => s.push(*i as u32),
+                    Ok(Slot::Rare(i)) => {
+                        rare_rows += 1;
+                        s.push(*i as u32)
+                    }
                     Ok(Slot::Unseen(i)) => {
                         unseen_rows += 1;
                         if examples.len() < 5 {
@@ -90,11 +94,12 @@ impl Model {
                     }
                 }
             }
-            if unseen_rows > 0 {
+            if unseen_rows + rare_rows > 0 {
                 unseen.push(UnseenValues {
                     column: f.column.clone(),
                     rows: unseen_rows,
                     examples,
+                    rare_rows,
                 });
             }
             slots.push(s);
@@ -338,7 +343,7 @@ impl Model {
             };
             match slot {
                 Ok(Slot::Known(i)) => slots.push(i as u32),
-                Ok(Slot::Unseen(i)) => {
+                Ok(Slot::Unseen(i) | Slot::Rare(i)) => {
                     unseen.push(f.column.clone());
                     slots.push(i as u32)
                 }

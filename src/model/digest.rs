@@ -108,7 +108,8 @@ impl Model {
                 .collect();
             let _ = writeln!(
                 out,
-                "\nPoints are given the other columns: an attribute's points are what it adds for leads alike in everything else. Base points {:.1}.",
+                "\n{} Base points {:.1}.",
+                super::scorecard::GIVEN_THE_OTHER_COLUMNS,
                 card.base_points
             );
             if !up.is_empty() {

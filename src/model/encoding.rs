@@ -25,6 +25,11 @@ pub const OTHER: &str = "(other)";
 /// Label of the attribute for missing values.
 pub const MISSING: &str = "(missing)";
 
+/// Most rare values of a categorical column a model keeps (to tell a value
+/// seen rarely in training from one never seen); a column with more keeps
+/// none, and every value scored `(other)` counts as unseen.
+pub const MAX_RARE_VALUES: usize = 10_000;
+
 /// Options of the encoding, learned from training rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EncodingOptions {
@@ -34,6 +39,15 @@ pub struct EncodingOptions {
     pub min_level_count: usize,
     /// Most ranges a numeric column is cut into. Default 20.
     pub max_bins: usize,
+    /// Neighbouring numeric ranges whose win rates do not differ at this
+    /// significance level (two-sided) are merged ([`super::bins`]); 0 keeps
+    /// every range of the quantile cut. Default 0.05.
+    #[serde(default = "default_merge_significance")]
+    pub merge_significance: f64,
+}
+
+fn default_merge_significance() -> f64 {
+    0.05
 }
 
 impl Default for EncodingOptions {
@@ -41,6 +55,7 @@ impl Default for EncodingOptions {
         EncodingOptions {
             min_level_count: 10,
             max_bins: 20,
+            merge_significance: default_merge_significance(),
         }
     }
 }
@@ -69,8 +84,12 @@ pub enum Encoding {
 pub enum Slot {
     /// A known attribute.
     Known(usize),
-    /// A categorical value never seen (or too rare) in training: scored as `(other)`.
+    /// A categorical value never seen in training (or one the model cannot
+    /// tell from a rare one): scored as `(other)`.
     Unseen(usize),
+    /// A categorical value seen in training, but fewer times than an
+    /// attribute of its own needs: scored as `(other)`.
+    Rare(usize),
 }
 
 impl Encoding {
@@ -85,7 +104,7 @@ impl Encoding {
         column: &str,
         first_row: usize,
         errors: &mut RowErrors,
-    ) -> Encoding {
+    ) -> (Encoding, Option<Vec<String>>) {
         match kind {
             ColumnKind::Categorical => {
                 let mut counts: HashMap<String, usize> = HashMap::new();
@@ -113,14 +132,21 @@ impl Encoding {
                         }
                     }
                 }
-                let mut levels: Vec<(String, usize)> = counts
+                let (mut levels, rare): (Vec<(String, usize)>, Vec<(String, usize)>) = counts
                     .into_iter()
-                    .filter(|(_, c)| *c >= options.min_level_count.max(1))
-                    .collect();
+                    .partition(|(_, c)| *c >= options.min_level_count.max(1));
                 levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                Encoding::Categorical {
-                    levels: levels.into_iter().map(|(l, _)| l).collect(),
-                }
+                let rare = (rare.len() <= MAX_RARE_VALUES).then(|| {
+                    let mut rare: Vec<String> = rare.into_iter().map(|(v, _)| v).collect();
+                    rare.sort();
+                    rare
+                });
+                (
+                    Encoding::Categorical {
+                        levels: levels.into_iter().map(|(l, _)| l).collect(),
+                    },
+                    rare,
+                )
             }
             ColumnKind::Numeric => {
                 if let Values::Dictionary {
@@ -137,10 +163,13 @@ impl Encoding {
                         first_row,
                         errors,
                     );
-                    return Encoding::Numeric {
-                        edges: quantile_edges(&xs, options),
-                        special_values: special_values.to_vec(),
-                    };
+                    return (
+                        Encoding::Numeric {
+                            edges: quantile_edges(&xs, options),
+                            special_values: special_values.to_vec(),
+                        },
+                        None,
+                    );
                 }
                 let mut xs = Vec::with_capacity(values.len());
                 for r in 0..values.len() {
@@ -151,10 +180,13 @@ impl Encoding {
                     }
                 }
                 xs.sort_by(|a, b| a.total_cmp(b));
-                Encoding::Numeric {
-                    edges: quantile_edges(&xs, options),
-                    special_values: special_values.to_vec(),
-                }
+                (
+                    Encoding::Numeric {
+                        edges: quantile_edges(&xs, options),
+                        special_values: special_values.to_vec(),
+                    },
+                    None,
+                )
             }
         }
     }
@@ -216,10 +248,13 @@ impl Encoding {
 #[derive(Debug, Clone)]
 pub(crate) struct Lookup {
     levels: HashMap<String, usize>,
+    rare: std::collections::HashSet<String>,
 }
 
 impl Lookup {
-    pub(crate) fn new(encoding: &Encoding) -> Lookup {
+    /// The lookup of `encoding`, telling the `rare` values of training
+    /// (when kept) from values never seen.
+    pub(crate) fn new(encoding: &Encoding, rare: Option<&[String]>) -> Lookup {
         let levels = match encoding {
             Encoding::Categorical { levels } => levels
                 .iter()
@@ -228,7 +263,8 @@ impl Lookup {
                 .collect(),
             Encoding::Numeric { .. } => HashMap::new(),
         };
-        Lookup { levels }
+        let rare = rare.unwrap_or_default().iter().cloned().collect();
+        Lookup { levels, rare }
     }
 
     /// The slot of row `r` of `values`, or the offending text when a numeric
@@ -280,6 +316,7 @@ impl Lookup {
                 None => Ok(Slot::Known(levels.len() + 1)),
                 Some(v) => match self.levels.get(v) {
                     Some(&i) => Ok(Slot::Known(i)),
+                    None if self.rare.contains(v) => Ok(Slot::Rare(levels.len())),
                     None => Ok(Slot::Unseen(levels.len())),
                 },
             },
@@ -412,7 +449,8 @@ fn quantile_edges(sorted: &[f64], options: &EncodingOptions) -> Vec<f64> {
         let bins_left = bins - edges.len();
         let share = (n - start).div_ceil(bins_left).max(min);
         if bins_left > 1 && j - start >= share && n - j >= min {
-            edges.push(sorted[j]);
+            // Any edge in (sorted[j-1], sorted[j]] cuts the deals alike.
+            edges.push(super::bins::roundest_between(sorted[j - 1], sorted[j]));
             start = j;
         }
         i = j;
@@ -430,6 +468,7 @@ mod tests {
         let opts = EncodingOptions {
             min_level_count: 10,
             max_bins: 4,
+            ..Default::default()
         };
         assert_eq!(quantile_edges(&xs, &opts), vec![25.0, 50.0, 75.0]);
         let ties = vec![0.0; 80]
@@ -446,7 +485,7 @@ mod tests {
             edges: vec![10.0, 20.0],
             special_values: vec![999.0],
         };
-        let lookup = Lookup::new(&enc);
+        let lookup = Lookup::new(&enc, None);
         let v = Values::Text(vec![
             Some("5".into()),
             Some("10".into()),

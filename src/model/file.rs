@@ -153,7 +153,7 @@ impl Cache {
             lookups: m
                 .features
                 .iter()
-                .map(|f| Lookup::new(&f.encoding))
+                .map(|f| Lookup::new(&f.encoding, f.rare_values.as_deref()))
                 .collect(),
             labels: m.features.iter().map(|f| f.encoding.labels()).collect(),
             points,

@@ -27,6 +27,13 @@ impl ModelParams {
     /// also learns when deals close, from won, lost and still-open deals
     /// ([`super::timing`]).
     pub fn fit(&self, deals: &Table) -> Result<Model> {
+        Ok(self.fit_bare(deals)?.with_training_rows(deals, self))
+    }
+
+    /// [`ModelParams::fit`] without the sketch of the training rows and
+    /// their points by top share: for the models evidence fits and throws
+    /// away (folds, backtest dates).
+    pub(crate) fn fit_bare(&self, deals: &Table) -> Result<Model> {
         self.check_prior()?;
         if self.is_timing() && self.prior_sheet.is_some() {
             return Err(Error::InvalidParameter {
@@ -40,7 +47,7 @@ impl ModelParams {
             });
         }
         if self.is_timing() {
-            return Ok(self.fit_timing(deals)?.with_training_rows(deals));
+            return self.fit_timing(deals);
         }
         self.fit_inner(deals, None)
     }
@@ -88,7 +95,7 @@ impl ModelParams {
             }
             this = &widened;
         }
-        Ok(this.fit_checked(deals, events)?.with_training_rows(deals))
+        this.fit_checked(deals, events)
     }
 
     fn fit_checked(&self, deals: &Table, events: Option<&EventInput>) -> Result<Model> {
@@ -124,8 +131,10 @@ impl ModelParams {
             features = super::prior::refine_encodings(features, sheet, deals, &self.missing);
         }
         let scaffold = self.scaffold(target.clone(), features)?;
-        let (slots, _) = scaffold.slots(deals)?;
+        let (mut slots, _) = scaffold.slots(deals)?;
         let mut features = scaffold.features().to_vec();
+        let outcome: Vec<Option<bool>> = y.iter().map(|w| Some(*w)).collect();
+        self.merge_ranges(&mut features, &mut slots, &outcome);
         count_attributes(&mut features, &slots, &y, &mut warnings);
         let attributes: Vec<usize> = features.iter().map(|f| f.encoding.n_attributes()).collect();
         let mut design = Design::from_slots(&slots, &attributes, None)?;
@@ -223,6 +232,9 @@ impl ModelParams {
         for f in &mut features {
             let n = f.encoding.n_attributes();
             f.weights = w[offset..offset + n].to_vec();
+            if prior_mean.is_none() {
+                super::neutral_unseen(&mut f.weights, &f.training_rows);
+            }
             offset += n;
         }
         let training: Vec<(f64, f64, f64)> = design
@@ -245,6 +257,7 @@ impl ModelParams {
             warnings,
             training_rows: None,
             top_share_points: None,
+            settings: None,
         };
         let model = Model::new(
             target,
@@ -280,7 +293,7 @@ impl ModelParams {
                 .get(&fc.name)
                 .cloned()
                 .unwrap_or_default();
-            let encoding = Encoding::fit(
+            let (encoding, rare_values) = Encoding::fit(
                 values,
                 fc.kind,
                 &self.missing,
@@ -297,6 +310,7 @@ impl ModelParams {
                 weights: vec![0.0; n],
                 training_rows: vec![0; n],
                 training_won: vec![0; n],
+                rare_values,
             });
         }
         errors.into_result()?;
@@ -346,6 +360,28 @@ impl ModelParams {
             }
             None => Folds::random(design, y, None, self.folds, self.seed),
         })
+    }
+
+    /// Merges the numeric ranges the deals do not tell apart
+    /// ([`super::bins::merge_ranges`]), keeping those a points sheet cuts.
+    pub(in crate::model) fn merge_ranges(
+        &self,
+        features: &mut [Feature],
+        slots: &mut [Vec<u32>],
+        outcome: &[Option<bool>],
+    ) {
+        let sheet: Vec<&str> = self
+            .prior_sheet
+            .iter()
+            .flat_map(|s| s.rules.iter().map(|r| r.column.as_str()))
+            .collect();
+        super::bins::merge_ranges(
+            features,
+            slots,
+            outcome,
+            self.encoding.merge_significance,
+            &sheet,
+        );
     }
 
     /// A model of these features with zero weights: what decodes the deals
@@ -458,5 +494,6 @@ fn empty_summary() -> TrainingSummary {
         warnings: Vec::new(),
         training_rows: None,
         top_share_points: None,
+        settings: None,
     }
 }

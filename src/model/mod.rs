@@ -17,6 +17,7 @@ mod columns;
 pub(crate) mod cv;
 pub mod decode;
 pub use decode::LeadScore;
+pub mod bins;
 pub mod design;
 mod digest;
 pub mod encoding;
@@ -26,6 +27,7 @@ pub mod file;
 pub mod fit;
 pub mod leakage;
 pub mod logistic;
+mod options;
 pub mod params;
 pub mod prior;
 pub mod scorecard;
@@ -140,6 +142,38 @@ pub struct Feature {
     pub training_rows: Vec<u64>,
     /// Won training rows in each attribute.
     pub training_won: Vec<u64>,
+    /// The values of a categorical column seen in training too rarely for
+    /// an attribute of their own (pooled as `(other)`), sorted: they tell a
+    /// rare value from one never seen. `None` for a numeric column, a model
+    /// from before they were kept, or more than
+    /// [`encoding::MAX_RARE_VALUES`] of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rare_values: Option<Vec<String>>,
+}
+
+/// THE neutral choice for attributes no training deal had (a `(missing)`
+/// or `(other)` never met, a range no deal fell in): their weight is the
+/// column's training-weighted mean weight, so they score 0 points, like
+/// the average lead on the column, never more than a value that was seen.
+/// (Without it the penalised fit leaves them at weight 0, which is an
+/// arbitrary number of points away from the column's center.) A model
+/// started from a points sheet keeps the sheet's points there instead.
+pub(crate) fn neutral_unseen(weights: &mut [f64], training_rows: &[u64]) {
+    let total: u64 = training_rows.iter().sum();
+    if total == 0 {
+        return;
+    }
+    let center = weights
+        .iter()
+        .zip(training_rows)
+        .map(|(w, n)| w * *n as f64)
+        .sum::<f64>()
+        / total as f64;
+    for (w, n) in weights.iter_mut().zip(training_rows) {
+        if *n == 0 {
+            *w = center;
+        }
+    }
 }
 
 impl Feature {
@@ -216,16 +250,21 @@ pub(crate) struct Cache {
     pub(crate) fingerprint: String,
 }
 
-/// Rows whose value in a column was never (or too rarely) seen in training
-/// and was scored as `(other)`.
+/// Rows whose value in a column was never seen in training, or seen too
+/// rarely for points of its own, and was scored as `(other)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnseenValues {
     /// Column name.
     pub column: String,
-    /// Rows with an unseen value.
+    /// Rows with a value never seen in training (for a model that did not
+    /// keep its rare values, also those with a rare one).
     pub rows: usize,
-    /// A few of the unseen values.
+    /// A few of the values never seen.
     pub examples: Vec<String>,
+    /// Rows with a value seen in training, but fewer times than
+    /// [`EncodingOptions::min_level_count`](encoding::EncodingOptions::min_level_count).
+    #[serde(default)]
+    pub rare_rows: usize,
 }
 
 /// Scores of a batch of leads, in input order.
@@ -316,6 +355,23 @@ impl Model {
     /// the log's columns), if the model learned from one.
     pub fn events(&self) -> Option<&events::EventTerms> {
         self.events.as_ref()
+    }
+
+    /// The settings the model was trained with (see
+    /// [`TrainingSummary::settings`]): fitting them again on other deals
+    /// repeats the training, for an honest held-out evaluation of the same
+    /// recipe. `None` for models trained before they were kept.
+    ///
+    /// ```
+    /// use leadscore::{synthetic, Model};
+    /// let deals = synthetic::deals(1_500, 1);
+    /// let params = Model::params().target("outcome").id("deal_id")
+    ///     .ignore(["created_at", "closed_at"]).l2(2.0);
+    /// let model = params.fit(&deals.table).unwrap();
+    /// assert_eq!(model.training_params(), Some(&params));
+    /// ```
+    pub fn training_params(&self) -> Option<&params::ModelParams> {
+        self.summary.settings.as_ref()
     }
 
     /// The training summary.

@@ -8,6 +8,19 @@ use serde::{Deserialize, Serialize};
 use super::{Feature, Model, Scale};
 use crate::data::csv::{write_text, write_text_record, TextCells};
 
+/// How to read points, in one line: each attribute's points are its
+/// effect for leads alike in the other columns.
+pub const GIVEN_THE_OTHER_COLUMNS: &str = "Points are given the other columns: an attribute's points are what it adds for leads alike in everything else (a value whose leads win often can score below 0 when they win for another reason).";
+
+/// The neutral choice for attributes no training deal had, in one line
+/// (see [`Scorecard::neutral_note`]).
+pub const NEUTRAL_UNSEEN: &str =
+    "An attribute no training deal had (0 deals) scores 0 points, like the column's average lead.";
+
+/// [`NEUTRAL_UNSEEN`] for a model started from a points sheet.
+pub const NEUTRAL_UNSEEN_PRIOR: &str =
+    "An attribute no training deal had (0 deals) keeps the points sheet's points (0 where the sheet has none).";
+
 /// One attribute's points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScorecardRow {
@@ -138,6 +151,17 @@ impl Model {
 }
 
 impl Scorecard {
+    /// The line that says what an attribute without training deals scores
+    /// ([`NEUTRAL_UNSEEN`], or [`NEUTRAL_UNSEEN_PRIOR`] for a model started
+    /// from a points sheet).
+    pub fn neutral_note(&self) -> &'static str {
+        if self.prior.is_some() {
+            NEUTRAL_UNSEEN_PRIOR
+        } else {
+            NEUTRAL_UNSEEN
+        }
+    }
+
     /// The rows of one column.
     pub fn column(&self, column: &str) -> Vec<&ScorecardRow> {
         self.rows.iter().filter(|r| r.column == column).collect()
@@ -190,6 +214,8 @@ impl fmt::Display for Scorecard {
             "Base points {:.1}; {} points = even odds (50 %), +{} points doubles the odds of winning.",
             self.base_points, self.scale.base_points, self.scale.points_to_double_odds
         )?;
+        writeln!(f, "{GIVEN_THE_OTHER_COLUMNS}")?;
+        writeln!(f, "{}", self.neutral_note())?;
         let width = self
             .rows
             .iter()

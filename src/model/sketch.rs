@@ -112,9 +112,15 @@ impl RowSketch {
 }
 
 impl super::Model {
-    /// The model with the sketch of its training rows `deals` (see the
-    /// module docs).
-    pub(crate) fn with_training_rows(mut self, deals: &Table) -> super::Model {
+    /// The model a user keeps: with the sketch of its training rows
+    /// `deals` (see the module docs), their points by top share and the
+    /// training settings `params`.
+    pub(crate) fn with_training_rows(
+        mut self,
+        deals: &Table,
+        params: &super::params::ModelParams,
+    ) -> super::Model {
+        self.summary.settings = Some(params.clone());
         let mut columns: Vec<String> = Vec::new();
         if let Some(id) = self.id_column().filter(|id| deals.column(id).is_some()) {
             columns.push(id.to_string());

@@ -120,6 +120,13 @@ pub struct TrainingSummary {
     /// entries; models trained before it have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_share_points: Option<Vec<f64>>,
+    /// The training settings the model was fitted with (columns, missing
+    /// tokens, kinds, penalty, encoding, scale, time and sheet options), so
+    /// that evidence refits and reads deals the same way
+    /// ([`super::Model::training_params`]); models trained before it have
+    /// none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<super::params::ModelParams>,
 }
 
 /// Column names as the summary lists them, comma-separated (names from a

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Decision, Policy};
 use crate::data::{Table, Values};
@@ -22,6 +22,44 @@ pub struct DecisionLog {
     pub model_file: String,
     /// The policy file.
     pub policy_file: String,
+}
+
+/// The fields of a decision log line that say what was decided, as read
+/// back (for the outcomes of the decisions): the line [`DecisionLog::lines`]
+/// writes carries these and more.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LoggedDecision {
+    /// The lead's id (the model's id column), when the model has one.
+    pub id: Option<String>,
+    /// The tier the lead was given.
+    pub tier: String,
+    /// The route (sales, nurture, …), when the tier has one.
+    pub route: Option<String>,
+    /// The owner the lead was handed to, when the policy names one.
+    pub owner: Option<String>,
+    /// The SLA of the hand-off (`4h`, `2d`), when the tier has one.
+    pub sla: Option<String>,
+    /// When the first touch was due (RFC 3339), when the tier has an SLA.
+    pub sla_due: Option<String>,
+    /// The lead's points.
+    pub points: f64,
+    /// The lead's inputs as logged: column name to cell text.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, Option<String>>,
+}
+
+impl LoggedDecision {
+    /// The decision of one log line; `None` when the line is not one.
+    ///
+    /// ```
+    /// use leadscore::policy::LoggedDecision;
+    /// let d = LoggedDecision::parse(r#"{"id":"L1","tier":"A","points":12.5,"route":"sales"}"#).unwrap();
+    /// assert_eq!((d.tier.as_str(), d.points), ("A", 12.5));
+    /// assert!(LoggedDecision::parse("not json").is_none());
+    /// ```
+    pub fn parse(line: &str) -> Option<LoggedDecision> {
+        serde_json::from_str(line).ok()
+    }
 }
 
 #[derive(Serialize)]

@@ -110,7 +110,7 @@ pub mod starter;
 
 pub use cuts::{Cut, CutsReference, FrozenCuts, FrozenTier};
 pub use decide::{decision_columns, CapacityReport, Decision, Gap, Qualification, TierCount};
-pub use log::DecisionLog;
+pub use log::{DecisionLog, LoggedDecision};
 pub use one::Qualifier;
 pub use plan::{Assessment, LeadFacts, Plan};
 pub use rules::{Condition, FailedRule, Missing, Rule, RuleKind, Scalar};

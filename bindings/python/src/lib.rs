@@ -6,6 +6,7 @@ mod evidence;
 mod frame;
 mod frame_out;
 mod model;
+mod model_leads;
 mod outcomes;
 mod policy;
 mod results;

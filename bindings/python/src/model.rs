@@ -11,9 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
 use crate::args::{deal_columns, special_values, with_prior, with_timing};
-use crate::error::warn_unseen_types;
 use crate::error::IntoPyResult;
-use crate::frame::{deals_from_py, read_frame, table_from_py, to_frame, Column};
+use crate::frame::{deals_from_py, table_from_py, to_frame, Column};
 use crate::frame_out::out_columns;
 use crate::results::{explain_columns, scorecard_columns, unseen_columns, unseen_per_lead};
 
@@ -30,117 +29,13 @@ pub fn detached<T: Send>(
 /// versioned JSON document.
 #[pyclass(name = "Model", module = "leadscore", frozen)]
 pub struct PyModel {
-    inner: Arc<Model>,
+    pub(crate) inner: Arc<Model>,
 }
 
 impl PyModel {
     /// The shared core model.
     pub fn model(&self) -> Arc<Model> {
         self.inner.clone()
-    }
-
-    /// Reads the leads once: the feature columns for the core, and the
-    /// model's id column, when the leads have it (it is optional), as the
-    /// Arrow array it was, with its name.
-    fn read_leads<'a>(
-        &'a self,
-        leads: &Bound<'_, PyAny>,
-    ) -> PyResult<(leadscore::Table, Option<(&'a str, arrow_array::ArrayRef)>)> {
-        let names = crate::frame::column_names(leads)?;
-        let id = self
-            .inner
-            .id_column()
-            .filter(|id| names.iter().any(|n| n == id));
-        let mut needed = self.feature_columns();
-        needed.extend(id.map(String::from));
-        if let Some(events) = self.inner.events() {
-            if names.contains(&events.as_of) && !needed.contains(&events.as_of) {
-                needed.push(events.as_of.clone());
-            }
-        }
-        if let Some(t) = self.inner.timing() {
-            if !needed.contains(&t.created) {
-                needed.push(t.created.clone());
-            }
-        }
-        let read = read_frame(leads, Some(&names), Some(needed), Some(&self.inner), id)?;
-        let mut table = read.table;
-        // The id column was taken out as it was; the activity join needs it.
-        if let (Some(name), Some(ids)) = (id, &read.kept) {
-            if self.inner.events().is_some() {
-                let values = leadscore::data::arrow::values_from_arrow(
-                    name,
-                    ids.data_type(),
-                    std::slice::from_ref(ids),
-                )
-                .map_err(|e| crate::error::to_py(leads.py(), e))?;
-                table
-                    .set_column(name, values)
-                    .map_err(|e| crate::error::to_py(leads.py(), e))?;
-            }
-        }
-        Ok((table, id.zip(read.kept)))
-    }
-
-    /// Adds the leads' activity from the event log `events` (a frame) for
-    /// a model that learned from one; warns of event types never seen.
-    fn with_activity(
-        &self,
-        py: Python<'_>,
-        table: &mut leadscore::Table,
-        events: Option<&Bound<'_, PyAny>>,
-        at: Option<&str>,
-        recent: bool,
-    ) -> PyResult<()> {
-        let Some(events) = events else {
-            return Ok(());
-        };
-        let Some(terms) = self.inner.events() else {
-            return Err(crate::error::to_py(
-                py,
-                leadscore::Error::InvalidParameter {
-                    name: "events".into(),
-                    value: "(a frame)".into(),
-                    reason: "the model did not learn from an event log".into(),
-                },
-            ));
-        };
-        let log = crate::frame::table_from_py(events, Some(terms.log.names()), None)?;
-        let report = self.inner.attach_activity(table, &log, at, recent).py(py)?;
-        warn_unseen_types(py, &report)?;
-        Ok(())
-    }
-
-    /// One lead from its dict, with its own events (type, timestamp) for
-    /// a model that learned from an event log; warns of event types never
-    /// seen.
-    fn lead_with_events(
-        &self,
-        py: Python<'_>,
-        lead: &Bound<'_, pyo3::types::PyDict>,
-        events: Option<Vec<(String, String)>>,
-        at: Option<String>,
-    ) -> PyResult<leadscore::data::lead::Lead> {
-        let mut one = crate::frame::lead_from_dict(lead)?;
-        let Some(events) = events else {
-            return Ok(one);
-        };
-        if self.inner.events().is_none() {
-            return Err(crate::error::to_py(
-                py,
-                leadscore::Error::InvalidParameter {
-                    name: "events".into(),
-                    value: format!("{} event(s)", events.len()),
-                    reason: "the model did not learn from an event log".into(),
-                },
-            ));
-        }
-        let report = self
-            .inner
-            .attach_lead_events(&mut one, &events, at.as_deref())
-            .py(py)?;
-        warn_unseen_types(py, &report)?;
-        Ok(one)
     }
 
     fn wrap(model: Model) -> PyModel {
@@ -155,7 +50,7 @@ impl PyModel {
     /// Learns a model from closed deals (a pandas, polars or pyarrow frame).
     /// The keyword arguments are the command line's `train` flags.
     #[classmethod]
-    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None, event_half_life=None, open=Vec::new(), created=None, closed=None, horizons=Vec::new(), period_days=None, prior=None, prior_strength=None))]
+    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, merge_significance=0.05, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None, event_half_life=None, open=Vec::new(), created=None, closed=None, horizons=Vec::new(), period_days=None, prior=None, prior_strength=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         _cls: &Bound<'_, PyType>,
@@ -181,6 +76,7 @@ impl PyModel {
         min_lost: usize,
         min_level_count: usize,
         max_bins: usize,
+        merge_significance: f64,
         drop_leaks: bool,
         tolerance: f64,
         max_iterations: u64,
@@ -220,6 +116,7 @@ impl PyModel {
             min_lost,
             min_level_count,
             max_bins,
+            merge_significance,
             tolerance,
             max_iterations,
             drop_leaks,
@@ -485,7 +382,7 @@ impl PyModel {
 
     /// Feature column names.
     #[getter]
-    fn feature_columns(&self) -> Vec<String> {
+    pub(crate) fn feature_columns(&self) -> Vec<String> {
         self.inner
             .feature_columns()
             .into_iter()

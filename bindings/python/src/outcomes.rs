@@ -31,13 +31,6 @@ fn input(obj: &Bound<'_, PyAny>) -> PyResult<Input> {
     Ok(Input::Table(table_from_py(obj, None, None)?))
 }
 
-fn table_of(input: Input) -> leadscore::Result<Table> {
-    match input {
-        Input::Table(t) => Ok(t),
-        Input::Path(p) => Table::from_csv_path(p),
-    }
-}
-
 /// The figures of one grouping as frame columns.
 fn group_columns(by: &str, groups: &[GroupOutcome]) -> Vec<(String, Column)> {
     let float = |f: &dyn Fn(&GroupOutcome) -> Option<f64>| {
@@ -330,22 +323,22 @@ pub fn outcomes<'py>(
             leadscore::batch::outcomes_files(&d, &t, &k, options, 65_536, 0)
         }
         (d, t, k) => {
+            // Files go through the batch readers (CSV, Parquet, a decision
+            // log), frames straight into the tally.
+            use leadscore::batch::{add_deals_file, add_decisions_file, add_touches_file};
             let mut tally = OutcomeTally::new(options)?;
             match d {
-                Input::Path(p) if leadscore::batch::is_decision_log(&p) => {
-                    let text =
-                        std::fs::read_to_string(&p).map_err(|source| leadscore::Error::Io {
-                            path: p.clone(),
-                            source,
-                        })?;
-                    for (i, line) in text.lines().enumerate() {
-                        tally.add_decision_line(i + 1, line);
-                    }
-                }
-                d => tally.add_decisions(&table_of(d)?)?,
+                Input::Path(p) => add_decisions_file(&mut tally, &p, 65_536, 0)?,
+                Input::Table(d) => tally.add_decisions(&d)?,
             }
-            tally.add_touches(&table_of(t)?)?;
-            tally.add_deals(&table_of(k)?)?;
+            match t {
+                Input::Path(p) => add_touches_file(&mut tally, &p, 65_536, 0)?,
+                Input::Table(t) => tally.add_touches(&t)?,
+            }
+            match k {
+                Input::Path(p) => add_deals_file(&mut tally, &p, 65_536, 0)?,
+                Input::Table(k) => tally.add_deals(&k)?,
+            }
             Ok(tally.finish())
         }
     })?;
@@ -482,7 +475,10 @@ pub fn promote(
         gate,
         seed,
     };
-    let recent = table_of(input(recent)?).py(py)?;
+    let recent = match input(recent)? {
+        Input::Table(t) => t,
+        Input::Path(p) => Table::from_csv_path(p).py(py)?,
+    };
     let (a, c) = (active.model(), candidate.model());
     let p = detached(py, move || compare(&a, &c, &recent, &options))?;
     if let Some(log) = log {

@@ -107,6 +107,10 @@ pub fn unseen_columns(unseen: &[leadscore::model::UnseenValues]) -> Vec<(String,
             "examples".to_string(),
             Column::Text(unseen.iter().map(|u| Some(u.examples.join(", "))).collect()),
         ),
+        (
+            "rare_leads".to_string(),
+            Column::Int(unseen.iter().map(|u| u.rare_rows as i64).collect()),
+        ),
     ]
 }
 

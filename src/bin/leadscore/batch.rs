@@ -283,6 +283,14 @@ pub fn score(a: ScoreArgs) -> Result<()> {
                     display_list(&f.unseen_examples)
                 );
             }
+            if f.rare_rows > 0 {
+                eprintln!(
+                    "note: column {}: {} of {} leads hold values seen in training too rarely for points of their own; scored as (other)",
+                    display_value(&f.column),
+                    f.rare_rows,
+                    summary.written,
+                );
+            }
         }
         // Shares of a handful of leads say nothing about drift.
         if summary.written >= MIN_DRIFT_ROWS {

@@ -78,6 +78,9 @@ pub struct EvaluateArgs {
     /// The outcome, id, ignored columns and missing tokens.
     #[command(flatten)]
     columns: DealColumns,
+    /// Evaluate this model file's recipe: its training settings (ignored columns, missing tokens, kinds, special values, penalty, encoding, scale, time column, points sheet), refitted on each training part; the column flags here add to them.
+    #[arg(long)]
+    model: Option<PathBuf>,
     /// Hold out the latest deals by this date column (out of time) instead of a stratified random share; also cross-validates in time order.
     #[arg(long)]
     time_column: Option<String>,
@@ -133,13 +136,34 @@ pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
     )?;
     let f = format(&a.format, &[OutputFormat::Text, OutputFormat::Json])?;
     let deals = Table::from_csv_path(&a.deals)?;
-    let mut params = a.columns.params().seed(a.seed);
+    let model = a.model.as_ref().map(Model::load).transpose()?;
+    let mut params = match (&model, &a.model) {
+        (Some(m), Some(path)) => {
+            let trained = m.training_params().ok_or_else(|| Error::InvalidParameter {
+                name: "model".into(),
+                value: path.display().to_string(),
+                reason: "the model file keeps no training settings (trained by an earlier leadscore): give the columns and options instead".into(),
+            })?;
+            a.columns.added_to(trained.clone())?
+        }
+        _ => a.columns.params(),
+    }
+    .seed(a.seed);
     if let Some(l2) = a.l2 {
         params = params.l2(l2);
     }
     if let Some(c) = &a.time_column {
         params = params.time_column(c);
     }
+    // A model that learned from an event log names its as-of column.
+    let model_as_of = model
+        .as_ref()
+        .and_then(|m| m.events())
+        .map(|e| e.as_of.clone());
+    let as_of = a
+        .as_of
+        .as_deref()
+        .or(model_as_of.as_deref().filter(|_| a.events.events.is_some()));
     let options = EvaluationOptions {
         split: Split::choose(a.time_column.as_deref(), a.folds, a.test_share, a.seed),
         bootstrap: a.bootstrap,
@@ -148,10 +172,15 @@ pub fn run_evaluate(a: EvaluateArgs) -> Result<()> {
         policy: a.policy.as_ref().map(Policy::load).transpose()?,
         points_sheet: a.points_sheet.as_ref().map(PointsSheet::load).transpose()?,
     };
-    params = params.event_half_life_days(a.events.event_half_life);
-    let events = a
-        .events
-        .for_deals(a.columns.id.as_deref(), a.as_of.as_deref())?;
+    if a.events.event_half_life.is_some() || model.is_none() {
+        params = params.event_half_life_days(a.events.event_half_life);
+    }
+    let id = a
+        .columns
+        .id
+        .as_deref()
+        .or(model.as_ref().and_then(|m| m.id_column()));
+    let events = a.events.for_deals(id, as_of)?;
     let e = match events {
         None => evaluate(&params, &deals, &options)?,
         Some(ev) => leadscore::evaluation::evaluate_with_events(

@@ -5,12 +5,11 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
-use serde::Deserialize;
 
 use super::{InputFile, InputRows, OutcomeOptions, Outcomes, ProblemRow};
 use crate::data::{Table, Values};
 use crate::error::Result;
-use crate::policy::Sla;
+use crate::policy::{LoggedDecision, Sla};
 use crate::util::time::{parse_timestamp, DATE_GRAMMAR};
 
 /// No time known.
@@ -129,20 +128,6 @@ impl Ledger {
     }
 }
 
-/// A decision log line: the fields of a decision this tally reads.
-#[derive(Deserialize)]
-struct LoggedDecision {
-    id: Option<String>,
-    tier: String,
-    route: Option<String>,
-    owner: Option<String>,
-    sla: Option<String>,
-    sla_due: Option<String>,
-    points: f64,
-    #[serde(default)]
-    inputs: BTreeMap<String, Option<String>>,
-}
-
 /// One decision, as read from a table or a log line.
 struct DecisionCells<'a> {
     id: Option<Cow<'a, str>>,
@@ -258,9 +243,9 @@ impl OutcomeTally {
         if line.trim().is_empty() {
             return;
         }
-        let d: LoggedDecision = match serde_json::from_str(line) {
-            Ok(d) => d,
-            Err(_) => {
+        let d = match LoggedDecision::parse(line) {
+            Some(d) => d,
+            None => {
                 self.ledger.rows.decisions += 1;
                 let mut shown: String = line.chars().take(60).collect();
                 if shown.len() < line.len() {

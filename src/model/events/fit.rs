@@ -414,14 +414,40 @@ impl ModelParams {
         as_of: &str,
         columns: &EventColumns,
     ) -> Result<Model> {
+        Ok(self
+            .fit_with_events_bare(deals, log, as_of, columns)?
+            .with_training_rows(deals, self))
+    }
+
+    /// [`ModelParams::fit_with_events`] without the sketch of the training
+    /// rows (see [`ModelParams::fit`]'s `fit_bare`).
+    pub(crate) fn fit_with_events_bare(
+        &self,
+        deals: &Table,
+        log: &Table,
+        as_of: &str,
+        columns: &EventColumns,
+    ) -> Result<Model> {
         let mut counts = training_counts(deals, as_of, columns, self.event_half_life)?;
         counts.add(log, columns)?;
-        self.fit_with_counts(deals, &counts, as_of, columns)
+        self.fit_with_counts_bare(deals, &counts, as_of, columns)
     }
 
     /// As [`ModelParams::fit_with_events`], from the deals' decayed counts
     /// already read (made by [`training_counts`], the log added in batches).
     pub fn fit_with_counts(
+        &self,
+        deals: &Table,
+        counts: &DecayedCounts,
+        as_of: &str,
+        columns: &EventColumns,
+    ) -> Result<Model> {
+        Ok(self
+            .fit_with_counts_bare(deals, counts, as_of, columns)?
+            .with_training_rows(deals, self))
+    }
+
+    fn fit_with_counts_bare(
         &self,
         deals: &Table,
         counts: &DecayedCounts,

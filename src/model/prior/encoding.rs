@@ -113,6 +113,7 @@ pub(in crate::model) fn refine_encodings(
                 weights: vec![0.0; n],
                 training_rows: vec![0; n],
                 training_won: vec![0; n],
+                rare_values: f.rare_values,
             }
         })
         .collect()

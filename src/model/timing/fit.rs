@@ -33,7 +33,8 @@ struct HazardFit {
 
 /// What makes a fit a time model: set through [`ModelParams::created`] and
 /// the other time options.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct TimingOptions {
     pub(crate) open: Vec<String>,
     pub(crate) created: Option<String>,
@@ -195,8 +196,13 @@ impl ModelParams {
         let kept = deals.take_rows(&kept_rows);
         let scaffold =
             widened.scaffold(target.clone(), widened.encode_features(&kept, &schema)?)?;
-        let (slots, _) = scaffold.slots(&kept)?;
+        let (mut slots, _) = scaffold.slots(&kept)?;
         let mut features = scaffold.features().to_vec();
+        let outcome: Vec<Option<bool>> = cases
+            .iter()
+            .map(|c| (c.state != State::Open).then_some(c.state == State::Won))
+            .collect();
+        widened.merge_ranges(&mut features, &mut slots, &outcome);
         let is_closed: Vec<usize> = (0..cases.len())
             .filter(|&i| cases[i].state != State::Open)
             .collect();
@@ -315,7 +321,10 @@ impl ModelParams {
         for f in &mut features {
             let n = f.encoding.n_attributes();
             f.weights = won_w[offset..offset + n].to_vec();
-            lost_weights.push(lost_w[offset..offset + n].to_vec());
+            let mut lost = lost_w[offset..offset + n].to_vec();
+            crate::model::neutral_unseen(&mut f.weights, &f.training_rows);
+            crate::model::neutral_unseen(&mut lost, &f.training_rows);
+            lost_weights.push(lost);
             offset += n;
         }
         let (won_base, lost_base) = (won_w[n_attr], lost_w[n_attr]);
@@ -362,6 +371,7 @@ impl ModelParams {
             warnings,
             training_rows: None,
             top_share_points: None,
+            settings: None,
         };
         let timing = Timing {
             created,

@@ -183,6 +183,7 @@ class Model:
         min_lost: int = 20,
         min_level_count: int = 10,
         max_bins: int = 20,
+        merge_significance: float = 0.05,
         drop_leaks: bool = False,
         tolerance: float = 1e-8,
         max_iterations: int = 1000,

@@ -112,6 +112,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc,unused-ig
         min_lost: int = 20,
         min_level_count: int = 10,
         max_bins: int = 20,
+        merge_significance: float = 0.05,
         drop_leaks: bool = False,
         tolerance: float = 1e-8,
         max_iterations: int = 1000,
@@ -138,6 +139,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc,unused-ig
         self.min_lost = min_lost
         self.min_level_count = min_level_count
         self.max_bins = max_bins
+        self.merge_significance = merge_significance
         self.drop_leaks = drop_leaks
         self.tolerance = tolerance
         self.max_iterations = max_iterations
