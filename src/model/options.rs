@@ -167,7 +167,7 @@ pub struct FitOptions {
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 20))]
     pub max_bins: usize,
     /// Neighbouring numeric ranges whose win rates do not differ at this significance level are merged (0: keep every range).
-    #[cfg_attr(feature = "cli", arg(long, default_value_t = 0.05))]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 0.01))]
     pub merge_significance: f64,
     /// Convergence tolerance: a fit stops when a Newton step moves no weight by more than this (log-odds).
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 1e-8))]

@@ -50,7 +50,7 @@ impl PyModel {
     /// Learns a model from closed deals (a pandas, polars or pyarrow frame).
     /// The keyword arguments are the command line's `train` flags.
     #[classmethod]
-    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, merge_significance=0.05, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None, event_half_life=None, open=Vec::new(), created=None, closed=None, horizons=Vec::new(), period_days=None, prior=None, prior_strength=None))]
+    #[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, l2_grid=None, l2_rule="min".to_string(), seed=0, folds=5, time_column=None, random_folds=false, numeric=Vec::new(), categorical=Vec::new(), special=None, min_won=20, min_lost=20, min_level_count=10, max_bins=20, merge_significance=0.01, drop_leaks=false, tolerance=1e-8, max_iterations=1000, points_to_double_odds=10.0, base_points=50.0, base_odds=1.0, events=None, as_of=None, event_column="event".to_string(), event_time="timestamp".to_string(), event_value=None, event_half_life=None, open=Vec::new(), created=None, closed=None, horizons=Vec::new(), period_days=None, prior=None, prior_strength=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         _cls: &Bound<'_, PyType>,
@@ -278,11 +278,12 @@ impl PyModel {
         Ok(out)
     }
 
-    /// The values of `leads` the model never saw in training, which score as
-    /// `(other)`: one row per feature column that has any, with `leads` (how
-    /// many leads hold one) and `examples` (a few of them, joined by ", "),
-    /// as a frame of the same kind as `leads` (per lead: `score(leads,
-    /// unseen=True)`).
+    /// The values of `leads` that score as `(other)`: one row per feature
+    /// column that has any, with `leads` (how many leads hold a value never
+    /// seen in training), `examples` (a few of those, joined by ", ") and
+    /// `rare_leads` (how many hold a value seen in training too rarely for
+    /// points of its own), as a frame of the same kind as `leads` (per
+    /// lead: `score(leads, unseen=True)`).
     fn unseen<'py>(
         &self,
         py: Python<'py>,

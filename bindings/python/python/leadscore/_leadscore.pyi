@@ -183,7 +183,7 @@ class Model:
         min_lost: int = 20,
         min_level_count: int = 10,
         max_bins: int = 20,
-        merge_significance: float = 0.05,
+        merge_significance: float = 0.01,
         drop_leaks: bool = False,
         tolerance: float = 1e-8,
         max_iterations: int = 1000,
@@ -260,8 +260,10 @@ class Model:
     def unseen(self, leads: pd.DataFrame) -> pd.DataFrame: ...  # type: ignore[overload-cannot-match,unused-ignore]
     @overload
     def unseen(self, leads: _ArrowStream) -> pa.Table:  # type: ignore[overload-cannot-match,unused-ignore]
-        """Values of ``leads`` never seen in training (scored as ``(other)``): one row
-        per feature column that has any, with ``leads`` and ``examples``."""
+        """Values of ``leads`` scored as ``(other)``: one row per feature column that
+        has any, with ``leads`` (values never seen in training), ``examples`` (of
+        those) and ``rare_leads`` (values seen in training, but too rarely for
+        points of their own)."""
     @overload
     def explain(self, leads: _Polars, top: int = 5, *, events: _Frame | None = None, at: str | None = None) -> pl.DataFrame: ...
     @overload

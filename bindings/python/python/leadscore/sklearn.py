@@ -112,7 +112,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc,unused-ig
         min_lost: int = 20,
         min_level_count: int = 10,
         max_bins: int = 20,
-        merge_significance: float = 0.05,
+        merge_significance: float = 0.01,
         drop_leaks: bool = False,
         tolerance: float = 1e-8,
         max_iterations: int = 1000,
