@@ -364,28 +364,6 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn auc_counts_ties_half() {
-        assert_eq!(auc(&[0.0, 1.0], &[0.5, 0.5]), 0.5);
-        assert_eq!(auc(&[0.0, 1.0], &[0.2, 0.9]), 1.0);
-        assert_eq!(auc(&[1.0, 0.0], &[0.2, 0.9]), 0.0);
-        assert!(auc(&[1.0, 1.0], &[0.2, 0.9]).is_nan());
-    }
-
-    #[test]
-    fn log_loss_of_base_rate() {
-        let y = [1.0, 0.0, 0.0, 0.0];
-        let p = [0.25; 4];
-        let expected = -(0.25f64.ln() + 3.0 * 0.75f64.ln()) / 4.0;
-        assert!((log_loss(&y, &p) - expected).abs() < 1e-15);
-        assert!((brier(&y, &p) - (0.75f64.powi(2) + 3.0 * 0.0625) / 4.0).abs() < 1e-15);
-    }
-}
-
 /// The two-sided p-value of a standard normal statistic `z`: the chance of
 /// a value at least as far from 0 (`erfc(|z| / √2)`, to about 1e-7).
 ///
@@ -408,4 +386,26 @@ pub fn two_sided_p(z: f64) -> f64 {
                             + t * (-1.135_203_98
                                 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     (t * poly.exp()).min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_counts_ties_half() {
+        assert_eq!(auc(&[0.0, 1.0], &[0.5, 0.5]), 0.5);
+        assert_eq!(auc(&[0.0, 1.0], &[0.2, 0.9]), 1.0);
+        assert_eq!(auc(&[1.0, 0.0], &[0.2, 0.9]), 0.0);
+        assert!(auc(&[1.0, 1.0], &[0.2, 0.9]).is_nan());
+    }
+
+    #[test]
+    fn log_loss_of_base_rate() {
+        let y = [1.0, 0.0, 0.0, 0.0];
+        let p = [0.25; 4];
+        let expected = -(0.25f64.ln() + 3.0 * 0.75f64.ln()) / 4.0;
+        assert!((log_loss(&y, &p) - expected).abs() < 1e-15);
+        assert!((brier(&y, &p) - (0.75f64.powi(2) + 3.0 * 0.0625) / 4.0).abs() < 1e-15);
+    }
 }

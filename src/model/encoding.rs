@@ -133,7 +133,8 @@ impl Encoding {
                         }
                     }
                 }
-                let (mut levels, rare): (Vec<(String, usize)>, Vec<(String, usize)>) = counts
+                type Counted = Vec<(String, usize)>;
+                let (mut levels, rare): (Counted, Counted) = counts
                     .into_iter()
                     .partition(|(_, c)| *c >= options.min_level_count.max(1));
                 levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -16,6 +16,14 @@ impl Policy {
     /// misplaced catch-all, unreachable tiers, duplicate names, a capacity
     /// tier without a capacity.
     pub fn problems(&self) -> Vec<PolicyProblem> {
+        self.problems_without(&[])
+    }
+
+    /// [`Policy::problems`], the order of the tiers judged without the
+    /// tiers (0-based) in `unreadable`: those whose condition could not be
+    /// read from the document (already reported), so that no tier is called
+    /// unreachable, nor the last tier not a catch-all, on a guess.
+    pub(crate) fn problems_without(&self, unreadable: &[usize]) -> Vec<PolicyProblem> {
         let mut out = Vec::new();
         let mut error = |line: Option<usize>, field: String, reason: String| {
             out.push(PolicyProblem {
@@ -42,7 +50,8 @@ impl Policy {
                 );
             }
         }
-        if let Some(last) = self.tiers.last() {
+        let last_readable = !unreadable.contains(&self.tiers.len().wrapping_sub(1));
+        if let Some(last) = self.tiers.last().filter(|_| last_readable) {
             if last.condition != TierCondition::CatchAll {
                 error(
                     last.line,
@@ -71,7 +80,13 @@ impl Policy {
             if j == first_disqualified.unwrap_or(usize::MAX) && !self.disqualify.is_empty() {
                 continue; // reached by disqualify rules
             }
-            for ti in self.tiers.iter().take(j) {
+            if unreadable.contains(&j) {
+                continue;
+            }
+            for (i, ti) in self.tiers.iter().enumerate().take(j) {
+                if unreadable.contains(&i) {
+                    continue;
+                }
                 // Leads failing a must-have skip sales tiers, so a non-sales
                 // tier below a sales tier is still reachable for them.
                 if ti.route == Route::Sales
@@ -176,6 +191,9 @@ impl Policy {
                         reason,
                     })
                 };
+                if r.column.is_empty() {
+                    continue; // a rule without a column, reported already
+                }
                 if r.column == target {
                     push(
                         Severity::Error,

@@ -1,107 +1,111 @@
-//! The policy document: TOML with spans, every unknown field collected
-//! with its line, and the envelope checked first.
+//! The policy document: TOML read with the span of every key and value, the
+//! envelope checked first, then every table and field read one by one, so
+//! that every unknown field and every value of the wrong type is reported
+//! (each with its line and field), not only the first.
 
-use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
-use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::convert::convert;
+use super::read::describe;
 use super::rules::{Missing, Scalar};
 use super::{Policy, Route, POLICY_FORMAT, POLICY_FORMAT_VERSION};
 use crate::error::{Document, Error, PolicyProblem, Result, Severity};
 
-#[derive(Deserialize)]
-struct Envelope {
-    format: Option<String>,
-    format_version: Option<String>,
+/// A field as read: absent, present with a value that could not be read
+/// (already reported), or its value with its span.
+pub(crate) enum Field<T> {
+    /// The document does not have the field.
+    Absent,
+    /// The field is there, but its value is of the wrong type or not one of
+    /// the values allowed; the problem is reported.
+    Invalid,
+    /// The field's value.
+    Given(Spanned<T>),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+impl<T> Field<T> {
+    /// The value, when given and readable.
+    pub(crate) fn given(&self) -> Option<&Spanned<T>> {
+        match self {
+            Field::Given(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether the document has the field (readable or not).
+    pub(crate) fn is_present(&self) -> bool {
+        !matches!(self, Field::Absent)
+    }
+}
+
+/// The document's top level, its fields read but not yet checked.
 pub(crate) struct RawPolicy {
-    #[allow(dead_code)]
-    pub(crate) format: String,
-    #[allow(dead_code)]
-    pub(crate) format_version: String,
-    pub(crate) name: Option<String>,
-    pub(crate) description: Option<String>,
-    pub(crate) version: Spanned<String>,
-    pub(crate) rank_by: Option<Spanned<String>>,
+    pub(crate) name: Field<String>,
+    pub(crate) description: Field<String>,
+    pub(crate) version: Field<String>,
+    pub(crate) rank_by: Field<String>,
     pub(crate) leads: Option<RawLeads>,
-    #[serde(default, rename = "tier")]
+    /// Each `[[tier]]` with the span of its header.
     pub(crate) tiers: Vec<Spanned<RawTier>>,
-    #[serde(default)]
     pub(crate) must_have: Vec<Spanned<RawRule>>,
-    #[serde(default)]
     pub(crate) disqualify: Vec<Spanned<RawRule>>,
     pub(crate) capacity: Option<Spanned<RawCapacity>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `[leads]`, read.
 pub(crate) struct RawLeads {
-    pub(crate) created_at: Option<Spanned<String>>,
-    pub(crate) deal_value: Option<Spanned<String>>,
-    pub(crate) default_deal_value: Option<Spanned<f64>>,
+    pub(crate) created_at: Field<String>,
+    pub(crate) deal_value: Field<String>,
+    pub(crate) default_deal_value: Field<f64>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `[[tier]]`, read.
 pub(crate) struct RawTier {
-    pub(crate) name: Spanned<String>,
-    pub(crate) description: Option<String>,
-    pub(crate) min_points: Option<Spanned<f64>>,
-    pub(crate) top_share: Option<Spanned<f64>>,
-    pub(crate) capacity: Option<Spanned<bool>>,
-    pub(crate) route: Spanned<Route>,
-    pub(crate) owner: Option<Spanned<String>>,
-    pub(crate) sla: Option<Spanned<String>>,
+    pub(crate) name: Field<String>,
+    pub(crate) description: Field<String>,
+    pub(crate) min_points: Field<f64>,
+    pub(crate) top_share: Field<f64>,
+    pub(crate) capacity: Field<bool>,
+    pub(crate) route: Field<Route>,
+    pub(crate) owner: Field<String>,
+    pub(crate) sla: Field<String>,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq)]
+/// A rule's `op`.
+#[derive(Clone, Copy, PartialEq)]
 pub(crate) enum RawOp {
-    #[serde(rename = "in")]
     In,
-    #[serde(rename = "not_in")]
     NotIn,
-    #[serde(rename = "==")]
     Eq,
-    #[serde(rename = "!=")]
     Ne,
-    #[serde(rename = ">=")]
     Ge,
-    #[serde(rename = ">")]
     Gt,
-    #[serde(rename = "<=")]
     Le,
-    #[serde(rename = "<")]
     Lt,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `[[must_have]]` or `[[disqualify]]`, read.
 pub(crate) struct RawRule {
-    pub(crate) name: Spanned<String>,
-    pub(crate) description: Option<String>,
-    pub(crate) column: Spanned<String>,
-    #[serde(rename = "in")]
-    pub(crate) in_list: Option<Spanned<Vec<toml::Value>>>,
-    pub(crate) not_in: Option<Spanned<Vec<toml::Value>>>,
-    pub(crate) op: Option<Spanned<RawOp>>,
-    pub(crate) value: Option<Spanned<toml::Value>>,
-    pub(crate) missing: Option<Missing>,
-    #[serde(default)]
-    pub(crate) external: bool,
+    pub(crate) name: Field<String>,
+    pub(crate) description: Field<String>,
+    pub(crate) column: Field<String>,
+    pub(crate) in_list: Field<Vec<toml::Value>>,
+    pub(crate) not_in: Field<Vec<toml::Value>>,
+    pub(crate) op: Field<RawOp>,
+    pub(crate) value: Field<toml::Value>,
+    pub(crate) missing: Field<Missing>,
+    pub(crate) external: Field<bool>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `[capacity]`, read.
 pub(crate) struct RawCapacity {
-    pub(crate) reps: Spanned<i64>,
-    pub(crate) leads_per_rep: Spanned<i64>,
-    pub(crate) period: Option<Spanned<String>>,
+    pub(crate) reps: Field<i64>,
+    pub(crate) leads_per_rep: Field<i64>,
+    pub(crate) period: Field<String>,
 }
 
 /// 1-based line of a byte offset.
@@ -138,14 +142,22 @@ pub(crate) fn toml_error(text: &str, path: &Path, e: toml::de::Error) -> Error {
     }
 }
 
+/// The problems found so far, and the document they are about.
 pub(crate) struct Problems<'a> {
     pub(crate) text: &'a str,
     pub(crate) list: Vec<PolicyProblem>,
+    /// Tiers (0-based) whose condition could not be read: the order of the
+    /// tiers is judged without them, not on a guess of their condition.
+    pub(crate) unreadable_tiers: Vec<usize>,
 }
 
 impl Problems<'_> {
     pub(crate) fn at<T>(&self, s: &Spanned<T>) -> Option<usize> {
         Some(line_of(self.text, s.span().start))
+    }
+
+    pub(super) fn line(&self, span: &Range<usize>) -> Option<usize> {
+        Some(line_of(self.text, span.start))
     }
 
     pub(crate) fn error(
@@ -193,82 +205,43 @@ pub(crate) fn number(v: &toml::Value) -> Option<f64> {
     }
 }
 
+/// The envelope's field `key` as the text to check: a version written as
+/// a number (`format_version = 1.1`) is checked as its digits (and
+/// reported as a problem of type later).
+fn envelope_text(root: &DeTable, key: &str) -> Option<String> {
+    let v = root.get(key)?;
+    match v.get_ref() {
+        DeValue::String(s) => Some(s.to_string()),
+        DeValue::Integer(i) => Some(i.to_string()),
+        DeValue::Float(x) => Some(x.to_string()),
+        other => Some(describe(other)),
+    }
+}
+
+/// Parses a policy document: `Err` for TOML that does not parse (its first
+/// syntax error, with line and column) or a document of another format or
+/// version; else the policy (placeholders where a field could not be read)
+/// and every problem found, in line order.
 pub(crate) fn parse_document(text: &str, path: &Path) -> Result<(Policy, Vec<PolicyProblem>)> {
-    let envelope: Envelope = toml::from_str(text).map_err(|e| toml_error(text, path, e))?;
+    let doc = DeTable::parse(text).map_err(|e| toml_error(text, path, e))?;
+    let root = doc.get_ref();
     crate::model::file::check_envelope(
         Document::Policy,
         "policy file",
         POLICY_FORMAT,
-        envelope.format.as_deref(),
-        envelope.format_version.as_deref(),
+        envelope_text(root, "format").as_deref(),
+        envelope_text(root, "format_version").as_deref(),
         POLICY_FORMAT_VERSION,
     )?;
-    // Unknown fields are collected one by one: each is blanked out (with
-    // spaces, so offsets and lines stay put) and the document parsed again.
-    let mut work = text.to_string();
-    let mut unknown: Vec<PolicyProblem> = Vec::new();
-    let raw: RawPolicy = loop {
-        let e = match toml::from_str(&work) {
-            Ok(raw) => break raw,
-            Err(e) => e,
-        };
-        let span = e
-            .span()
-            .filter(|_| e.message().starts_with("unknown field"));
-        match span {
-            Some(span) if unknown.len() < 100 && span.start < work.len() => {
-                let line = line_of(text, span.start);
-                let key = e.message().split('`').nth(1).unwrap_or("?").to_string();
-                unknown.push(PolicyProblem {
-                    severity: Severity::Error,
-                    line: Some(line),
-                    field: table_path(text, line, &key),
-                    reason: e.message().trim().to_string(),
-                });
-                let end = work[span.start..]
-                    .find('\n')
-                    .map_or(work.len(), |i| span.start + i);
-                let blank = " ".repeat(end - span.start);
-                work.replace_range(span.start..end, &blank);
-            }
-            // Another error after blanking unknown fields may come from the
-            // blanking itself (a value over several lines): report the
-            // unknown fields alone.
-            _ if !unknown.is_empty() => {
-                return Err(Error::Policy {
-                    path: path.to_path_buf(),
-                    problems: unknown,
-                })
-            }
-            _ => return Err(toml_error(text, path, e)),
-        }
+    let mut p = Problems {
+        text,
+        list: Vec::new(),
+        unreadable_tiers: Vec::new(),
     };
-    let (policy, mut problems) = convert(raw, text);
-    problems.extend(policy.problems());
-    problems.extend(unknown);
+    let raw = p.read_policy(root);
+    let policy = convert(raw, &mut p);
+    let mut problems = p.list;
+    problems.extend(policy.problems_without(&p.unreadable_tiers));
     problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
     Ok((policy, problems))
-}
-
-/// The field path of `key` on 1-based `line`: `tier[2].key` inside the
-/// second `[[tier]]`, `leads.key` inside `[leads]`, `key` at the top.
-fn table_path(text: &str, line: usize, key: &str) -> String {
-    let mut header: Option<(String, Option<usize>)> = None;
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for l in text.lines().take(line) {
-        let t = l.trim();
-        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
-            let name = name.trim().to_string();
-            let n = counts.entry(name.clone()).or_default();
-            *n += 1;
-            header = Some((name, Some(*n)));
-        } else if let Some(name) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
-            header = Some((name.trim().to_string(), None));
-        }
-    }
-    match header {
-        Some((name, Some(i))) => format!("{name}[{i}].{key}"),
-        Some((name, None)) => format!("{name}.{key}"),
-        None => key.to_string(),
-    }
 }

@@ -101,6 +101,7 @@ mod convert;
 pub mod cuts;
 pub mod decide;
 mod document;
+mod read;
 pub(crate) use document::toml_error;
 pub mod log;
 pub mod one;
@@ -343,10 +344,11 @@ pub struct Policy {
 
 impl Policy {
     /// Reads a policy file. Every problem found is reported at once, each
-    /// with its line and field, unknown fields included (see
-    /// [`Error::Policy`]); a document that does not parse (bad syntax, a
-    /// value of the wrong type, a missing field) reports its first such error
-    /// with its line ([`Error::Toml`]).
+    /// with its line and field (see [`Error::Policy`]): unknown fields,
+    /// values of the wrong type, missing fields, and every rule the policy
+    /// breaks. Only a document that is not TOML at all (bad syntax) stops at
+    /// its first error, with its line and column ([`Error::Toml`]); a
+    /// document of another format or version is [`Error::UnsupportedFormat`].
     pub fn load(path: impl AsRef<Path>) -> Result<Policy> {
         let path = path.as_ref();
         let text = crate::data::files::read_to_string(path)?;
@@ -374,10 +376,11 @@ impl Policy {
     }
 
     /// Checks a policy document, against a model when given: every problem
-    /// (errors and warnings) in line order, unknown fields included. A
-    /// document that does not parse (TOML syntax, a value of the wrong type,
-    /// a missing field, an unsupported version) is an `Err` naming the line
-    /// of its first such error.
+    /// (errors and warnings) in line order, each with its line and field:
+    /// unknown fields, values of the wrong type, missing fields, bad
+    /// thresholds, shares, SLAs, routes and rules, and the order of the
+    /// tiers. Only a document that is not TOML (a syntax error: its first,
+    /// with line and column) or of another format or version is an `Err`.
     ///
     /// Against a model it also checks that every rule's column is one the
     /// model knows (a feature, the id, or a column it was trained without)

@@ -315,8 +315,17 @@ fn tiers_section(t: &[f64], capacity: bool) -> String {
     out
 }
 
-/// Commented example rules: a must-have on the first categorical feature,
-/// a disqualify rule on the first numeric one.
+/// Commented example rules, chosen from the training deals so that each is
+/// one the data supports, with the figures behind it in a comment:
+///
+/// - a must-have on the categorical column whose values that win at least
+///   as often as average hold the most won deals for the fewest leads
+///   (`in` those values);
+/// - a disqualify rule on the value with the lowest win rate among those
+///   with negative points and a win rate below average.
+///
+/// Only values with at least [`MIN_EXAMPLE_DEALS`] training deals (and 1 %
+/// of them) are considered; where none qualifies, the comment says so.
 fn rules_section(model: &Model) -> String {
     let mut out = String::from(
         "\
@@ -326,31 +335,115 @@ fn rules_section(model: &Model) -> String {
 # Operators: in, not_in (lists), ==, !=, >=, >, <=, <. missing = \"fail\" or
 # \"pass\" says what an empty value does (default: fail for must-have, pass
 # for disqualify). A column the model does not know needs external = true.
-# Examples, to adapt and uncomment:
+# Examples from the training deals, to adapt and uncomment:
 ",
     );
-    let categorical = model.features().iter().find_map(|f| match &f.encoding {
-        Encoding::Categorical { levels } if !levels.is_empty() => Some((f, levels)),
-        _ => None,
+    let card = model.scorecard();
+    let (deals, won) = model.features().first().map_or((0, 0), |f| {
+        card.column(&f.column)
+            .iter()
+            .fold((0u64, 0u64), |(n, w), r| {
+                (n + r.training_rows, w + r.training_won)
+            })
     });
-    if let Some((f, levels)) = categorical {
-        let shown: Vec<String> = levels.iter().take(3).map(|l| format!("{l:?}")).collect();
-        out.push_str(&format!(
-            "#\n# [[must_have]]\n# name = \"Target {}\"\n# column = {:?}\n# in = [{}]\n# missing = \"fail\"\n",
-            f.column,
-            f.column,
-            shown.join(", ")
-        ));
+    if deals == 0 || won == 0 {
+        out.push_str("# (the training deals are too few to suggest a rule)\n");
+        return out;
     }
-    if let Some(f) = model
+    let overall = won as f64 / deals as f64;
+    let min_deals = MIN_EXAMPLE_DEALS.max(deals / 100);
+    // Categorical values with enough deals, per column.
+    let values = |column: &str| -> Vec<ScorecardRow> {
+        card.column(column)
+            .into_iter()
+            .filter(|r| !r.attribute.starts_with('(') && r.training_rows >= min_deals)
+            .cloned()
+            .collect()
+    };
+    let rate = |r: &ScorecardRow| r.training_won as f64 / r.training_rows as f64;
+    let categorical: Vec<&str> = model
         .features()
         .iter()
-        .find(|f| matches!(f.encoding, Encoding::Numeric { .. }))
-    {
-        out.push_str(&format!(
-            "#\n# [[disqualify]]\n# name = \"No {}\"\n# column = {:?}\n# op = \"<=\"\n# value = 0\n# missing = \"pass\"\n",
-            f.column, f.column
-        ));
+        .filter(|f| matches!(&f.encoding, Encoding::Categorical { .. }))
+        .map(|f| f.column.as_str())
+        .collect();
+
+    // The must-have: won share minus lead share of the values at or above
+    // the average win rate, best column first.
+    let mut best: Option<(f64, &str, Vec<ScorecardRow>)> = None;
+    for &column in &categorical {
+        let keep: Vec<ScorecardRow> = values(column)
+            .into_iter()
+            .filter(|r| rate(r) >= overall)
+            .collect();
+        if keep.is_empty() || keep.len() > MAX_EXAMPLE_VALUES {
+            continue;
+        }
+        let kept_won: u64 = keep.iter().map(|r| r.training_won).sum();
+        let kept: u64 = keep.iter().map(|r| r.training_rows).sum();
+        let gain = kept_won as f64 / won as f64 - kept as f64 / deals as f64;
+        if gain > 0.0 && best.as_ref().is_none_or(|b| gain > b.0) {
+            best = Some((gain, column, keep));
+        }
+    }
+    match best {
+        Some((_, column, keep)) => {
+            let kept_won: u64 = keep.iter().map(|r| r.training_won).sum();
+            let kept: u64 = keep.iter().map(|r| r.training_rows).sum();
+            let list: Vec<String> = keep.iter().map(|r| format!("{:?}", r.attribute)).collect();
+            out.push_str(&format!(
+                "#\n# These values of {column} win at least as often as the average lead ({}):\n# they hold {} of the won training deals and {} of all ({} of {} deals).\n# [[must_have]]\n# name = \"Target {column}\"\n# column = {column:?}\n# in = [{}]\n# missing = \"fail\"\n",
+                percent(overall),
+                percent(kept_won as f64 / won as f64),
+                percent(kept as f64 / deals as f64),
+                kept,
+                deals,
+                list.join(", ")
+            ));
+        }
+        None => out.push_str(
+            "#\n# (no categorical column has a few values that hold most won deals: no must-have suggested)\n",
+        ),
+    }
+
+    // The disqualify rule: the lowest win rate among values with negative
+    // points and a win rate below average.
+    let worst = categorical
+        .iter()
+        .flat_map(|&c| values(c))
+        .filter(|r| r.points < 0.0 && rate(r) < overall)
+        .min_by(|a, b| {
+            rate(a)
+                .total_cmp(&rate(b))
+                .then(a.points.total_cmp(&b.points))
+        });
+    match worst {
+        Some(r) => out.push_str(&format!(
+            "#\n# {} = {:?}: {} of its {} training deals won, against {} overall ({:+.1} points).\n# [[disqualify]]\n# name = {:?}\n# column = {:?}\n# in = [{:?}]\n",
+            r.column,
+            r.attribute,
+            percent(rate(&r)),
+            r.training_rows,
+            percent(overall),
+            r.points,
+            format!("{} is {}", r.column, r.attribute),
+            r.column,
+            r.attribute
+        )),
+        None => out.push_str(
+            "#\n# (no value wins clearly less often than average with points against it: no disqualify rule suggested)\n",
+        ),
     }
     out
+}
+
+/// Training deals a value needs before an example rule names it.
+const MIN_EXAMPLE_DEALS: u64 = 30;
+
+/// The most values an example must-have lists.
+const MAX_EXAMPLE_VALUES: usize = 8;
+
+/// A share as a percentage with one decimal: `38.5 %`.
+fn percent(x: f64) -> String {
+    format!("{:.1} %", 100.0 * x)
 }

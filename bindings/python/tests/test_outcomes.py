@@ -121,6 +121,29 @@ def test_files_and_polars_give_the_same_figures(tmp_path):
     assert "By tier" in str(from_frames)
 
 
+def test_a_frame_beside_csv_paths_gives_the_same_figures(tmp_path):
+    d, t, k = leadscore.synthetic_closed_loop(2000, seed=9)
+    touches = tmp_path / "touches.csv"
+    t.to_csv(touches, index=False)
+    deals = tmp_path / "deals.csv"
+    k.to_csv(deals, index=False)
+    mixed = leadscore.outcomes(d, touches, deals, id="lead_id")
+    frames = leadscore.outcomes(d, t, k, id="lead_id")
+    assert mixed.to_dict() == frames.to_dict()
+    assert mixed.tiers["touched"].sum() > 0
+
+
+def test_a_parquet_path_is_refused_by_name_not_read_as_csv(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    d, t, k = leadscore.synthetic_closed_loop(500, seed=9)
+    touches = tmp_path / "touches.parquet"
+    pq.write_table(pa.Table.from_pandas(t, preserve_index=False), touches)
+    with pytest.raises(leadscore.LeadscoreError, match="Parquet"):
+        leadscore.outcomes(d, touches, k, id="lead_id")
+
+
 def _fit(deals):
     return leadscore.Model.fit(
         deals, target="outcome", positive="Won", id="deal_id", ignore=["created_at", "closed_at"], l2=3.0

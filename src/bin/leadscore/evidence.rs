@@ -317,7 +317,7 @@ pub struct ReportArgs {
     /// Where to write the report; standard output when not given (md and json only).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// html, md or json.
+    /// html (a page), fragment (HTML to embed in another page), md or json.
     #[arg(long, default_value = "html")]
     format: String,
     /// Show conversion by this column (repeatable); default: channel, campaign, product, lead source when present.
@@ -360,7 +360,12 @@ pub fn run_report(a: ReportArgs) -> Result<()> {
     )?;
     let f = format(
         &a.format,
-        &[OutputFormat::Html, OutputFormat::Md, OutputFormat::Json],
+        &[
+            OutputFormat::Html,
+            OutputFormat::Fragment,
+            OutputFormat::Md,
+            OutputFormat::Json,
+        ],
     )?;
     let model = Model::load(&a.model)?;
     let deals = Table::from_csv_path(&a.deals)?;

@@ -53,7 +53,7 @@ pub struct OutcomesArgs {
     /// Points bands the within-SLA against after-SLA win rates are compared in.
     #[arg(long, default_value_t = 5)]
     bands: usize,
-    /// text, md, html or json.
+    /// text, md, html (a page), fragment (HTML to embed in another page) or json.
     #[arg(long, default_value = "text")]
     format: String,
     /// Write to this file instead of standard output (needed for html).
@@ -79,6 +79,7 @@ pub fn run_outcomes(a: OutcomesArgs) -> Result<()> {
             OutputFormat::Text,
             OutputFormat::Md,
             OutputFormat::Html,
+            OutputFormat::Fragment,
             OutputFormat::Json,
         ],
     )?;

@@ -332,7 +332,8 @@ impl Outcomes {
         crate::evidence::report::html_page("What happened to the decisions", &self.html_body())
     }
 
-    /// The outcomes in `format`: text, JSON, Markdown or HTML.
+    /// The outcomes in `format`: text, JSON, Markdown, an HTML page or
+    /// fragment.
     pub fn render(&self, format: OutputFormat) -> crate::Result<String> {
         Ok(
             match format.one_of(&[
@@ -340,10 +341,12 @@ impl Outcomes {
                 OutputFormat::Json,
                 OutputFormat::Md,
                 OutputFormat::Html,
+                OutputFormat::Fragment,
             ])? {
                 OutputFormat::Text => self.to_text(),
                 OutputFormat::Md => self.to_markdown(),
                 OutputFormat::Html => self.to_html(),
+                OutputFormat::Fragment => self.to_html_fragment(),
                 _ => self.to_json(),
             },
         )

@@ -1,10 +1,18 @@
-//! The report as one self-contained HTML page.
+//! The report as one self-contained HTML page, or a fragment to show inside
+//! another page (a notebook). This file holds the frame (styles, page,
+//! fragment), the first screen (the verdict, the cards, the policy's tier
+//! table), the top drivers with the full scorecard folded, and the footer;
+//! the sections after them are in `html_detail.rs`.
+//!
+//! The layout is responsive without scripts: tables wrap their text and sit
+//! in horizontally scrollable boxes, charts scale with the width (view box,
+//! width 100 %), and charts with their tables go side by side on wide
+//! screens. Nothing of the page around the report is restyled: every rule
+//! is scoped to the root element's class.
 
 use std::fmt::Write as _;
 
-use super::svg::{svg_calibration, svg_conversion, svg_gains, svg_lift};
-use super::{esc, f, pct, verdict, Report};
-use crate::evidence::drift::Band;
+use super::{count, esc, f, human_date, pct, pct_range, verdict, Report, TOP_DRIVERS};
 
 /// The class of the report's root element: every style rule is scoped to it,
 /// so the report shown inside another page (a notebook) restyles nothing of
@@ -12,7 +20,43 @@ use crate::evidence::drift::Band;
 pub const ROOT_CLASS: &str = "leadscore-report";
 
 /// The report's styles, each rule under `.leadscore-report`.
-const CSS: &str = ".leadscore-report{font-family:-apple-system,system-ui,Segoe UI,Roboto,sans-serif;padding:12px;color:#111827;background:#fff;line-height:1.4;max-width:760px;text-align:left}.leadscore-report h1{font-size:1.4em;margin:0.4em 0;color:#111827}.leadscore-report h2{font-size:1.15em;color:#111827;border-bottom:1px solid #e5e7eb;padding-bottom:4px;margin-top:1.6em}.leadscore-report .chart{width:100%;max-width:420px;height:auto;display:block;margin:8px 0}.leadscore-report .scroll{overflow-x:auto}.leadscore-report table{border-collapse:collapse;border:0;font-size:0.85em;min-width:100%;margin:0}.leadscore-report th,.leadscore-report td{padding:3px 6px;border:0;border-bottom:1px solid #e5e7eb;text-align:left;white-space:nowrap;background:none;color:inherit}.leadscore-report td.n,.leadscore-report th.n{text-align:right}.leadscore-report .cards{display:flex;flex-wrap:wrap;gap:8px}.leadscore-report .card{border:1px solid #e5e7eb;border-radius:6px;padding:6px 10px;min-width:130px}.leadscore-report .card b{display:block;font-size:1.2em}.leadscore-report .warn{color:#b91c1c}.leadscore-report .ok{color:#15803d}.leadscore-report .muted{color:#6b7280;font-size:0.85em}";
+const CSS: &str = concat!(
+    ".leadscore-report{font-family:-apple-system,system-ui,Segoe UI,Roboto,sans-serif;padding:16px;color:#111827;background:#fff;line-height:1.45;max-width:1100px;text-align:left;box-sizing:border-box;overflow-wrap:break-word}",
+    ".leadscore-report *{box-sizing:border-box}",
+    ".leadscore-report h1{font-size:1.5em;line-height:1.2;margin:0 0 0.3em;color:#111827}",
+    ".leadscore-report h2{font-size:1.2em;color:#111827;border-bottom:1px solid #e5e7eb;padding-bottom:4px;margin:1.6em 0 0.6em}",
+    ".leadscore-report h3{font-size:1.05em;color:#111827;margin:1.2em 0 0.4em}",
+    ".leadscore-report p{margin:0.5em 0}",
+    ".leadscore-report .verdict{font-size:1.1em;font-weight:600;margin:0.4em 0 0.8em}",
+    ".leadscore-report .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,380px),1fr));gap:8px 32px;align-items:start}",
+    ".leadscore-report .grid>*{min-width:0}",
+    ".leadscore-report figure{margin:8px 0}",
+    ".leadscore-report .chart{width:100%;max-width:560px;height:auto;display:block;margin:8px 0}",
+    ".leadscore-report .scroll{overflow-x:auto;max-width:min(100%,820px)}",
+    ".leadscore-report table{border-collapse:collapse;border:0;font-size:0.875em;width:100%;margin:0 0 8px}",
+    ".leadscore-report th,.leadscore-report td{padding:4px 6px;border:0;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top;white-space:normal;overflow-wrap:anywhere;background:none;color:inherit}",
+    ".leadscore-report th{font-weight:600;color:#374151;border-bottom:1px solid #9ca3af;vertical-align:bottom}",
+    ".leadscore-report td.n,.leadscore-report th.n{text-align:right}",
+    ".leadscore-report td.n{white-space:nowrap;font-variant-numeric:tabular-nums}",
+    ".leadscore-report small{display:block;font-size:0.8em;color:#6b7280;font-weight:normal}",
+    ".leadscore-report .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:8px;margin:8px 0 12px}",
+    ".leadscore-report .card{border:1px solid #e5e7eb;border-radius:8px;padding:8px 10px;background:#f9fafb}",
+    ".leadscore-report .card b{display:block;font-size:1.35em;line-height:1.3}",
+    ".leadscore-report .card span{display:block;color:#6b7280;font-size:0.8em}",
+    ".leadscore-report .warn{color:#b91c1c}",
+    ".leadscore-report .ok{color:#15803d}",
+    ".leadscore-report .muted{color:#6b7280;font-size:0.875em}",
+    ".leadscore-report .tag{display:inline-block;padding:0 6px;border-radius:8px;background:#f3f4f6;color:#4b5563;font-size:0.8em;white-space:nowrap}",
+    ".leadscore-report .axis{display:flex;min-width:64px;height:14px}",
+    ".leadscore-report .axis>span{flex:1;display:flex}",
+    ".leadscore-report .axis>.l{justify-content:flex-end;border-right:1px solid #6b7280}",
+    ".leadscore-report .bar{display:block;height:14px;border-radius:2px}",
+    ".leadscore-report .pos{background:#2563eb}",
+    ".leadscore-report .neg{background:#ea580c}",
+    ".leadscore-report details{margin:12px 0}",
+    ".leadscore-report summary{cursor:pointer;color:#1d4ed8;font-weight:600}",
+    ".leadscore-report .foot{margin-top:2em;border-top:1px solid #e5e7eb;padding-top:6px;font-size:0.8em;color:#6b7280}",
+);
 
 /// The page around the report when it is a document of its own.
 const PAGE_CSS: &str = "body{margin:0;background:#fff}.leadscore-report{margin:0 auto}";
@@ -33,6 +77,21 @@ pub(crate) fn html_fragment(body: &str) -> String {
     format!("<div class=\"{ROOT_CLASS}\"><style>{CSS}</style>{body}</div>")
 }
 
+/// Escaped text with a line break allowed after each `_`, so that a long
+/// snake_case column name wraps in a narrow table instead of widening it.
+pub(super) fn esc_wrap(s: &str) -> String {
+    esc(s).replace('_', "_<wbr>")
+}
+
+/// A table cell of a win rate with its 95 % interval below it, small.
+pub(super) fn rate_cell(rate: f64, low: f64, high: f64) -> String {
+    format!(
+        "<td class=\"n\">{}<small>{}</small></td>",
+        pct(rate),
+        pct_range(low, high)
+    )
+}
+
 impl Report {
     /// The report as one self-contained HTML page.
     pub fn to_html(&self) -> String {
@@ -47,10 +106,16 @@ impl Report {
     /// notebook's output): one root element of class [`ROOT_CLASS`] holding
     /// its own styles, every rule scoped to that class (no `body`, `table`
     /// or other page-wide selector), no scripts.
+    ///
+    /// First comes what a sales lead reads: one sentence, the figures as
+    /// cards and the policy's tiers; then the attributes that move the
+    /// points most (the full scorecard folded), the charts and the checks.
     pub fn to_html_fragment(&self) -> String {
         let mut s = String::new();
         self.html_open(&mut s);
         self.html_headline(&mut s);
+        self.html_policy(&mut s);
+        self.html_drivers(&mut s);
         self.html_calibration(&mut s);
         self.html_lift(&mut s);
         self.html_conversion(&mut s);
@@ -59,23 +124,26 @@ impl Report {
         }
         self.html_hand_set(&mut s);
         self.html_prior(&mut s);
-        self.html_scorecard(&mut s);
         self.html_leakage(&mut s);
         self.html_drift(&mut s);
+        self.html_foot(&mut s);
         s.push_str("</div>");
         s
     }
 
+    /// The root element, the title and one line of who and when, in words.
     fn html_open(&self, s: &mut String) {
+        let e = &self.evaluation;
         let _ = write!(
             s,
-            "<div class=\"{ROOT_CLASS}\"><style>{CSS}</style><h1>{}</h1><p class=\"muted\">Generated {}. Model {} trained {} on {} deals ({} won).</p>",
+            "<div class=\"{ROOT_CLASS}\"><style>{CSS}</style><h1>{}</h1><p class=\"muted\">Report of {} on {} deals ({} won). The model learned from {} closed deals ({} won) on {}.</p>",
             esc(&self.title),
-            esc(&self.generated_at),
-            esc(&self.model.fingerprint),
-            esc(&self.model.created_at),
-            self.model.training_rows,
-            self.model.training_won
+            esc(&human_date(&self.generated_at)),
+            count(e.test_rows),
+            count(e.test_won),
+            count(self.model.training_rows),
+            count(self.model.training_won),
+            esc(&human_date(&self.model.created_at)),
         );
         if let Some(w) = self.training_warning() {
             let _ = write!(
@@ -86,279 +154,136 @@ impl Report {
         }
     }
 
+    /// The verdict in one sentence and the figures as cards.
     fn html_headline(&self, s: &mut String) {
         let e = &self.evaluation;
         let _ = write!(
             s,
-            "<h2>Held-out figures</h2><p>{}: {} deals, {} won. {}.</p><div class=\"cards\">",
-            esc(&e.protocol),
-            e.test_rows,
-            e.test_won,
-            esc(&e.interval_method)
+            "<h2>{}</h2><p class=\"verdict\">{}</p><div class=\"cards\">",
+            self.figures_heading(),
+            esc(&verdict(e, !self.optimistic()))
         );
-        let verdict = verdict(e);
-        let _ = write!(s, "<p><b>{}</b></p>", esc(&verdict));
-        for (name, est, d) in [
-            ("AUC", e.auc, 3),
-            ("log loss", e.log_loss, 4),
-            ("Brier", e.brier, 4),
-        ] {
+        for c in self.cards() {
             let _ = write!(
                 s,
-                "<div class=\"card\">{name}<b>{}</b><span class=\"muted\">95 %: {} to {}</span></div>",
-                f(est.value, d),
-                f(est.low, d),
-                f(est.high, d)
+                "<div class=\"card\">{}<b>{}</b><span>{}</span></div>",
+                esc(&c.name),
+                esc(&c.value),
+                esc(&c.note)
             );
         }
         let _ = write!(
             s,
-            "<div class=\"card\">base-rate log loss<b>{}</b><span class=\"muted\">win rate {}</span></div><div class=\"card\">calibration error<b>{}</b><span class=\"muted\">expected (ECE)</span></div>",
-            f(e.base_log_loss, 4),
-            pct(e.base_rate),
-            f(e.expected_calibration_error, 4)
+            "</div><p class=\"muted\">On {}: {} deals, {} won. {}.</p>",
+            esc(&e.protocol),
+            count(e.test_rows),
+            count(e.test_won),
+            esc(&e.interval_method)
         );
-        if let Some(c) = &e.cut {
-            let _ = write!(
-                s,
-                "<div class=\"card\">at {} points<b>precision {}</b><span class=\"muted\">recall {}, {} qualified</span></div>",
-                f(c.cut_points, 1),
-                pct(c.precision),
-                pct(c.recall),
-                pct(c.qualified_share)
-            );
-        }
-        s.push_str("</div>");
-        if let Some(p) = &e.policy {
-            let _ = write!(
-                s,
-                "<h2>Qualification policy</h2><p>Policy {} routes {} of {} deals to sales: precision <b>{}</b>, recall <b>{}</b>.</p><div class=\"scroll\"><table><tr><th>tier</th><th>route</th><th class=\"n\">deals</th><th class=\"n\">win rate</th><th class=\"n\">95 % interval</th></tr>",
-                esc(&p.policy_version),
-                p.qualified,
-                p.deals,
-                pct(p.precision),
-                pct(p.recall)
-            );
-            for t in &p.tiers {
-                let _ = write!(
-                    s,
-                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td></tr>",
-                    esc(&t.tier),
-                    esc(&t.route),
-                    t.leads,
-                    pct(t.rate),
-                    pct(t.rate_low),
-                    pct(t.rate_high)
-                );
-            }
-            s.push_str("</table></div>");
-        }
     }
 
-    fn html_calibration(&self, s: &mut String) {
-        let e = &self.evaluation;
-        s.push_str("<h2>Calibration</h2><p class=\"muted\">Each dot is a band of predicted probability; on the dashed line the predictions come true as often as they say. Dot size: deals.</p>");
-        s.push_str(&svg_calibration(e));
-        s.push_str("<div class=\"scroll\"><table><tr><th>predicted</th><th class=\"n\">deals</th><th class=\"n\">won</th><th class=\"n\">mean predicted</th><th class=\"n\">observed</th></tr>");
-        for b in e.calibration.iter().filter(|b| b.deals > 0) {
-            let _ = write!(
-                s,
-                "<tr><td>{:.1}–{:.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                b.lower,
-                b.upper,
-                b.deals,
-                b.won,
-                pct(b.mean_predicted),
-                pct(b.observed_rate)
-            );
-        }
-        s.push_str("</table></div>");
-    }
-
-    fn html_lift(&self, s: &mut String) {
-        let e = &self.evaluation;
-        let hs = self.handset.as_ref().map(|h| h.handset_deciles.as_slice());
-        s.push_str("<h2>Lift and cumulative gains</h2><p class=\"muted\">Deals ranked by score in ten equal groups; lift is a group's win rate over the average.</p>");
-        s.push_str(&svg_lift(&e.deciles, hs));
-        s.push_str(&svg_gains(&e.deciles, hs));
-        s.push_str("<div class=\"scroll\"><table><tr><th>decile</th><th class=\"n\">deals</th><th class=\"n\">won</th><th class=\"n\">win rate</th><th class=\"n\">lift</th><th class=\"n\">cumulative gain</th></tr>");
-        for d in &e.deciles {
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td class=\"n\">{:.0}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                d.decile,
-                d.deals,
-                d.won,
-                pct(d.rate),
-                f(d.lift, 2),
-                pct(d.cumulative_gain)
-            );
-        }
-        s.push_str("</table></div>");
-    }
-
-    fn html_conversion(&self, s: &mut String) {
-        for (i, c) in self.conversion.iter().enumerate() {
-            let _ = write!(
-                s,
-                "<h2>Conversion by {}</h2>{}<div class=\"scroll\"><table><tr><th>{}</th><th class=\"n\">leads</th><th class=\"n\">won</th><th class=\"n\">rate</th><th class=\"n\">95 % interval</th><th class=\"n\">learned points</th></tr>",
-                esc(&c.column),
-                svg_conversion(c, i),
-                esc(&c.column)
-            );
-            for r in &c.rows {
-                let _ = write!(
-                    s,
-                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td><td class=\"n\">{}</td></tr>",
-                    esc(&r.value),
-                    r.leads,
-                    r.won,
-                    pct(r.rate),
-                    pct(r.rate_low),
-                    pct(r.rate_high),
-                    r.learned_points.map_or("–".into(), |p| format!("{p:+.1}"))
-                );
-            }
-            s.push_str("</table></div>");
-        }
-    }
-
-    fn html_hand_set(&self, s: &mut String) {
-        if let Some(h) = &self.handset {
-            let (hl, ll) = h.top_decile_lift();
-            let _ = write!(
-                s,
-                "<h2>Hand-set against learned points</h2><p>On the same {} deals: hand-set AUC <b>{}</b>, top-decile lift <b>{}</b>; learned AUC <b>{}</b>, top-decile lift <b>{}</b>. The lift chart above shows both (orange: hand-set).</p><div class=\"scroll\"><table><tr><th>column</th><th>value or range</th><th class=\"n\">hand-set</th><th class=\"n\">learned</th><th class=\"n\">deals</th><th class=\"n\">win rate</th></tr>",
-                h.deals,
-                f(h.handset_auc, 3),
-                f(hl, 2),
-                f(h.learned_auc, 3),
-                f(ll, 2)
-            );
-            for r in &h.rules {
-                let _ = write!(
-                    s,
-                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    esc(&r.column),
-                    esc(&r.value),
-                    r.handset_points,
-                    r.learned_points.map_or("–".into(), |p| format!("{p:+.1}")),
-                    r.deals,
-                    pct(r.rate)
-                );
-            }
-            s.push_str("</table></div>");
-        }
-    }
-
-    fn html_prior(&self, s: &mut String) {
-        let Some(p) = &self.scorecard.prior else {
+    /// The policy's tiers: how many deals each took and how often they won.
+    fn html_policy(&self, s: &mut String) {
+        let Some(p) = &self.evaluation.policy else {
             return;
         };
         let _ = write!(
             s,
-            "<h2>Started from the points sheet</h2><p>The model started from marketing's sheet ({} rules) at prior strength <b>{:.2}</b> (0 ignores the sheet, 1 keeps all of its points). Points as the sheet counts them (0 for what it does not mention): the sheet's attributes the deals moved furthest, then the largest it gives no points to:</p><div class=\"scroll\"><table><tr><th>column</th><th>attribute</th><th class=\"n\">sheet</th><th class=\"n\">learned</th><th class=\"n\">95 % interval</th><th class=\"n\">moved</th><th class=\"n\">deals</th><th class=\"n\">won</th></tr>",
-            p.sheet_rules, p.strength
+            "<h2>Qualification policy</h2><p>Policy {} sends <b>{}</b> of {} deals ({}) to sales: <b>{}</b> of them won (precision), and they hold <b>{}</b> of all won deals (recall).</p><div class=\"scroll\"><table><tr><th>tier</th><th>route</th><th class=\"n\">deals</th><th class=\"n\">win rate<small>95 % interval</small></th></tr>",
+            esc(&p.policy_version),
+            count(p.qualified),
+            count(p.deals),
+            pct(p.qualified as f64 / p.deals.max(1) as f64),
+            pct(p.precision),
+            pct(p.recall)
         );
-        let shown = p
-            .sheet_moves()
-            .into_iter()
-            .take(crate::model::prior::card::SHOWN_MOVES)
-            .chain(
-                p.not_in_sheet()
-                    .into_iter()
-                    .take(crate::model::prior::card::SHOWN_MISSED),
-            );
-        for a in shown {
+        for t in &p.tiers {
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(&a.column),
-                esc(&a.attribute),
-                a.sheet_points,
-                a.learned_points,
-                a.learned_interval.map_or("–".to_string(), |(lo, hi)| format!("{lo:+.1} to {hi:+.1}")),
-                a.moved,
-                a.training_rows,
-                a.training_won
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}<small>{}</small></td>{}</tr>",
+                esc(&t.tier),
+                esc(&t.route),
+                count(t.leads),
+                pct(t.leads as f64 / p.deals.max(1) as f64),
+                rate_cell(t.rate, t.rate_low, t.rate_high)
             );
         }
         s.push_str("</table></div>");
-        if !p.problems.is_empty() {
-            s.push_str("<p>Sheet rules the deals cannot use:</p><ul>");
-            for x in &p.problems {
-                let _ = write!(s, "<li>{}</li>", esc(&x.to_string()));
-            }
-            s.push_str("</ul>");
-        }
     }
 
-    fn html_scorecard(&self, s: &mut String) {
+    /// The attributes with the most points for and against, as bars; the
+    /// full scorecard folded below them.
+    fn html_drivers(&self, s: &mut String) {
+        let sc = &self.scorecard;
+        let drivers = self.top_drivers(TOP_DRIVERS);
+        let widest = drivers
+            .iter()
+            .map(|r| r.points.abs())
+            .fold(0.0f64, f64::max)
+            .max(1e-9);
         let _ = write!(
             s,
-            "<h2>Scorecard</h2><p>Base points {:.1}; {} points = even odds, +{} points doubles the odds of winning.</p><div class=\"scroll\"><table><tr><th>column</th><th>attribute</th><th class=\"n\">points</th><th class=\"n\">training deals</th><th class=\"n\">won</th></tr>",
-            self.scorecard.base_points,
-            self.scorecard.scale.base_points,
-            self.scorecard.scale.points_to_double_odds
+            "<h2>Top drivers</h2><p>What moves a lead's points most, for (blue) and against (orange): {} points is even odds, and every {} points more doubles the odds of winning.</p><div class=\"scroll\"><table><tr><th>attribute</th><th colspan=\"2\">points</th><th class=\"n\">win rate<small>training deals</small></th></tr>",
+            f(sc.scale.base_points, 0),
+            f(sc.scale.points_to_double_odds, 0)
         );
-        for r in &self.scorecard.rows {
-            if r.training_rows == 0 {
-                continue;
-            }
+        for r in &drivers {
+            let share = format!("{:.0}%", 100.0 * r.points.abs() / widest);
+            let (left, right) = if r.points < 0.0 {
+                (
+                    format!("<i class=\"bar neg\" style=\"width:{share}\"></i>"),
+                    String::new(),
+                )
+            } else {
+                (
+                    String::new(),
+                    format!("<i class=\"bar pos\" style=\"width:{share}\"></i>"),
+                )
+            };
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(&r.column),
+                "<tr><td>{}<small>{}</small></td><td style=\"width:35%\"><div class=\"axis\"><span class=\"l\">{left}</span><span>{right}</span></div></td><td class=\"n\">{:+.1}</td><td class=\"n\">{}<small>of {}</small></td></tr>",
+                esc(&r.attribute),
+                esc_wrap(&r.column),
+                r.points,
+                pct(r.training_won as f64 / r.training_rows as f64),
+                count(r.training_rows as usize)
+            );
+        }
+        s.push_str("</table></div>");
+        let shown: Vec<_> = sc.rows.iter().filter(|r| r.training_rows > 0).collect();
+        let _ = write!(
+            s,
+            "<details><summary>Scorecard: all {} attributes</summary><p>Base points {:.1}; {} points = even odds, +{} points doubles the odds of winning.</p><div class=\"scroll\"><table><tr><th>column</th><th>attribute</th><th class=\"n\">points</th><th class=\"n\">win rate<small>training deals</small></th></tr>",
+            shown.len(),
+            sc.base_points,
+            sc.scale.base_points,
+            sc.scale.points_to_double_odds
+        );
+        for r in shown {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{:+.1}</td><td class=\"n\">{}<small>of {}</small></td></tr>",
+                esc_wrap(&r.column),
                 esc(&r.attribute),
                 r.points,
-                r.training_rows,
-                pct(r.training_won as f64 / r.training_rows as f64)
+                pct(r.training_won as f64 / r.training_rows as f64),
+                count(r.training_rows as usize)
             );
         }
-        s.push_str("</table></div>");
+        s.push_str("</table></div></details>");
     }
 
-    fn html_leakage(&self, s: &mut String) {
-        s.push_str("<h2>Leakage audit</h2>");
-        if self.audit.findings.is_empty() {
-            s.push_str("<p class=\"ok\">No column looks filled in after the outcome.</p>");
-        } else {
-            s.push_str("<p class=\"warn\">These columns may be filled in after the outcome; a model must not learn from them.</p><div class=\"scroll\"><table><tr><th>column</th><th>reason</th><th class=\"n\">figure</th><th>detail</th></tr>");
-            for x in &self.audit.findings {
-                let _ = write!(
-                    s,
-                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                    esc(&x.column),
-                    x.reason,
-                    f(x.figure, 3),
-                    esc(&x.detail)
-                );
-            }
-            s.push_str("</table></div>");
-        }
-        for w in &self.model.warnings {
-            let _ = write!(s, "<p class=\"muted\">Training warning: {}</p>", esc(w));
-        }
-    }
-
-    fn html_drift(&self, s: &mut String) {
+    /// The exact times and the model's fingerprint, small, for the record.
+    fn html_foot(&self, s: &mut String) {
         let _ = write!(
             s,
-            "<h2>Drift</h2><p class=\"muted\">Population stability index of each feature between the {} training deals and these {} deals: below 0.10 stable, 0.10–0.25 moderate, 0.25 and above major.</p><div class=\"scroll\"><table><tr><th>column</th><th class=\"n\">PSI</th><th>band</th><th class=\"n\">unseen values</th></tr>",
-            self.drift.training_rows, self.drift.rows
+            "<p class=\"foot\">Generated {}. Model {} trained {}, outcome column {}.</p>",
+            esc(&self.generated_at),
+            esc(&self.model.fingerprint),
+            esc(&self.model.created_at),
+            esc(&self.model.target)
         );
-        for d in &self.drift.features {
-            let class = if d.band == Band::Stable { "ok" } else { "warn" };
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td class=\"n\">{:.3}</td><td class=\"{class}\">{:?}</td><td class=\"n\">{}</td></tr>",
-                esc(&d.column),
-                d.psi,
-                d.band,
-                pct(d.unseen_share)
-            );
-        }
-        s.push_str("</table></div>");
     }
 }
 

@@ -2,82 +2,87 @@
 
 use std::fmt::Write as _;
 
-use super::{f, md, pct, verdict, Report};
+use super::{count, f, human_date, md, pct, pct_range, verdict, Report, TOP_DRIVERS};
 
 impl Report {
     /// The report as Markdown (tables, no charts).
+    ///
+    /// In the order of the HTML report: the verdict, the figures, the
+    /// policy's tiers and the top drivers first; then the tables behind
+    /// the charts, the full scorecard and the checks.
     pub fn to_markdown(&self) -> String {
         let e = &self.evaluation;
         let mut s = String::new();
-        let _ = writeln!(s, "# {}\n", md(&self.title));
         let _ = writeln!(
             s,
-            "Model `{}` trained {} on {} deals ({} won).\n\n## Held-out figures\n\n{}: {} deals, {} won. Intervals: {}.\n",
-            self.model.fingerprint,
-            self.model.created_at,
-            self.model.training_rows,
-            self.model.training_won,
-            md(&e.protocol),
-            e.test_rows,
-            e.test_won,
-            md(&e.interval_method)
+            "# {}\n\nReport of {} on {} deals ({} won). The model learned from {} closed deals ({} won) on {}.\n",
+            md(&self.title),
+            human_date(&self.generated_at),
+            count(e.test_rows),
+            count(e.test_won),
+            count(self.model.training_rows),
+            count(self.model.training_won),
+            human_date(&self.model.created_at)
         );
         if let Some(w) = self.training_warning() {
             let _ = writeln!(s, "> **Training data (optimistic):** {}\n", md(&w));
         }
-        let _ = writeln!(s, "**{}**\n", verdict(e));
-        let _ = writeln!(s, "| figure | value | 95 % interval |\n|---|---:|---|");
-        for (name, est, d) in [
-            ("AUC", e.auc, 4),
-            ("log loss", e.log_loss, 4),
-            ("Brier", e.brier, 4),
-        ] {
-            let _ = writeln!(
-                s,
-                "| {name} | {} | {} – {} |",
-                f(est.value, d),
-                f(est.low, d),
-                f(est.high, d)
-            );
+        let _ = writeln!(
+            s,
+            "## {}\n\n**{}**\n\n| figure | value | note |\n|---|---:|---|",
+            self.figures_heading(),
+            verdict(e, !self.optimistic())
+        );
+        for c in self.cards() {
+            let _ = writeln!(s, "| {} | {} | {} |", c.name, c.value, c.note);
         }
         let _ = writeln!(
             s,
-            "| base-rate log loss | {} | |\n| expected calibration error | {} | |",
-            f(e.base_log_loss, 4),
-            f(e.expected_calibration_error, 4)
+            "\nOn {}: {} deals, {} won. Intervals: {}.",
+            md(&e.protocol),
+            count(e.test_rows),
+            count(e.test_won),
+            md(&e.interval_method)
         );
-        if let Some(c) = &e.cut {
-            let _ = writeln!(
-                s,
-                "| precision at {} points | {} | |\n| recall at {} points | {} | |",
-                f(c.cut_points, 1),
-                pct(c.precision),
-                f(c.cut_points, 1),
-                pct(c.recall)
-            );
-        }
         if let Some(p) = &e.policy {
             let _ = writeln!(
                 s,
-                "\n## Qualification policy\n\nPolicy {} routes {} of {} deals to sales: precision {}, recall {}.\n\n| tier | route | deals | win rate | 95 % interval |\n|---|---|---:|---:|---|",
+                "\n## Qualification policy\n\nPolicy {} sends {} of {} deals ({}) to sales: {} of them won (precision), and they hold {} of all won deals (recall).\n\n| tier | route | deals | win rate | 95 % interval |\n|---|---|---:|---:|---|",
                 md(&p.policy_version),
-                p.qualified,
-                p.deals,
+                count(p.qualified),
+                count(p.deals),
+                pct(p.qualified as f64 / p.deals.max(1) as f64),
                 pct(p.precision),
                 pct(p.recall)
             );
             for t in &p.tiers {
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {} – {} |",
+                    "| {} | {} | {} | {} | {} |",
                     md(&t.tier),
                     md(&t.route),
-                    t.leads,
+                    count(t.leads),
                     pct(t.rate),
-                    pct(t.rate_low),
-                    pct(t.rate_high)
+                    pct_range(t.rate_low, t.rate_high)
                 );
             }
+        }
+        let _ = writeln!(
+            s,
+            "\n## Top drivers\n\nWhat moves a lead's points most, for and against: {} points is even odds, and every {} points more doubles the odds of winning.\n\n| attribute | column | points | win rate | training deals |\n|---|---|---:|---:|---:|",
+            f(self.scorecard.scale.base_points, 0),
+            f(self.scorecard.scale.points_to_double_odds, 0)
+        );
+        for r in self.top_drivers(TOP_DRIVERS) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:+.1} | {} | {} |",
+                md(&r.attribute),
+                md(&r.column),
+                r.points,
+                pct(r.training_won as f64 / r.training_rows as f64),
+                count(r.training_rows as usize)
+            );
         }
         let _ = writeln!(s, "\n## Calibration\n\n| predicted | deals | won | mean predicted | observed |\n|---|---:|---:|---:|---:|");
         for b in e.calibration.iter().filter(|b| b.deals > 0) {
@@ -190,7 +195,7 @@ impl Report {
         }
         let _ = writeln!(
             s,
-            "\n## Scorecard\n\nBase points {:.1}.\n\n| column | attribute | points | training deals |\n|---|---|---:|---:|",
+            "\n## Scorecard\n\nEvery attribute the training deals had. Base points {:.1}.\n\n| column | attribute | points | training deals |\n|---|---|---:|---:|",
             self.scorecard.base_points
         );
         for r in self.scorecard.rows.iter().filter(|r| r.training_rows > 0) {
@@ -204,17 +209,34 @@ impl Report {
             );
         }
         let _ = writeln!(s, "\n## Leakage audit\n");
-        if self.audit.findings.is_empty() {
+        let (used, unused) = self.leakage_findings();
+        if used.is_empty() && unused.is_empty() {
             let _ = writeln!(s, "No column looks filled in after the outcome.");
         } else {
-            let _ = writeln!(
-                s,
-                "| column | reason | figure | detail |\n|---|---|---:|---|"
-            );
-            for x in &self.audit.findings {
+            if used.is_empty() {
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} |",
+                    "The model learns from no column that looks filled in after the outcome.\n"
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "**The model learns from {} column(s) that may be filled in after the outcome**: if so, its figures are optimistic; train without them (leave those columns out, or drop the suspected leaks).\n",
+                    used.len()
+                );
+            }
+            let _ = writeln!(
+                s,
+                "| column | model | reason | figure | detail |\n|---|---|---|---:|---|"
+            );
+            for (x, tag) in used
+                .iter()
+                .map(|x| (x, "**used by this model**"))
+                .chain(unused.iter().map(|x| (x, "not used by this model")))
+            {
+                let _ = writeln!(
+                    s,
+                    "| {} | {tag} | {} | {} | {} |",
                     md(&x.column),
                     x.reason,
                     f(x.figure, 3),
@@ -236,6 +258,14 @@ impl Report {
                 pct(d.unseen_share)
             );
         }
+        let _ = writeln!(
+            s,
+            "\nGenerated {}. Model `{}` trained {}, outcome column {}.",
+            self.generated_at,
+            self.model.fingerprint,
+            self.model.created_at,
+            md(&self.model.target)
+        );
         s
     }
 }

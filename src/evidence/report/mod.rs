@@ -17,8 +17,13 @@ use crate::model::{Model, Scorecard};
 
 mod html;
 pub(crate) use html::{html_fragment, html_page};
+mod html_detail;
+mod summary;
+pub use summary::TOP_DRIVERS;
+pub(crate) use summary::{count, human_date, pct_range};
 mod markdown;
 mod svg;
+mod svg_frame;
 pub mod text;
 
 /// How evidence is written out.
@@ -35,6 +40,10 @@ pub enum OutputFormat {
     Md,
     /// One self-contained HTML page.
     Html,
+    /// HTML to embed in another page (a notebook, a dashboard): one element
+    /// holding its own styles, each scoped to it, so that nothing of the
+    /// page around it is restyled.
+    Fragment,
 }
 
 impl OutputFormat {
@@ -46,6 +55,7 @@ impl OutputFormat {
             OutputFormat::Csv => "csv",
             OutputFormat::Md => "md",
             OutputFormat::Html => "html",
+            OutputFormat::Fragment => "fragment",
         }
     }
 
@@ -73,7 +83,7 @@ impl OutputFormat {
 impl std::str::FromStr for OutputFormat {
     type Err = crate::Error;
 
-    /// `text`, `json`, `csv`, `md` or `html`.
+    /// `text`, `json`, `csv`, `md`, `html` or `fragment`.
     fn from_str(s: &str) -> crate::Result<OutputFormat> {
         let all = [
             OutputFormat::Text,
@@ -81,22 +91,29 @@ impl std::str::FromStr for OutputFormat {
             OutputFormat::Csv,
             OutputFormat::Md,
             OutputFormat::Html,
+            OutputFormat::Fragment,
         ];
         all.into_iter()
             .find(|f| f.as_str() == s)
             .ok_or_else(|| crate::Error::InvalidParameter {
                 name: "format".into(),
                 value: s.into(),
-                reason: "expected text, json, csv, md or html".into(),
+                reason: "expected text, json, csv, md, html or fragment".into(),
             })
     }
 }
 
 impl Report {
-    /// The report in `format`: HTML, Markdown or JSON.
+    /// The report in `format`: an HTML page or fragment, Markdown or JSON.
     pub fn render(&self, format: OutputFormat) -> crate::Result<String> {
-        match format.one_of(&[OutputFormat::Html, OutputFormat::Md, OutputFormat::Json])? {
+        match format.one_of(&[
+            OutputFormat::Html,
+            OutputFormat::Fragment,
+            OutputFormat::Md,
+            OutputFormat::Json,
+        ])? {
             OutputFormat::Html => Ok(self.to_html()),
+            OutputFormat::Fragment => Ok(self.to_html_fragment()),
             OutputFormat::Md => Ok(self.to_markdown()),
             _ => Ok(self.to_json()),
         }
@@ -379,20 +396,26 @@ pub(crate) fn pct(x: f64) -> String {
     }
 }
 
-/// One sentence on what the held-out figures say.
-pub(crate) fn verdict(e: &Evaluation) -> String {
+/// One sentence on what the figures say; `held_out`: whether the deals
+/// were held out of training (else the sentence says they were not).
+pub(crate) fn verdict(e: &Evaluation, held_out: bool) -> String {
+    let deals = if held_out {
+        "held-out deals"
+    } else {
+        "these deals (training deals: optimistic)"
+    };
     let gain = 1.0 - e.log_loss.value / e.base_log_loss;
     if !(e.auc.value.is_finite() && gain.is_finite()) {
-        return "Too few held-out deals of each outcome to judge the model.".into();
+        return format!("Too few {deals} of each outcome to judge the model.");
     }
     if gain <= 0.0 || e.auc.low <= 0.5 {
         format!(
-            "The points do not beat the win rate on these deals: AUC {:.3} (0.5 is chance), log loss {:.4} against {:.4} for predicting the win rate to every lead.",
+            "The points do not beat the win rate on {deals}: AUC {:.3} (0.5 is chance), log loss {:.4} against {:.4} for predicting the win rate to every lead.",
             e.auc.value, e.log_loss.value, e.base_log_loss
         )
     } else {
         format!(
-            "The points rank held-out deals with AUC {:.3} (0.5 is chance) and cut the log loss {:.0} % below predicting the win rate to every lead; the top tenth of leads wins {:.1} times as often as the average.",
+            "The points rank {deals} with AUC {:.3} (0.5 is chance) and cut the log loss {:.0} % below predicting the win rate to every lead; the top tenth of leads wins {:.1} times as often as the average.",
             e.auc.value,
             100.0 * gain,
             e.deciles.first().map_or(f64::NAN, |d| d.lift)

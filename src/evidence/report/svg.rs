@@ -1,37 +1,47 @@
-//! The report's charts: inline SVG, pure functions of the figures.
+//! The report's charts: inline SVG, pure functions of the figures. Every
+//! chart has numbered ticks on both axes, a legend when it shows more than
+//! one series, and direct labels on what a reader looks for first (the top
+//! decile's lift, the share of won deals in the top fifth, each value's
+//! win rate). A chart scales with the width of its box (view box, no fixed
+//! size); hovering a mark shows its figures (`<title>`).
 
 use std::fmt::Write as _;
 
-use super::{esc, pct};
+use super::svg_frame::{legend, number_ticks, pct_ticks, ticks, Frame, Key};
+use super::{esc, f, pct};
 use crate::evidence::conversion::Conversion;
 use crate::evidence::evaluate::Evaluation;
 use crate::metrics::Decile;
 
 const BLUE: &str = "#2563eb";
 const ORANGE: &str = "#ea580c";
-const GREY: &str = "#9ca3af";
+const INK: &str = "#111827";
+/// A white outline under a direct label, so that it reads over lines.
+const HALO: &str =
+    r##" paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round""##;
 
 /// Calibration curve: mean predicted against observed win rate per bin.
 pub(super) fn svg_calibration(e: &Evaluation) -> String {
-    let (w, h, m) = (320.0, 320.0, 40.0);
-    let sx = |x: f64| m + x * (w - 2.0 * m);
-    let sy = |y: f64| h - m - y * (h - 2.0 * m);
+    let (w, h) = (360.0, 350.0);
+    let frame = Frame {
+        left: 48.0,
+        top: 30.0,
+        width: 296.0,
+        height: 270.0,
+        x_max: 1.0,
+        y_max: 1.0,
+    };
     let mut s = open("chart", "calibration-chart", w, h, "Calibration curve");
-    axes(
+    let (values, step) = ticks(1.0, 4);
+    let tick_labels = pct_ticks(&values, step);
+    frame.axes(&mut s, &tick_labels, &tick_labels);
+    frame.titles(&mut s, "predicted probability", "observed win rate");
+    frame.diagonal(&mut s, "perfect calibration");
+    legend(
         &mut s,
-        w,
-        h,
-        m,
-        "predicted probability",
-        "observed win rate",
-    );
-    let _ = write!(
-        s,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GREY}" stroke-dasharray="4 4"/>"#,
-        sx(0.0),
-        sy(0.0),
-        sx(1.0),
-        sy(1.0)
+        frame.left,
+        16.0,
+        &[(Key::Dot(BLUE), "observed win rate (dot size: deals)")],
     );
     let pts: Vec<(f64, f64, usize)> = e
         .calibration
@@ -41,7 +51,7 @@ pub(super) fn svg_calibration(e: &Evaluation) -> String {
         .collect();
     let path: Vec<String> = pts
         .iter()
-        .map(|(x, y, _)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
+        .map(|(x, y, _)| format!("{:.1},{:.1}", frame.x(*x), frame.y(*y)))
         .collect();
     let _ = write!(
         s,
@@ -53,8 +63,8 @@ pub(super) fn svg_calibration(e: &Evaluation) -> String {
         let _ = write!(
             s,
             r#"<circle cx="{:.1}" cy="{:.1}" r="{:.1}" fill="{BLUE}" fill-opacity="0.6"><title>{} deals: predicted {}, observed {}</title></circle>"#,
-            sx(*x),
-            sy(*y),
+            frame.x(*x),
+            frame.y(*y),
             3.0 + 6.0 * (*n as f64 / max_n).sqrt(),
             n,
             pct(*x),
@@ -65,152 +75,124 @@ pub(super) fn svg_calibration(e: &Evaluation) -> String {
     s
 }
 
-fn axes(s: &mut String, w: f64, h: f64, m: f64, xlabel: &str, ylabel: &str) {
-    let _ = write!(
-        s,
-        r##"<rect x="{m}" y="{m}" width="{}" height="{}" fill="#fafafa" stroke="#d1d5db"/>"##,
-        w - 2.0 * m,
-        h - 2.0 * m
-    );
-    for i in 0..=4 {
-        let t = f64::from(i) / 4.0;
-        let x = m + t * (w - 2.0 * m);
-        let y = h - m - t * (h - 2.0 * m);
-        let _ = write!(
-            s,
-            r##"<text x="{x:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="#374151">{t}</text><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="#374151">{t}</text>"##,
-            h - m + 14.0,
-            m - 4.0,
-            y + 3.0
-        );
-    }
-    let _ = write!(
-        s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#111827">{}</text><text x="12" y="{:.1}" font-size="11" text-anchor="middle" fill="#111827" transform="rotate(-90 12 {:.1})">{}</text>"##,
-        w / 2.0,
-        h - 6.0,
-        esc(xlabel),
-        h / 2.0,
-        h / 2.0,
-        esc(ylabel)
-    );
-}
-
-/// Lift by decile: bars for the learned model, and for the hand-set score when given.
+/// Lift by decile: bars for the learned model, and for the hand-set score
+/// when given; the top decile's lift written on its bar.
 pub(super) fn svg_lift(learned: &[Decile], handset: Option<&[Decile]>) -> String {
-    let (w, h, m) = (340.0, 260.0, 36.0);
+    let (w, h) = (360.0, 290.0);
     let max = learned
         .iter()
         .chain(handset.unwrap_or(&[]))
         .map(|d| d.lift)
         .filter(|x| x.is_finite())
         .fold(1.0f64, f64::max)
-        * 1.1;
-    let pw = w - 2.0 * m;
-    let ph = h - 2.0 * m;
+        * 1.08;
+    let (values, step) = ticks(max, 4);
+    let frame = Frame {
+        left: 40.0,
+        top: 30.0,
+        width: 308.0,
+        height: 210.0,
+        x_max: 10.0,
+        y_max: values.last().copied().unwrap_or(max),
+    };
     let mut s = open("chart", "lift-chart", w, h, "Lift by decile");
-    let _ = write!(
-        s,
-        r##"<rect x="{m}" y="{m}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#d1d5db"/>"##
+    let x_ticks: Vec<(f64, String)> = (1..=10).map(|d| (d as f64 - 0.5, d.to_string())).collect();
+    frame.axes(&mut s, &x_ticks, &number_ticks(&values, step));
+    frame.titles(
+        &mut s,
+        "decile (1 = highest scores)",
+        "lift (× average win rate)",
     );
     let series: Vec<(&[Decile], &str)> = match handset {
         Some(hs) => vec![(learned, BLUE), (hs, ORANGE)],
         None => vec![(learned, BLUE)],
     };
-    let slot = pw / 10.0;
+    let slot = frame.width / 10.0;
     let bw = slot * 0.8 / series.len() as f64;
     for (k, (ds, color)) in series.iter().enumerate() {
         for d in ds.iter() {
             let v = if d.lift.is_finite() { d.lift } else { 0.0 };
-            let bh = v / max * ph;
-            let x = m + (d.decile - 1) as f64 * slot + slot * 0.1 + k as f64 * bw;
+            let x = frame.left + (d.decile.max(1) - 1) as f64 * slot + slot * 0.1 + k as f64 * bw;
+            let y = frame.y(v);
             let _ = write!(
                 s,
-                r#"<rect x="{x:.1}" y="{:.1}" width="{bw:.1}" height="{bh:.1}" fill="{color}"><title>decile {}: lift {:.2}, win rate {}</title></rect>"#,
-                h - m - bh,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{bw:.1}" height="{:.1}" fill="{color}"><title>decile {}: lift {:.2}, win rate {}</title></rect>"#,
+                frame.bottom() - y,
                 d.decile,
                 d.lift,
                 pct(d.rate)
             );
+            // Every bar's lift when one series; the top decile's when two.
+            if series.len() == 1 || d.decile == 1 {
+                let _ = write!(
+                    s,
+                    r#"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="middle" fill="{INK}"{HALO}>{}</text>"#,
+                    x + bw / 2.0,
+                    y - 3.0,
+                    f(v, 1)
+                );
+            }
         }
     }
-    let y1 = h - m - ph / max;
+    let y1 = frame.y(1.0);
     let _ = write!(
         s,
-        r##"<line x1="{m}" y1="{y1:.1}" x2="{:.1}" y2="{y1:.1}" stroke="#111827" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#111827">lift 1 (average)</text>"##,
-        w - m,
-        w - m - 70.0,
-        y1 - 3.0
-    );
-    for d in 1..=10 {
-        let _ = write!(
-            s,
-            r##"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="#374151">{d}</text>"##,
-            m + (d as f64 - 0.5) * slot,
-            h - m + 13.0
-        );
-    }
-    let _ = write!(
-        s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#111827">decile (1 = highest scores)</text><text x="{m}" y="{:.1}" font-size="11" fill="#111827">lift (max {:.1})</text>"##,
-        w / 2.0,
-        h - 6.0,
-        m - 8.0,
-        max / 1.1
+        r##"<line x1="{:.1}" y1="{y1:.1}" x2="{:.1}" y2="{y1:.1}" stroke="{INK}" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="{INK}"{HALO}>average (lift 1)</text>"##,
+        frame.left,
+        frame.right(),
+        frame.right() - 2.0,
+        y1 - 4.0
     );
     if handset.is_some() {
-        let _ = write!(
-            s,
-            r##"<rect x="{:.1}" y="{:.1}" width="10" height="10" fill="{BLUE}"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#111827">learned</text><rect x="{:.1}" y="{:.1}" width="10" height="10" fill="{ORANGE}"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#111827">hand-set</text>"##,
-            w - m - 120.0,
-            m + 6.0,
-            w - m - 106.0,
-            m + 15.0,
-            w - m - 60.0,
-            m + 6.0,
-            w - m - 46.0,
-            m + 15.0
+        legend(
+            &mut s,
+            frame.left,
+            16.0,
+            &[
+                (Key::Square(BLUE), "learned points"),
+                (Key::Square(ORANGE), "hand-set points"),
+            ],
         );
     }
     s.push_str("</svg>");
     s
 }
 
-/// Cumulative gains: share of won deals captured against share of deals contacted.
+/// Cumulative gains: share of won deals captured against share of deals
+/// contacted, best first; the learned curve's top fifth labelled.
 pub(super) fn svg_gains(learned: &[Decile], handset: Option<&[Decile]>) -> String {
-    let (w, h, m) = (320.0, 300.0, 40.0);
-    let sx = |x: f64| m + x * (w - 2.0 * m);
-    let sy = |y: f64| h - m - y * (h - 2.0 * m);
+    let (w, h) = (360.0, 350.0);
+    let frame = Frame {
+        left: 48.0,
+        top: 30.0,
+        width: 296.0,
+        height: 270.0,
+        x_max: 1.0,
+        y_max: 1.0,
+    };
     let mut s = open("chart", "gains-chart", w, h, "Cumulative gains");
-    axes(
-        &mut s,
-        w,
-        h,
-        m,
-        "share of deals, best first",
-        "share of won deals",
-    );
-    let _ = write!(
-        s,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GREY}" stroke-dasharray="4 4"/>"#,
-        sx(0.0),
-        sy(0.0),
-        sx(1.0),
-        sy(1.0)
-    );
+    let (values, step) = ticks(1.0, 4);
+    let tick_labels = pct_ticks(&values, step);
+    frame.axes(&mut s, &tick_labels, &tick_labels);
+    frame.titles(&mut s, "share of deals, best first", "share of won deals");
+    frame.diagonal(&mut s, "random order");
     let mut series = vec![(learned, BLUE)];
     if let Some(hs) = handset {
         series.push((hs, ORANGE));
     }
-    for (ds, color) in series {
-        let mut pts = vec![format!("{:.1},{:.1}", sx(0.0), sy(0.0))];
-        for d in ds {
+    for (ds, color) in &series {
+        let mut pts = vec![format!("{:.1},{:.1}", frame.x(0.0), frame.y(0.0))];
+        for d in ds.iter() {
             let g = if d.cumulative_gain.is_finite() {
                 d.cumulative_gain
             } else {
                 0.0
             };
-            pts.push(format!("{:.1},{:.1}", sx(d.cumulative_share), sy(g)));
+            pts.push(format!(
+                "{:.1},{:.1}",
+                frame.x(d.cumulative_share),
+                frame.y(g)
+            ));
         }
         let _ = write!(
             s,
@@ -218,23 +200,63 @@ pub(super) fn svg_gains(learned: &[Decile], handset: Option<&[Decile]>) -> Strin
             pts.join(" ")
         );
     }
+    let fifth = learned
+        .iter()
+        .filter(|d| d.cumulative_gain.is_finite())
+        .min_by(|a, b| {
+            (a.cumulative_share - 0.2)
+                .abs()
+                .total_cmp(&(b.cumulative_share - 0.2).abs())
+        });
+    // Written below the diagonal, where no curve of a useful score runs,
+    // with a leader line to its point.
+    if let Some(d) = fifth {
+        let (x, y) = (frame.x(d.cumulative_share), frame.y(d.cumulative_gain));
+        let (tx, ty) = (frame.x(0.3), frame.y(0.1));
+        let _ = write!(
+            s,
+            r#"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{:.1}" stroke="{INK}" stroke-width="0.75"/><circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="{BLUE}"/><text x="{tx:.1}" y="{ty:.1}" font-size="10" fill="{INK}"{HALO}>top {:.0} % of deals: {:.0} % of won deals</text>"#,
+            tx + 4.0,
+            ty - 10.0,
+            100.0 * d.cumulative_share,
+            100.0 * d.cumulative_gain
+        );
+    }
+    if handset.is_some() {
+        legend(
+            &mut s,
+            frame.left,
+            16.0,
+            &[
+                (Key::Line(BLUE, false), "learned points"),
+                (Key::Line(ORANGE, false), "hand-set points"),
+            ],
+        );
+    }
     s.push_str("</svg>");
     s
 }
 
-/// Conversion by value: win rate bars with Wilson intervals.
+/// Conversion by value: win rate bars with Wilson intervals, each bar's
+/// rate written after its interval, and the overall rate dashed.
 pub(super) fn svg_conversion(c: &Conversion, index: usize) -> String {
     let rows: Vec<_> = c.rows.iter().take(12).collect();
-    let (w, m_left, m_right) = (340.0, 120.0, 16.0);
     let row_h = 22.0;
-    let h = 40.0 + row_h * rows.len() as f64;
     let max = rows
         .iter()
         .map(|r| r.rate_high)
         .filter(|x| x.is_finite())
         .fold(0.05f64, f64::max);
-    let pw = w - m_left - m_right;
-    let sx = |x: f64| m_left + x / max * pw;
+    let (values, step) = ticks(max, 5);
+    let frame = Frame {
+        left: 120.0,
+        top: 6.0,
+        width: 180.0,
+        height: row_h * rows.len().max(1) as f64,
+        x_max: values.last().copied().unwrap_or(max),
+        y_max: 1.0,
+    };
+    let (w, h) = (360.0, frame.bottom() + 42.0);
     let mut s = open(
         "chart conversion-chart",
         &format!("conversion-chart-{index}"),
@@ -242,38 +264,56 @@ pub(super) fn svg_conversion(c: &Conversion, index: usize) -> String {
         h,
         &format!("Conversion by {}", c.column),
     );
+    frame.axes(&mut s, &pct_ticks(&values, step), &[]);
     for (i, r) in rows.iter().enumerate() {
-        let y = 12.0 + row_h * i as f64;
-        let label: String = r.value.chars().take(18).collect();
+        let y = frame.top + 4.0 + row_h * i as f64;
+        let label: String = if r.value.chars().count() > 18 {
+            r.value.chars().take(17).chain(['…']).collect()
+        } else {
+            r.value.clone()
+        };
         let _ = write!(
             s,
-            r##"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="#111827">{}</text><rect x="{m_left}" y="{y:.1}" width="{:.1}" height="14" fill="{BLUE}" fill-opacity="0.75"><title>{}: {} of {} won ({}, 95 % {} to {})</title></rect><line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#111827"/>"##,
-            m_left - 4.0,
+            r##"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="{INK}">{}</text><rect x="{:.1}" y="{y:.1}" width="{:.1}" height="14" fill="{BLUE}" fill-opacity="0.75"><title>{}: {} of {} won ({}, 95 % {} to {})</title></rect><line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{INK}"/><text x="{:.1}" y="{:.1}" font-size="9" fill="{INK}"{HALO}>{}</text>"##,
+            frame.left - 4.0,
             y + 11.0,
             esc(&label),
-            (sx(r.rate) - m_left).max(0.5),
+            frame.left,
+            (frame.x(r.rate) - frame.left).max(0.5),
             esc(&r.value),
             r.won,
             r.leads,
             pct(r.rate),
             pct(r.rate_low),
             pct(r.rate_high),
-            sx(r.rate_low),
-            sx(r.rate_high),
+            frame.x(r.rate_low),
+            frame.x(r.rate_high),
             y + 7.0,
-            y + 7.0
+            y + 7.0,
+            frame.x(r.rate_high) + 4.0,
+            y + 10.5,
+            pct(r.rate)
         );
     }
     let overall = c.won as f64 / c.leads.max(1) as f64;
+    let all_leads = format!("all leads {}", pct(overall));
     let _ = write!(
         s,
-        r##"<line x1="{:.1}" x2="{:.1}" y1="6" y2="{:.1}" stroke="{ORANGE}" stroke-dasharray="3 3"/><text x="{m_left}" y="{:.1}" font-size="10" fill="#374151">win rate, 0 to {}; dashed: overall {}</text>"##,
-        sx(overall),
-        sx(overall),
-        h - 22.0,
-        h - 8.0,
-        pct(max),
-        pct(overall)
+        r#"<line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{ORANGE}" stroke-width="1.5" stroke-dasharray="3 3"/>"#,
+        frame.x(overall),
+        frame.x(overall),
+        frame.top,
+        frame.bottom()
+    );
+    legend(
+        &mut s,
+        8.0,
+        h - 6.0,
+        &[
+            (Key::Square(BLUE), "win rate"),
+            (Key::Line(INK, false), "95 % interval"),
+            (Key::Line(ORANGE, true), &all_leads),
+        ],
     );
     s.push_str("</svg>");
     s

@@ -15,11 +15,20 @@ use crate::evidence::policy_metrics::PolicyMetrics;
 impl fmt::Display for Evaluation {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self;
-        write!(
-            out,
-            "Held-out evaluation: {}.\n{} held-out deals ({} won), trained on {}.\n\n",
-            e.protocol, e.test_rows, e.test_won, e.train_rows
-        )?;
+        // A report on (partly) training deals says so instead of "held-out".
+        if e.protocol.contains("(optimistic)") {
+            write!(
+                out,
+                "Evaluation on training data (optimistic): {}.\n{} deals ({} won), trained on {}.\n\n",
+                e.protocol, e.test_rows, e.test_won, e.train_rows
+            )?;
+        } else {
+            write!(
+                out,
+                "Held-out evaluation: {}.\n{} held-out deals ({} won), trained on {}.\n\n",
+                e.protocol, e.test_rows, e.test_won, e.train_rows
+            )?;
+        }
         write!(
             out,
             "AUC       {:.4}  (95 %: {:.4} to {:.4})\nlog loss  {:.4}  (95 %: {:.4} to {:.4}); base rate {:.4} (win rate {:.1} %)\nBrier     {:.4}  (95 %: {:.4} to {:.4})\nexpected calibration error {:.4}\nIntervals: {}.\n",
