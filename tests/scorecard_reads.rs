@@ -6,6 +6,7 @@
 mod common;
 
 use common::{run_cli, succeeded_stdout, temp_dir, train_synthetic};
+use leadscore::data::lead::Lead;
 use leadscore::evidence::diff;
 use leadscore::{synthetic, Model, ModelParams, Table, Values};
 
@@ -173,6 +174,43 @@ fn rare_values_are_told_from_unseen_ones() {
     };
     assert_eq!(other(0), "(other)");
     assert_eq!(other(2), "(other)");
+    // Each lead's explanation says which: rare, or never seen.
+    let explained = model.explain(&leads, 3).unwrap();
+    let pooled: Vec<(bool, bool)> = explained
+        .iter()
+        .map(|e| {
+            (
+                e.rare.iter().any(|c| c == "industry"),
+                e.unseen.iter().any(|c| c == "industry"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pooled,
+        [
+            (true, false),
+            (true, false),
+            (false, true),
+            (false, false),
+            (false, false)
+        ]
+    );
+    // One lead at a time, the same.
+    for (r, e) in explained.iter().enumerate() {
+        let lead: Lead = leads
+            .column_names()
+            .iter()
+            .map(|c| (c.clone(), leads.cell(r, c).unwrap().map(|s| s.into_owned())))
+            .collect();
+        let one = model.explain_one(&lead, 3).unwrap();
+        assert_eq!((&one.rare, &one.unseen), (&e.rare, &e.unseen), "lead {r}");
+        let score = model.score_one(&lead).unwrap();
+        assert_eq!(
+            (&score.rare, &score.unseen),
+            (&e.rare, &e.unseen),
+            "lead {r}"
+        );
+    }
 }
 
 #[test]

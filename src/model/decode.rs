@@ -316,10 +316,10 @@ impl Model {
     /// The attribute of each feature for one lead, read as a one-row table
     /// holding it would be read (the same [`Lookup`](super::encoding::Lookup)
     /// calls, without building the table), and the feature columns whose
-    /// value was unseen in training.
-    pub(crate) fn lead_slots(&self, lead: &Lead) -> Result<(Vec<u32>, Vec<String>)> {
+    /// value was pooled into `(other)` (unseen in training, or rare).
+    pub(crate) fn lead_slots(&self, lead: &Lead) -> Result<(Vec<u32>, Pooled)> {
         let mut slots = Vec::with_capacity(self.features.len());
-        let mut unseen = Vec::new();
+        let mut pooled = Pooled::default();
         let mut errors = RowErrors::default();
         for (f, lookup) in self.features.iter().zip(&self.cache.lookups) {
             let cell = lead
@@ -343,8 +343,12 @@ impl Model {
             };
             match slot {
                 Ok(Slot::Known(i)) => slots.push(i as u32),
-                Ok(Slot::Unseen(i) | Slot::Rare(i)) => {
-                    unseen.push(f.column.clone());
+                Ok(Slot::Unseen(i)) => {
+                    pooled.unseen.push(f.column.clone());
+                    slots.push(i as u32)
+                }
+                Ok(Slot::Rare(i)) => {
+                    pooled.rare.push(f.column.clone());
                     slots.push(i as u32)
                 }
                 Err(value) => {
@@ -354,7 +358,7 @@ impl Model {
             }
         }
         errors.into_result()?;
-        Ok((slots, unseen))
+        Ok((slots, pooled))
     }
 
     /// The id of one lead, read as the batch reads the id column.
@@ -432,6 +436,19 @@ pub struct LeadScore {
     /// Feature columns whose value the model never saw in training (scored
     /// as `(other)`).
     pub unseen: Vec<String>,
+    /// Feature columns whose value training saw too rarely to learn from
+    /// (pooled into `(other)`).
+    pub rare: Vec<String>,
+}
+
+/// The feature columns of one lead whose value was pooled into `(other)`:
+/// never seen in training, or seen too rarely.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Pooled {
+    /// Never seen in training.
+    pub(crate) unseen: Vec<String>,
+    /// Seen, but too rarely to learn from.
+    pub(crate) rare: Vec<String>,
 }
 
 impl Model {
@@ -463,14 +480,15 @@ impl Model {
     /// ```
     pub fn score_one(&self, lead: &Lead) -> Result<LeadScore> {
         self.refuse_timing_one()?;
-        let (slots, unseen) = self.lead_slots(lead)?;
+        let (slots, pooled) = self.lead_slots(lead)?;
         let activity = self.lead_activity(lead)?;
         let z = self.lead_logit(&slots, &activity);
         Ok(LeadScore {
             id: self.lead_id(lead),
             probability: sigmoid(z),
             points: self.scale.points(z),
-            unseen,
+            unseen: pooled.unseen,
+            rare: pooled.rare,
         })
     }
 }

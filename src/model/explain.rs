@@ -32,10 +32,14 @@ pub struct Explanation {
     /// the `top` largest negative, then the rest by size. `base_points` plus
     /// the sum of all of them equals `points`.
     pub contributions: Vec<Contribution>,
-    /// Feature columns whose value the model never saw in training (or saw
-    /// too rarely), scored as `(other)`.
+    /// Feature columns whose value the model never saw in training, scored
+    /// as `(other)` (as are rare values of a model that does not list them).
     #[serde(default)]
     pub unseen: Vec<String>,
+    /// Feature columns whose value training saw, but too rarely to learn
+    /// from: pooled into `(other)` with the other rare values.
+    #[serde(default)]
+    pub rare: Vec<String>,
     /// For a model with a time to close: the lead's chances within the
     /// horizons, of ever winning (also `probability`) and its median close
     /// date, at the scoring date.
@@ -118,6 +122,7 @@ impl Model {
             .map(|r| {
                 let mut e = self.explanation(
                     |j| slots[j][r],
+                    |j| self.is_rare(leads, j, r),
                     |t| {
                         let detail = recent[t].and_then(|v| v.text(r)).map(|s| s.into_owned());
                         (activity[t][r], detail)
@@ -134,11 +139,27 @@ impl Model {
         Ok(out)
     }
 
+    /// Whether row `r` of `leads` holds, in feature `j`, a value training
+    /// saw too rarely to learn from (not one it never saw).
+    fn is_rare(&self, leads: &Table, j: usize, r: usize) -> bool {
+        let f = &self.features()[j];
+        leads.column(&f.column).is_some_and(|values| {
+            matches!(
+                self.cache.lookups[j].slot(&f.encoding, values, r, &self.missing),
+                Ok(super::encoding::Slot::Rare(_))
+            )
+        })
+    }
+
     /// The explanation of one lead from its attribute in each feature
-    /// (`slot(j)` for feature `j`), its id, points and probability.
+    /// (`slot(j)` for feature `j`; `rare(j)`: whether a value pooled into
+    /// `(other)` was rare rather than unseen), its id, points and
+    /// probability.
+    #[allow(clippy::too_many_arguments)]
     fn explanation(
         &self,
         slot: impl Fn(usize) -> u32,
+        rare: impl Fn(usize) -> bool,
         activity: impl Fn(usize) -> (f64, Option<String>),
         id: Option<String>,
         points: f64,
@@ -174,16 +195,18 @@ impl Model {
             });
         }
         order_contributions(&mut contributions, top);
-        let unseen = self
-            .features()
-            .iter()
-            .enumerate()
-            .filter(|(j, f)| match &f.encoding {
-                super::Encoding::Categorical { levels } => slot(*j) as usize == levels.len(),
-                super::Encoding::Numeric { .. } => false,
-            })
-            .map(|(_, f)| f.column.clone())
-            .collect();
+        let (mut unseen, mut rare_columns) = (Vec::new(), Vec::new());
+        for (j, f) in self.features().iter().enumerate() {
+            if let super::Encoding::Categorical { levels } = &f.encoding {
+                if slot(j) as usize == levels.len() {
+                    if rare(j) {
+                        rare_columns.push(f.column.clone());
+                    } else {
+                        unseen.push(f.column.clone());
+                    }
+                }
+            }
+        }
         Explanation {
             id,
             points,
@@ -191,6 +214,7 @@ impl Model {
             base_points: self.cache.base_points,
             contributions,
             unseen,
+            rare: rare_columns,
             outlook: None,
         }
     }
@@ -243,7 +267,7 @@ impl Model {
     /// ```
     pub fn explain_one(&self, lead: &crate::data::lead::Lead, top: usize) -> Result<Explanation> {
         self.refuse_timing_one()?;
-        let (slots, _) = self.lead_slots(lead)?;
+        let (slots, pooled) = self.lead_slots(lead)?;
         let activity = self.lead_activity(lead)?;
         let z = self.lead_logit(&slots, &activity);
         let recent: Vec<Option<String>> = self.events.as_ref().map_or(Vec::new(), |e| {
@@ -256,8 +280,10 @@ impl Model {
                 })
                 .collect()
         });
+        let features = self.features();
         Ok(self.explanation(
             |j| slots[j],
+            |j| pooled.rare.contains(&features[j].column),
             |t| (activity[t], recent[t].clone()),
             self.lead_id(lead),
             self.scale.points(z),

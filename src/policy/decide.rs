@@ -120,6 +120,10 @@ pub struct Decision {
     /// Feature columns whose value was never seen in training (scored as
     /// `(other)`).
     pub unseen: Vec<String>,
+    /// Feature columns whose value training saw too rarely to learn from
+    /// (pooled into `(other)`).
+    #[serde(default)]
+    pub rare: Vec<String>,
     /// Points every lead starts from.
     pub base_points: f64,
     /// Points of each of the lead's attributes, the strongest for and
@@ -412,6 +416,7 @@ impl Policy {
             failed_rules: failed,
             gap,
             unseen: e.unseen,
+            rare: e.rare,
             base_points: e.base_points,
             contributions: e.contributions,
         }

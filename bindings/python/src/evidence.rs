@@ -70,9 +70,11 @@ pub fn audit<'py>(
 /// beside the base rate's, Brier (with intervals), calibration table and
 /// expected calibration error, lift and gains by decile. Held out: a
 /// stratified `test_share` (default), the latest `test_share` by
-/// `time_column`, or every deal once in `folds` folds. Returns a dict.
+/// `time_column`, or every deal once in `folds` folds. `seed` picks the
+/// held-out deals and the `bootstrap` resamples of the intervals, as the
+/// command's `--seed` does, so both give the same figures. Returns a dict.
 #[pyfunction]
-#[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, seed=0, test_share=0.2, time_column=None, folds=None, cut_points=None))]
+#[pyo3(signature = (deals, *, target, positive=None, negative=None, id=None, ignore=Vec::new(), missing=Vec::new(), l2=None, seed=0, test_share=0.2, time_column=None, folds=None, cut_points=None, bootstrap=200))]
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate<'py>(
     py: Python<'py>,
@@ -89,6 +91,7 @@ pub fn evaluate<'py>(
     time_column: Option<String>,
     folds: Option<usize>,
     cut_points: Option<f64>,
+    bootstrap: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
     if time_column.is_some() && folds.is_some() {
         return Err(PyValueError::new_err("give time_column or folds, not both"));
@@ -101,6 +104,8 @@ pub fn evaluate<'py>(
     }
     let options = EvaluationOptions {
         split: Split::choose(time_column.as_deref(), folds, test_share, seed),
+        bootstrap,
+        bootstrap_seed: seed,
         cut_points,
         ..EvaluationOptions::default()
     };

@@ -237,13 +237,15 @@ impl PyModel {
         out.set_item("probability", s.probability)?;
         out.set_item("points", s.points)?;
         out.set_item("unseen", s.unseen)?;
+        out.set_item("rare", s.rare)?;
         Ok(out)
     }
 
     /// Explains one lead given as a dict (read as `score_one` reads it): a
     /// dict with the id (when the model has one and the lead carries it),
     /// `points`, `probability`, `base_points`, `unseen` (the feature columns
-    /// whose value the model never saw) and `contributions`, a list of
+    /// whose value the model never saw), `rare` (those whose value it saw
+    /// too rarely to learn from) and `contributions`, a list of
     /// dicts (`column`, `attribute`, `points`), the `top` strongest for and
     /// against first; `base_points` plus the contributions equal `points`.
     /// `events` and `at` as for `score_one`.
@@ -266,6 +268,7 @@ impl PyModel {
         out.set_item("probability", e.probability)?;
         out.set_item("base_points", e.base_points)?;
         out.set_item("unseen", &e.unseen)?;
+        out.set_item("rare", &e.rare)?;
         let contributions = pyo3::types::PyList::empty(py);
         for c in e.contributions {
             let d = pyo3::types::PyDict::new(py);

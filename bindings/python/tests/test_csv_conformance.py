@@ -10,25 +10,16 @@ file.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 import leadscore
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, leadscore_cli
 
 FIXTURE = FIXTURES / "quirky_deals.csv"
 FIT = dict(target="outcome", id="deal_id", ignore=["created_at", "closed_at"], l2=3.0)
-
-
-def _cli() -> Path | None:
-    for build in ("release", "debug"):
-        path = ROOT / "target" / build / "leadscore"
-        if path.exists():
-            return path
-    return None
 
 
 def _frames() -> dict[str, object]:
@@ -48,11 +39,7 @@ def _frames() -> dict[str, object]:
 
 
 def test_frames_fit_the_model_the_cli_fits_on_the_file(tmp_path: Path) -> None:
-    cli = _cli()
-    if cli is None:
-        if os.environ.get("CI"):
-            pytest.fail("the leadscore binary is not built (cargo test builds it)")
-        pytest.skip("the leadscore binary is not built")
+    cli = leadscore_cli()
     args = [str(cli), "train", str(FIXTURE), "--target", "outcome", "--id", "deal_id"]
     args += ["--ignore", "created_at", "--ignore", "closed_at", "--l2", "3"]
     subprocess.run([*args, "--model", str(tmp_path / "m.json"), "--quiet"], check=True)

@@ -4,7 +4,6 @@ horizon, of ever winning and the median close date, equal to the CLI's."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import polars as pl
 import pytest
 
 import leadscore
-from conftest import ROOT
+from conftest import leadscore_cli
 
 AS_OF = "2025-06-30"
 
@@ -64,11 +63,7 @@ def test_scores_equal_the_command_line(tmp_path: Path) -> None:
     deals.to_csv(tmp_path / "deals.csv", index=False)
     model = fit(deals)
     model.save(str(tmp_path / "m.json"))
-    exe = next((ROOT / "target" / b / "leadscore" for b in ("debug", "release") if (ROOT / "target" / b / "leadscore").exists()), None)
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("the leadscore binary is not built (cargo test builds it)")
-        pytest.skip("the leadscore binary is not built")
+    exe = leadscore_cli()
     subprocess.run(
         [str(exe), "score", "deals.csv", "--model", "m.json", "--as-of", AS_OF, "--out", "s.csv", "-q"],
         cwd=tmp_path,

@@ -151,8 +151,11 @@ def evaluate(
     time_column: str | None = None,
     folds: int | None = None,
     cut_points: float | None = None,
+    bootstrap: int = 200,
 ) -> Evaluation:
-    """Held-out evaluation (AUC, log loss, Brier, calibration, lift) as a dict."""
+    """Held-out evaluation (AUC, log loss, Brier, calibration, lift) as a dict. ``seed``
+    picks the held-out deals and the ``bootstrap`` resamples of the intervals, as the
+    command's ``--seed`` does: the same seed gives the same figures."""
 
 @final
 class Model:
@@ -237,7 +240,8 @@ class Model:
         at: str | None = None,
     ) -> dict[str, Any]:
         """Scores one lead given as a dict (no frame): the id, ``probability``, ``points``
-        and ``unseen`` (feature columns holding values never seen in training). ``events``:
+        ``unseen`` (feature columns holding values never seen in training) and ``rare``
+        (those holding values training saw too rarely to learn from). ``events``:
         the lead's own (event type, timestamp) pairs, for a model that learned from an event
         log (only those before the lead's as-of time, else ``at``, else now, count)."""
     def explain_one(
@@ -249,8 +253,8 @@ class Model:
         at: str | None = None,
     ) -> dict[str, Any]:
         """Explains one lead given as a dict: the id, ``points``, ``probability``,
-        ``base_points``, ``unseen`` (feature columns holding values never seen in training)
-        and ``contributions`` (dicts of column, attribute, points); ``events`` and ``at`` as
+        ``base_points``, ``unseen`` (feature columns holding values never seen in training),
+        ``rare`` (values seen too rarely to learn from) and ``contributions`` (dicts of column, attribute, points); ``events`` and ``at`` as
         for ``score_one``."""
     @overload
     def unseen(self, leads: _Polars) -> pl.DataFrame: ...
