@@ -215,7 +215,7 @@ impl Evaluation {
             base_log_loss: log_loss(&yf, &vec![base_rate; n]),
             brier: est(br, &b),
             interval_method: format!(
-                "95 % percentile interval of {} bootstrap resamples of the held-out deals (seed {})",
+                "95 % percentile interval of {} bootstrap resamples of the deals evaluated (seed {})",
                 options.bootstrap, options.bootstrap_seed
             ),
             expected_calibration_error: expected_calibration_error(&cal),

@@ -392,12 +392,13 @@ fn rules_section(model: &Model) -> String {
             let kept: u64 = keep.iter().map(|r| r.training_rows).sum();
             let list: Vec<String> = keep.iter().map(|r| format!("{:?}", r.attribute)).collect();
             out.push_str(&format!(
-                "#\n# These values of {column} win at least as often as the average lead ({}):\n# they hold {} of the won training deals and {} of all ({} of {} deals).\n# [[must_have]]\n# name = \"Target {column}\"\n# column = {column:?}\n# in = [{}]\n# missing = \"fail\"\n",
+                "#\n# These values of {column} win at least as often as the average lead ({}):\n# they hold {} of the won training deals and {} of all ({} of {} deals);\n# leads without them would never reach sales ({} of the won deals).\n# [[must_have]]\n# name = \"Target {column}\"\n# column = {column:?}\n# in = [{}]\n# missing = \"fail\"\n",
                 percent(overall),
                 percent(kept_won as f64 / won as f64),
                 percent(kept as f64 / deals as f64),
                 kept,
                 deals,
+                percent(1.0 - kept_won as f64 / won as f64),
                 list.join(", ")
             ));
         }
@@ -419,13 +420,15 @@ fn rules_section(model: &Model) -> String {
         });
     match worst {
         Some(r) => out.push_str(&format!(
-            "#\n# {} = {:?}: {} of its {} training deals won, against {} overall ({:+.1} points).\n# [[disqualify]]\n# name = {:?}\n# column = {:?}\n# in = [{:?}]\n",
+            "#\n# {} = {:?}: {} of its {} training deals won, against {} overall ({:+.1} points);\n# disqualifying them would give up {} won deals, {} of all won.\n# [[disqualify]]\n# name = {:?}\n# column = {:?}\n# in = [{:?}]\n",
             r.column,
             r.attribute,
             percent(rate(&r)),
             r.training_rows,
             percent(overall),
             r.points,
+            r.training_won,
+            percent(r.training_won as f64 / won as f64),
             format!("{} is {}", r.column, r.attribute),
             r.column,
             r.attribute

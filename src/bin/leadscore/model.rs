@@ -176,8 +176,13 @@ pub fn train(a: TrainArgs) -> Result<()> {
             a.model.display()
         ))?;
     }
-    for w in &model.summary().warnings {
-        eprintln!("warning: {w}");
+    // The summary on a terminal lists the warnings already; written
+    // elsewhere (or quiet), they go to standard error too.
+    let shown = !a.quiet && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if !shown {
+        for w in &model.summary().warnings {
+            eprintln!("warning: {w}");
+        }
     }
     Ok(())
 }

@@ -216,7 +216,7 @@ impl Report {
             .training_overlap
             .filter(|o| o.training_share >= OPTIMISTIC_SHARE)?;
         Some(format!(
-            "about {:.0} % of these {} deals were the model's training deals: the figures are optimistic; hold deals out before training (leadscore split) and report on those",
+            "About {:.0} % of these {} deals were the model's training deals: the figures are optimistic. Hold deals out before training (leadscore split does) and report on those.",
             100.0 * o.training_share,
             o.deals
         ))
