@@ -102,11 +102,18 @@ impl Table {
                 });
             }
             if let Values::Dictionary { values, codes } = values {
-                if let Some(c) = codes
-                    .iter()
-                    .flatten()
-                    .find(|c| **c as usize >= values.len())
-                {
+                // The largest code first (a pass without branches), the
+                // first bad one only when there is one.
+                let largest = codes.iter().map(|c| c.unwrap_or(0)).max().unwrap_or(0);
+                let bad = (largest as usize >= values.len() && !codes.iter().all(Option::is_none))
+                    .then(|| {
+                        codes
+                            .iter()
+                            .flatten()
+                            .find(|c| **c as usize >= values.len())
+                    })
+                    .flatten();
+                if let Some(c) = bad {
                     return Err(Error::InvalidParameter {
                         name: format!("column {name:?}"),
                         value: format!("code {c}"),

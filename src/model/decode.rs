@@ -3,6 +3,7 @@
 //! comparison, batch jobs and training.
 
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use super::encoding::Slot;
 use super::{sigmoid, Model, Scores, UnseenValues};
@@ -14,6 +15,9 @@ use crate::error::{Result, RowError, RowErrors};
 
 /// Slots per feature and lead, unseen values per column, and every bad cell.
 pub(crate) type CheckedSlots = (Vec<Vec<u32>>, Vec<UnseenValues>, Vec<RowError>);
+
+/// One feature column's slots, its unseen and rare values, its bad cells.
+type ColumnSlots = (Vec<u32>, Option<UnseenValues>, Vec<RowError>);
 
 impl Model {
     /// For each lead and feature, the index of its attribute within that
@@ -37,75 +41,129 @@ impl Model {
             columns.push(leads.require(&f.column)?);
         }
         let n = leads.n_rows();
+        // Columns decode in parallel (each its own pass over the rows).
+        let per_column: Vec<ColumnSlots> = self
+            .features
+            .par_iter()
+            .zip(&self.cache.lookups)
+            .zip(columns)
+            .map(|((f, lookup), values)| self.column_slots(f, lookup, values, leads, n))
+            .collect();
         let mut errors: Vec<RowError> = Vec::new();
         let mut unseen = Vec::new();
         let mut slots = Vec::with_capacity(self.features.len());
-        for ((f, lookup), values) in self.features.iter().zip(&self.cache.lookups).zip(columns) {
-            let mut s = Vec::with_capacity(n);
-            let (mut unseen_rows, mut rare_rows) = (0, 0);
-            let mut examples: Vec<String> = Vec::new();
-            // A dictionary column is looked up once per distinct value.
-            let per_value: Option<(Vec<_>, _)> = match values {
-                Values::Dictionary { values: dict, .. } => Some((
-                    dict.iter()
-                        .map(|v| lookup.slot_text(&f.encoding, Some(v), &self.missing))
-                        .collect(),
-                    lookup.slot_text(&f.encoding, None, &self.missing),
-                )),
-                _ => None,
-            };
-            for r in 0..n {
-                let computed;
-                let slot = match (&per_value, values) {
-                    (Some((per, none)), Values::Dictionary { codes, .. }) => match codes[r] {
-                        Some(c) => &per[c as usize],
-                        None => none,
-                    },
-                    _ => {
-                        computed = lookup.slot(&f.encoding, values, r, &self.missing);
-                        &computed
-                    }
-                };
-                match slot {
-                    Ok(Slot::Known(i)) => s.push(*i as u32),
-                    Ok(Slot::Rare(i)) => {
-                        rare_rows += 1;
-                        s.push(*i as u32)
-                    }
-                    Ok(Slot::Unseen(i)) => {
-                        unseen_rows += 1;
-                        if examples.len() < 5 {
-                            if let Some(v) = values.text(r) {
-                                if !examples.iter().any(|e| e == v.as_ref()) {
-                                    examples.push(v.into_owned());
-                                }
-                            }
-                        }
-                        s.push(*i as u32)
-                    }
-                    Err(v) => {
-                        errors.push(RowError {
-                            row: leads.first_row() + r,
-                            column: f.column.clone(),
-                            value: v.to_string(),
-                            reason: "not a number".into(),
-                        });
-                        s.push(0)
-                    }
-                }
-            }
-            if unseen_rows + rare_rows > 0 {
-                unseen.push(UnseenValues {
-                    column: f.column.clone(),
-                    rows: unseen_rows,
-                    examples,
-                    rare_rows,
-                });
-            }
+        for (s, u, e) in per_column {
             slots.push(s);
+            unseen.extend(u);
+            errors.extend(e);
         }
         errors.sort_by_key(|e| e.row);
         Ok((slots, unseen, errors))
+    }
+
+    /// The slots of one feature column (see [`Model::slots_checked`]): one
+    /// per row, the column's unseen and rare values, its bad cells.
+    fn column_slots(
+        &self,
+        f: &super::Feature,
+        lookup: &super::encoding::Lookup,
+        values: &Values,
+        leads: &Table,
+        n: usize,
+    ) -> ColumnSlots {
+        let mut errors: Vec<RowError> = Vec::new();
+        let mut s = Vec::with_capacity(n);
+        let (mut unseen_rows, mut rare_rows) = (0, 0);
+        let mut examples: Vec<String> = Vec::new();
+        // A dictionary column is looked up once per distinct value.
+        let per_value: Option<(Vec<_>, _)> = match values {
+            Values::Dictionary { values: dict, .. } => Some((
+                dict.iter()
+                    .map(|v| lookup.slot_text(&f.encoding, Some(v), &self.missing))
+                    .collect(),
+                lookup.slot_text(&f.encoding, None, &self.missing),
+            )),
+            _ => None,
+        };
+        // A dictionary whose every value has a slot (none unseen, none
+        // bad): one tight pass over the codes.
+        let fast = match (&per_value, values) {
+            (Some((per, none)), Values::Dictionary { codes, .. }) => {
+                let slot_of = |x: &std::result::Result<Slot, String>| match x {
+                    Ok(Slot::Known(i)) => Some((*i as u32, false)),
+                    Ok(Slot::Rare(i)) => Some((*i as u32, true)),
+                    _ => None,
+                };
+                let map: Option<Vec<(u32, bool)>> = per.iter().map(slot_of).collect();
+                match (map, slot_of(none)) {
+                    (Some(map), Some((none_slot, none_rare))) => {
+                        s.extend(codes.iter().map(|c| match c {
+                            Some(c) => map[*c as usize].0,
+                            None => none_slot,
+                        }));
+                        if none_rare || map.iter().any(|m| m.1) {
+                            rare_rows = codes
+                                .iter()
+                                .filter(|c| match c {
+                                    Some(c) => map[*c as usize].1,
+                                    None => none_rare,
+                                })
+                                .count();
+                        }
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        for r in (0..n).filter(|_| !fast) {
+            let computed;
+            let slot = match (&per_value, values) {
+                (Some((per, none)), Values::Dictionary { codes, .. }) => match codes[r] {
+                    Some(c) => &per[c as usize],
+                    None => none,
+                },
+                _ => {
+                    computed = lookup.slot(&f.encoding, values, r, &self.missing);
+                    &computed
+                }
+            };
+            match slot {
+                Ok(Slot::Known(i)) => s.push(*i as u32),
+                Ok(Slot::Rare(i)) => {
+                    rare_rows += 1;
+                    s.push(*i as u32)
+                }
+                Ok(Slot::Unseen(i)) => {
+                    unseen_rows += 1;
+                    if examples.len() < 5 {
+                        if let Some(v) = values.text(r) {
+                            if !examples.iter().any(|e| e == v.as_ref()) {
+                                examples.push(v.into_owned());
+                            }
+                        }
+                    }
+                    s.push(*i as u32)
+                }
+                Err(v) => {
+                    errors.push(RowError {
+                        row: leads.first_row() + r,
+                        column: f.column.clone(),
+                        value: v.to_string(),
+                        reason: "not a number".into(),
+                    });
+                    s.push(0)
+                }
+            }
+        }
+        let unseen = (unseen_rows + rare_rows > 0).then(|| UnseenValues {
+            column: f.column.clone(),
+            rows: unseen_rows,
+            examples,
+            rare_rows,
+        });
+        (s, unseen, errors)
     }
 
     /// The sparse design of `leads` for the exact solver

@@ -15,6 +15,7 @@ use pyo3_arrow::{PySchema, PyTable};
 use rayon::prelude::*;
 
 pub use crate::frame_out::{columns_to_frame, to_frame, Column};
+use crate::frame_pandas::{read_native, NativeColumn};
 
 /// An input object kept with its Arrow data (batches and schema).
 type Stashed = Option<(Py<PyAny>, Vec<RecordBatch>, SchemaRef)>;
@@ -117,18 +118,53 @@ fn plain_batch(
     Ok((vec![batch], schema))
 }
 
-/// The Arrow data of `obj`: only `columns` when given (all there), else all.
+/// The data of a frame-like input: Arrow batches, and (a pandas frame with
+/// text held as Python objects) the columns read from their objects, with
+/// the frame's column order.
+struct FrameData {
+    batches: Vec<RecordBatch>,
+    schema: SchemaRef,
+    native: Vec<(String, NativeColumn)>,
+    order: Option<Vec<String>>,
+}
+
+/// The data of `obj`: only `columns` when given (all there), else all;
+/// `keep` always as Arrow.
 fn arrow_of(
     obj: &Bound<'_, PyAny>,
     columns: Option<&[String]>,
-) -> PyResult<(Vec<RecordBatch>, SchemaRef)> {
+    keep: Option<&str>,
+) -> PyResult<FrameData> {
     let (batches, schema) = match stashed(obj, |s| s.take()).flatten() {
         Some((_, batches, schema)) => (batches, schema),
         None => {
-            let arrow = obj
-                .py()
+            let py = obj.py();
+            let arrow = py
                 .import("leadscore._frames")?
-                .call_method1("to_arrow", (obj, columns))?;
+                .call_method1("to_arrow", (obj, columns, keep))?;
+            if arrow.hasattr("native")? {
+                // pandas, already of `columns`, in their order.
+                let part = arrow.getattr("arrow")?;
+                let (batches, schema) = if part.is_none() {
+                    (
+                        Vec::new(),
+                        std::sync::Arc::new(arrow_schema::Schema::empty()),
+                    )
+                } else if let Ok(plain) = part.cast::<pyo3::types::PyList>() {
+                    plain_batch(plain)?
+                } else {
+                    part.extract::<PyTable>()?.into_inner()
+                };
+                let items: Vec<(String, String, Bound<'_, PyAny>)> =
+                    arrow.getattr("native")?.extract()?;
+                let native = read_native(py, &items)?;
+                return Ok(FrameData {
+                    batches,
+                    schema,
+                    native,
+                    order: Some(arrow.getattr("names")?.extract()?),
+                });
+            }
             if let Ok(plain) = arrow.cast::<pyo3::types::PyList>() {
                 plain_batch(plain)?
             } else {
@@ -136,8 +172,14 @@ fn arrow_of(
             }
         }
     };
+    let plain = |batches, schema| FrameData {
+        batches,
+        schema,
+        native: Vec::new(),
+        order: None,
+    };
     let Some(columns) = columns else {
-        return Ok((batches, schema));
+        return Ok(plain(batches, schema));
     };
     // A stream is read whole; keep the columns asked for, in their order.
     let indices = columns
@@ -146,7 +188,7 @@ fn arrow_of(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| PyTypeError::new_err(e.to_string()))?;
     if indices.iter().copied().eq(0..schema.fields().len()) {
-        return Ok((batches, schema));
+        return Ok(plain(batches, schema));
     }
     let projected = std::sync::Arc::new(
         schema
@@ -158,7 +200,7 @@ fn arrow_of(
         .map(|b| b.project(&indices))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| PyTypeError::new_err(e.to_string()))?;
-    Ok((batches, projected))
+    Ok(plain(batches, projected))
 }
 
 /// A frame read for the core: the table, and the column `keep` as the
@@ -213,7 +255,8 @@ pub fn read_frame(
             ));
         }
     }
-    let (batches, schema) = arrow_of(obj, needed.as_deref())?;
+    let data = arrow_of(obj, needed.as_deref(), keep)?;
+    let (batches, schema) = (data.batches, data.schema);
     let mut kept = None;
     let mut jobs: Vec<(String, DataType, Vec<ArrayRef>)> = Vec::new();
     for (i, field) in schema.fields().iter().enumerate() {
@@ -222,6 +265,15 @@ pub fn read_frame(
             kept = Some(crate::frame_out::whole(field.data_type(), &chunks)?);
         } else {
             jobs.push((field.name().clone(), field.data_type().clone(), chunks));
+        }
+    }
+    // Text read from its objects is ready; other objects join the Arrow
+    // columns.
+    let mut ready: Vec<(String, Values)> = Vec::new();
+    for (name, column) in data.native {
+        match column {
+            NativeColumn::Values(v) => ready.push((name, v)),
+            NativeColumn::Arrow(a) => jobs.push((name, a.data_type().clone(), vec![a])),
         }
     }
     // Columns convert in parallel, without the GIL.
@@ -243,10 +295,14 @@ pub fn read_frame(
             })
             .collect()
     });
-    let columns = converted
+    let mut columns = converted
         .into_iter()
         .collect::<leadscore::Result<Vec<_>>>()
         .map_err(|e| crate::error::to_py(py, e))?;
+    columns.extend(ready);
+    if let Some(order) = &data.order {
+        columns.sort_by_key(|(name, _)| order.iter().position(|o| o == name));
+    }
     let table = Table::from_columns(columns).map_err(|e| crate::error::to_py(py, e))?;
     Ok(Read { table, kept })
 }

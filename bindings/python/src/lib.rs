@@ -5,6 +5,7 @@ mod error;
 mod evidence;
 mod frame;
 mod frame_out;
+mod frame_pandas;
 mod model;
 mod model_leads;
 mod outcomes;

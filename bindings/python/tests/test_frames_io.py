@@ -269,7 +269,7 @@ def test_pandas_without_pyarrow_is_read_as_with_it(
                                    ignore=["created_at", "closed_at"])
     plain = frames.plain_columns
 
-    def no_pyarrow(obj: Any, columns: list[str] | None = None) -> Any:
+    def no_pyarrow(obj: Any, columns: list[str] | None = None, keep: str | None = None) -> Any:
         return plain(obj[columns] if columns is not None else obj)
 
     monkeypatch.setattr(frames, "to_arrow", no_pyarrow)

@@ -57,9 +57,13 @@ def column_names(obj: Any) -> list[str] | None:
     return [str(n) for n in names]
 
 
-def to_arrow(obj: Any, columns: list[str] | None = None) -> Any:
+def to_arrow(obj: Any, columns: list[str] | None = None, keep: str | None = None) -> Any:
     """Returns an object with ``__arrow_c_stream__`` for a frame-like input,
-    holding only ``columns`` when given."""
+    holding only ``columns`` when given. A pandas frame with text held as
+    Python objects (pandas 2's ``object`` columns, ``category`` columns of
+    text) is returned as ``PandasColumns``: those columns are read by the
+    native module from the objects themselves, the rest through Arrow;
+    ``keep`` (the id the output copies as it is) always goes through Arrow."""
     kind = _kind(obj)
     if _is_lazy(obj):
         obj = _collect(obj.select(columns) if columns is not None else obj)
@@ -70,13 +74,18 @@ def to_arrow(obj: Any, columns: list[str] | None = None) -> Any:
     elif columns is not None and kind == "pyarrow" and hasattr(obj, "select"):
         obj = obj.select(columns)
     if kind == "pandas":
-        # pandas' own export needs pyarrow; go through it explicitly so
-        # the index is dropped and object columns become strings. Without
-        # pyarrow, the columns go to the native module as numpy arrays and
-        # lists, which it builds into Arrow arrays itself.
-        if not _has("pyarrow"):
-            return plain_columns(obj)
-        return _pandas_to_arrow(obj)
+        # Text held as Python objects is read natively, once per distinct
+        # object; the rest goes through pandas' export, which needs pyarrow
+        # (explicitly, so the index is dropped). Without pyarrow, the rest
+        # goes to the native module as numpy arrays and lists, which it
+        # builds into Arrow arrays itself.
+        native = _native_text_columns(obj, keep)
+        rest = [name for name in obj.columns if str(name) not in {n for n, _, _ in native}]
+        if not native:
+            return plain_columns(obj) if not _has("pyarrow") else _pandas_to_arrow(obj)
+        part = obj[rest]
+        arrow = None if not rest else plain_columns(part) if not _has("pyarrow") else _pandas_to_arrow(part)
+        return PandasColumns([str(n) for n in obj.columns], arrow, native)
     if hasattr(obj, "__arrow_c_stream__"):
         return obj
     if isinstance(obj, dict):
@@ -123,6 +132,64 @@ def _pandas_to_arrow(frame: Any) -> Any:
             if frame[name].dtype == object:
                 frame[name] = [None if _is_missing(v) else str(v) for v in frame[name]]
         return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+class PandasColumns:
+    """A pandas frame split for the native module: ``names`` in the frame's
+    order, ``arrow`` (the other columns: an Arrow table, or ``plain_columns``
+    without pyarrow; None when there are none) and ``native``, ``(name, kind, data)`` for each text
+    column held as Python objects: ``object`` with the column's numpy object
+    array, or ``category`` with ``(codes, categories)`` (a numpy integer
+    array, -1 missing, and the list of its text categories)."""
+
+    def __init__(self, names: list[str], arrow: Any, native: list[tuple[str, str, Any]]) -> None:
+        self.names = names
+        self.arrow = arrow
+        self.native = native
+
+
+def _native_text_columns(frame: Any, keep: str | None) -> list[tuple[str, str, Any]]:
+    """The columns of a pandas frame the native module reads from their
+    objects: ``object`` dtype, and ``category`` with text categories (but
+    ``keep``, and columns of a frame whose names are not unique text)."""
+    names = [str(n) for n in frame.columns]
+    if len(set(names)) != len(names) or not all(isinstance(n, str) for n in frame.columns):
+        return []
+    out: list[tuple[str, str, Any]] = []
+    for name in names:
+        if name == keep:
+            continue
+        column = frame[name]
+        dtype = column.dtype
+        if dtype == object:
+            out.append((name, "object", column.to_numpy(dtype=object, copy=False)))
+        elif str(dtype) == "category":
+            categories = column.cat.categories
+            if categories.dtype == object and all(isinstance(c, str) for c in categories):
+                codes = column.cat.codes.to_numpy().astype("int64", copy=False)
+                out.append((name, "category", (codes, list(categories))))
+    return out
+
+
+def object_column(values: Any) -> Any:
+    """One object column the native module could not read as text (it holds
+    other objects: numbers, dates, booleans): a pyarrow array as pandas'
+    export builds it, or, when the values mix types, each value's ``str``
+    (so a bad value is reported with its row and column); without pyarrow a
+    list of ``str`` and ``None``."""
+    if not _has("pyarrow"):
+        return [None if _missing_cell(v) else str(v) for v in values]
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+
+    try:
+        return pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if _is_missing(v) else str(v) for v in values], type=pa.string())
+
+
+def _missing_cell(v: Any) -> bool:
+    isna = getattr(sys.modules.get("pandas"), "isna", None)
+    return _is_missing(v) or (isna is not None and isinstance(isna(v), bool) and bool(isna(v)))
 
 
 def plain_columns(frame: Any) -> list[tuple[str, str, Any]]:
