@@ -106,17 +106,35 @@ fn cell_code(cell: &Bound<'_, PyAny>, distinct: &mut Distinct) -> Result<Option<
 const DIRECT_SLOTS: usize = 1024;
 
 /// Reads one `object` column from its numpy array of objects, with the
-/// GIL: each cell's object looked up by its address (in a direct-mapped
-/// cache, then a map), an object read only the first time it is met.
+/// GIL held throughout (an array not in one piece, or a column of many
+/// distinct objects).
 fn object_column(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<NativeColumn> {
     let array: numpy::PyReadonlyArray1<'_, Py<PyAny>> = data.extract()?;
     let view = array.as_array();
-    let mut codes: Vec<Option<u32>> = Vec::with_capacity(view.len());
+    let read = read_objects(view.iter(), view.len(), usize::MAX, |cell, distinct| {
+        cell_code(cell.bind(py), distinct)
+    });
+    match read {
+        Ok((values, codes)) => Ok(NativeColumn::Values(Values::Dictionary { values, codes })),
+        Err(_) => fallback(py, data),
+    }
+}
+
+/// Reads `n` cells: each cell's object looked up by its address (in a
+/// direct-mapped cache, then a map), an object read by `first_read` only
+/// the first time it is met; stops after `limit` distinct objects.
+fn read_objects<'a>(
+    cells: impl Iterator<Item = &'a Py<PyAny>>,
+    n: usize,
+    limit: usize,
+    mut first_read: impl FnMut(&Py<PyAny>, &mut Distinct) -> Result<Option<u32>, ()>,
+) -> CellsRead {
+    let mut codes: Vec<Option<u32>> = Vec::with_capacity(n);
     let mut by_address: HashMap<usize, Option<u32>, BuildHasherDefault<AddressHasher>> =
         HashMap::default();
     let mut direct: Vec<(usize, Option<u32>)> = vec![(0, None); DIRECT_SLOTS];
     let mut distinct = Distinct::default();
-    for cell in view.iter() {
+    for cell in cells {
         let address = cell.as_ptr() as usize;
         let slot = ((address >> 4) ^ (address >> 14)) & (DIRECT_SLOTS - 1);
         let (cached, code) = direct[slot];
@@ -126,21 +144,19 @@ fn object_column(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<NativeColu
         }
         let code = match by_address.get(&address) {
             Some(&c) => c,
-            None => match cell_code(cell.bind(py), &mut distinct) {
-                Ok(c) => {
-                    by_address.insert(address, c);
-                    c
+            None => {
+                if by_address.len() >= limit {
+                    return Err(Unfinished::Many);
                 }
-                Err(()) => return fallback(py, data),
-            },
+                let c = first_read(cell, &mut distinct).map_err(|()| Unfinished::Other)?;
+                by_address.insert(address, c);
+                c
+            }
         };
         direct[slot] = (address, code);
         codes.push(code);
     }
-    Ok(NativeColumn::Values(Values::Dictionary {
-        values: distinct.values,
-        codes,
-    }))
+    Ok((distinct.values, codes))
 }
 
 /// A column of other objects, read by `leadscore._frames.object_column`.
@@ -197,35 +213,12 @@ type CellsRead = Result<(Vec<String>, Vec<Option<u32>>), Unfinished>;
 /// Reads the cells of one contiguous `object` column without the GIL but
 /// for the objects met the first time (each read with the GIL).
 fn read_cells(cells: &[Py<PyAny>]) -> CellsRead {
-    let mut codes: Vec<Option<u32>> = Vec::with_capacity(cells.len());
-    let mut by_address: HashMap<usize, Option<u32>, BuildHasherDefault<AddressHasher>> =
-        HashMap::default();
-    let mut direct: Vec<(usize, Option<u32>)> = vec![(0, None); DIRECT_SLOTS];
-    let mut distinct = Distinct::default();
-    for cell in cells {
-        let address = cell.as_ptr() as usize;
-        let slot = ((address >> 4) ^ (address >> 14)) & (DIRECT_SLOTS - 1);
-        let (cached, code) = direct[slot];
-        if cached == address {
-            codes.push(code);
-            continue;
-        }
-        let code = match by_address.get(&address) {
-            Some(&c) => c,
-            None => {
-                if by_address.len() >= PARALLEL_MISSES {
-                    return Err(Unfinished::Many);
-                }
-                let c = Python::attach(|py| cell_code(cell.bind(py), &mut distinct))
-                    .map_err(|()| Unfinished::Other)?;
-                by_address.insert(address, c);
-                c
-            }
-        };
-        direct[slot] = (address, code);
-        codes.push(code);
-    }
-    Ok((distinct.values, codes))
+    read_objects(
+        cells.iter(),
+        cells.len(),
+        PARALLEL_MISSES,
+        |cell, distinct| Python::attach(|py| cell_code(cell.bind(py), distinct)),
+    )
 }
 
 /// Reads the columns `leadscore._frames` marked for the native module,

@@ -116,15 +116,7 @@ impl Report {
             "<h2>Started from the points sheet</h2><p>The model started from marketing's sheet ({} rules) at prior strength <b>{:.2}</b> (0 ignores the sheet, 1 keeps all of its points). Points as the sheet counts them (0 for what it does not mention): the sheet's attributes the deals moved furthest, then the largest it gives no points to:</p><div class=\"scroll\"><table><tr><th>attribute</th><th class=\"n\">sheet</th><th class=\"n\">learned<small>95 % interval</small></th><th class=\"n\">moved</th><th class=\"n\">deals</th><th class=\"n\">won</th></tr>",
             p.sheet_rules, p.strength
         );
-        let shown = p
-            .sheet_moves()
-            .into_iter()
-            .take(crate::model::prior::card::SHOWN_MOVES)
-            .chain(
-                p.not_in_sheet()
-                    .into_iter()
-                    .take(crate::model::prior::card::SHOWN_MISSED),
-            );
+        let shown = p.shown();
         for a in shown {
             let _ = write!(
                 s,

@@ -163,15 +163,7 @@ impl Report {
                 "\n## Started from the points sheet\n\n{} rules, prior strength {:.2} (0 ignores the sheet, 1 keeps all of its points); points as the sheet counts them.\n\n| column | attribute | sheet | learned | 95 % interval | moved | deals | won |\n|---|---|---:|---:|---:|---:|---:|---:|",
                 p.sheet_rules, p.strength
             );
-            let shown = p
-                .sheet_moves()
-                .into_iter()
-                .take(crate::model::prior::card::SHOWN_MOVES)
-                .chain(
-                    p.not_in_sheet()
-                        .into_iter()
-                        .take(crate::model::prior::card::SHOWN_MISSED),
-                );
+            let shown = p.shown();
             for a in shown {
                 let _ = writeln!(
                     s,

@@ -34,12 +34,7 @@ impl fmt::Display for PriorReport {
         }
         let moves = self.sheet_moves();
         let missed = self.not_in_sheet();
-        let shown: Vec<&PriorAttribute> = moves
-            .iter()
-            .take(SHOWN_MOVES)
-            .chain(missed.iter().take(SHOWN_MISSED))
-            .copied()
-            .collect();
+        let shown = self.shown();
         let width = shown
             .iter()
             .map(|a| a.column.chars().count() + a.attribute.chars().count() + 3)

@@ -236,6 +236,16 @@ impl PriorReport {
         out.sort_by(|a, b| b.learned_points.abs().total_cmp(&a.learned_points.abs()));
         out
     }
+
+    /// The attributes a report shows: the sheet's
+    /// [`card::SHOWN_MOVES`] moved furthest, then the
+    /// [`card::SHOWN_MISSED`] largest it gives no points to.
+    pub fn shown(&self) -> Vec<&PriorAttribute> {
+        let mut out = self.sheet_moves();
+        out.truncate(card::SHOWN_MOVES);
+        out.extend(self.not_in_sheet().into_iter().take(card::SHOWN_MISSED));
+        out
+    }
 }
 
 impl ModelParams {
