@@ -137,10 +137,11 @@ def _pandas_to_arrow(frame: Any) -> Any:
 class PandasColumns:
     """A pandas frame split for the native module: ``names`` in the frame's
     order, ``arrow`` (the other columns: an Arrow table, or ``plain_columns``
-    without pyarrow; None when there are none) and ``native``, ``(name, kind, data)`` for each text
-    column held as Python objects: ``object`` with the column's numpy object
-    array, or ``category`` with ``(codes, categories)`` (a numpy integer
-    array, -1 missing, and the list of its text categories)."""
+    without pyarrow; None when there are none) and ``native``, ``(name,
+    kind, data)`` for each text column held as Python objects: ``object``
+    with the column's numpy object array, or ``category`` with ``(codes,
+    categories)`` (a numpy integer array, -1 missing, and the list of its
+    text categories)."""
 
     def __init__(self, names: list[str], arrow: Any, native: list[tuple[str, str, Any]]) -> None:
         self.names = names
@@ -188,6 +189,8 @@ def object_column(values: Any) -> Any:
 
 
 def _missing_cell(v: Any) -> bool:
+    """Whether a cell is missing: None, NaN, or what pandas (when loaded)
+    calls missing (``pd.NA``, ``pd.NaT``)."""
     isna = getattr(sys.modules.get("pandas"), "isna", None)
     return _is_missing(v) or (isna is not None and isinstance(isna(v), bool) and bool(isna(v)))
 
@@ -201,11 +204,7 @@ def plain_columns(frame: Any) -> list[tuple[str, str, Any]]:
     and column)."""
     import numpy as np
 
-    isna = getattr(sys.modules.get("pandas"), "isna", None)
-
-    def missing(v: Any) -> bool:
-        return _is_missing(v) or (isna is not None and isinstance(isna(v), bool) and bool(isna(v)))
-
+    missing = _missing_cell
     out: list[tuple[str, str, Any]] = []
     for name in frame.columns if hasattr(frame, "columns") else frame:
         column = frame[name]
