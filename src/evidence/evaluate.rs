@@ -111,6 +111,10 @@ impl Default for EvaluationOptions {
 pub struct Evaluation {
     /// How the held-out deals were chosen, in words.
     pub protocol: String,
+    /// Whether more than a few of the deals evaluated were the model's own
+    /// training deals (a report on them): the figures are optimistic.
+    #[serde(default)]
+    pub on_training_deals: bool,
     /// Deals the model was trained on (per fold summed, for folds).
     pub train_rows: usize,
     /// Held-out deals.
@@ -206,6 +210,7 @@ impl Evaluation {
         let cal = calibration(&yf, p);
         Evaluation {
             protocol: protocol.into(),
+            on_training_deals: false,
             train_rows,
             test_rows: n,
             test_won: y.iter().filter(|w| **w).count(),

@@ -92,20 +92,7 @@ impl Model {
         }
         let card = self.scorecard();
         if s.l2.is_some() {
-            let mut rows: Vec<&ScorecardRow> = card
-                .rows
-                .iter()
-                .filter(|r| r.training_rows > 0 && r.points.abs() >= 0.05)
-                .collect();
-            rows.sort_by(|a, b| b.points.total_cmp(&a.points));
-            let up: Vec<&&ScorecardRow> =
-                rows.iter().filter(|r| r.points > 0.0).take(top).collect();
-            let down: Vec<&&ScorecardRow> = rows
-                .iter()
-                .rev()
-                .filter(|r| r.points < 0.0)
-                .take(top)
-                .collect();
+            let (up, down) = card.drivers(top);
             let _ = writeln!(
                 out,
                 "\n{} Base points {:.1}.",

@@ -162,6 +162,24 @@ impl Scorecard {
         }
     }
 
+    /// The attributes that move a lead's points most, among those with
+    /// training deals (and at least 0.05 points either way): up to `top`
+    /// with the most points for a win, highest first, and up to `top` with
+    /// the most against, lowest first.
+    pub fn drivers(&self, top: usize) -> (Vec<&ScorecardRow>, Vec<&ScorecardRow>) {
+        let rows = self
+            .rows
+            .iter()
+            .filter(|r| r.training_rows > 0 && r.points.is_finite() && r.points.abs() >= 0.05);
+        let mut up: Vec<&ScorecardRow> = rows.clone().filter(|r| r.points > 0.0).collect();
+        let mut down: Vec<&ScorecardRow> = rows.filter(|r| r.points < 0.0).collect();
+        up.sort_by(|a, b| b.points.total_cmp(&a.points));
+        down.sort_by(|a, b| a.points.total_cmp(&b.points));
+        up.truncate(top);
+        down.truncate(top);
+        (up, down)
+    }
+
     /// The rows of one column.
     pub fn column(&self, column: &str) -> Vec<&ScorecardRow> {
         self.rows.iter().filter(|r| r.column == column).collect()

@@ -64,9 +64,17 @@ const PAGE_CSS: &str = "body{margin:0;background:#fff}.leadscore-report{margin:0
 /// A page of its own around `body`: the report's styles, scoped to its
 /// root element, and `title` as its heading.
 pub(crate) fn html_page(title: &str, body: &str) -> String {
+    page(
+        title,
+        &html_fragment(&format!("<h1>{}</h1>{body}", esc(title))),
+    )
+}
+
+/// A document of its own titled `title` around `root` (the report's root
+/// element with its styles).
+fn page(title: &str, root: &str) -> String {
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{PAGE_CSS}</style></head><body><div class=\"{ROOT_CLASS}\"><style>{CSS}</style><h1>{}</h1>{body}</div></body></html>\n",
-        esc(title),
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{PAGE_CSS}</style></head><body>{root}</body></html>\n",
         esc(title)
     )
 }
@@ -95,11 +103,7 @@ pub(super) fn rate_cell(rate: f64, low: f64, high: f64) -> String {
 impl Report {
     /// The report as one self-contained HTML page.
     pub fn to_html(&self) -> String {
-        format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{PAGE_CSS}</style></head><body>{}</body></html>\n",
-            esc(&self.title),
-            self.to_html_fragment()
-        )
+        page(&self.title, &self.to_html_fragment())
     }
 
     /// The report as an HTML fragment to show inside another page (a

@@ -258,6 +258,8 @@ pub fn build(model: &Model, deals: &Table, options: &ReportOptions) -> Result<Re
         s.rows,
         &options.evaluation,
     );
+    evaluation.on_training_deals =
+        training_overlap.is_some_and(|o| o.training_share >= OPTIMISTIC_SHARE);
     if let Some(policy) = &options.evaluation.policy {
         evaluation.policy = Some(super::policy_metrics::policy_metrics(
             policy, model, deals, &y,

@@ -13,9 +13,9 @@ pub const TOP_DRIVERS: usize = 10;
 
 impl Report {
     /// Whether the figures are on (partly) the model's training deals, and
-    /// so optimistic: a training warning, or a protocol that says so.
+    /// so optimistic.
     pub fn optimistic(&self) -> bool {
-        self.training_warning().is_some() || self.evaluation.protocol.contains("(optimistic)")
+        self.evaluation.on_training_deals
     }
 
     /// The heading of the report's figures: "Held-out figures", or
@@ -33,15 +33,7 @@ impl Report {
     /// and the `n / 2` with the fewest (more of one side when the other
     /// has too few), highest points first.
     pub fn top_drivers(&self, n: usize) -> Vec<&ScorecardRow> {
-        let rows = self
-            .scorecard
-            .rows
-            .iter()
-            .filter(|r| r.training_rows > 0 && r.points.is_finite());
-        let mut up: Vec<&ScorecardRow> = rows.clone().filter(|r| r.points > 0.0).collect();
-        let mut down: Vec<&ScorecardRow> = rows.filter(|r| r.points < 0.0).collect();
-        up.sort_by(|a, b| b.points.total_cmp(&a.points));
-        down.sort_by(|a, b| a.points.total_cmp(&b.points));
+        let (mut up, mut down) = self.scorecard.drivers(n);
         let n_up = up.len().min((n / 2).max(n.saturating_sub(down.len())));
         let n_down = down.len().min(n - n_up);
         up.truncate(n_up);

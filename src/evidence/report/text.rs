@@ -16,7 +16,7 @@ impl fmt::Display for Evaluation {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self;
         // A report on (partly) training deals says so instead of "held-out".
-        if e.protocol.contains("(optimistic)") {
+        if e.on_training_deals {
             write!(
                 out,
                 "Evaluation on training data (optimistic): {}.\n{} deals ({} won), trained on {}.\n\n",
